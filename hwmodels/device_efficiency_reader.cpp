@@ -1,0 +1,75 @@
+#include "hwmodels/device_efficiency_reader.hpp"
+
+#include "hwmodels/yaml_fields.hpp"
+
+namespace llmsim::hwmodels {
+
+namespace {
+
+constexpr double kHuge = 1e30;
+
+std::map<std::string, std::string> read_string_map(const YAML::Node& node, const YamlFields& owner,
+                                                   const std::string& key) {
+  if (!node.IsMap()) throw owner.error_at(node, key, "must be a mapping");
+  std::map<std::string, std::string> out;
+  for (const auto& entry : node) out[entry.first.as<std::string>()] = entry.second.as<std::string>();
+  return out;
+}
+
+std::vector<GemmTile> read_tiles(const YAML::Node& node, const YamlFields& owner, const std::string& key) {
+  if (!node.IsSequence() || node.size() == 0) throw owner.error_at(node, key, "must be a non-empty list of tiles");
+  std::vector<GemmTile> tiles;
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    YamlFields tile(node[i], owner.file(), owner.child_path(key) + "[" + std::to_string(i) + "]");
+    GemmTile t;
+    t.m = static_cast<int>(tile.required_number("m", 1, 4096));
+    t.n = static_cast<int>(tile.required_number("n", 1, 4096));
+    t.fraction = tile.optional_number("fraction", 1.0, 1e-6, 1.0);
+    tile.finish();
+    tiles.push_back(t);
+  }
+  return tiles;
+}
+
+}  // namespace
+
+DeviceEfficiency read_device_efficiency(const YAML::Node& node, const std::string& file, const std::string& path,
+                                        DeviceEfficiency base) {
+  YamlFields f(node, file, path);
+  DeviceEfficiency e = std::move(base);
+  e.basis = f.optional_string("basis", e.basis);
+  e.launch_overhead_us = f.optional_number("launch_overhead_us", e.launch_overhead_us, 0, 1e6);
+  e.streams = static_cast<int>(f.optional_number("streams", e.streams, 1, 1024));
+  e.activation_dtype = f.optional_string("activation_dtype", e.activation_dtype);
+  e.vector_fraction = f.optional_number("vector_fraction", e.vector_fraction, 1e-6, 1.0);
+  e.dequant_before_gemm = f.optional_bool("dequant_before_gemm", e.dequant_before_gemm);
+  e.gemm_converts_io = f.optional_bool("gemm_converts_io", e.gemm_converts_io);
+  if (auto m = f.optional("matmul")) {
+    YamlFields mm(*m, file, f.child_path("matmul"));
+    e.matmul.max_fraction = mm.optional_number("max_fraction", e.matmul.max_fraction, 1e-6, 1.0);
+    e.matmul.vector_max_m = static_cast<int>(mm.optional_number("vector_max_m", e.matmul.vector_max_m, 0, 1e6));
+    e.matmul.vector_fraction = mm.optional_number("vector_fraction", e.matmul.vector_fraction, 1e-6, 1.0);
+    if (auto t = mm.optional("tiles")) e.matmul.tiles = read_tiles(*t, mm, "tiles");
+    mm.finish();
+  }
+  if (auto m = f.optional("memory")) {
+    YamlFields mem(*m, file, f.child_path("memory"));
+    e.memory.kernel_fraction = mem.optional_number("kernel_fraction", e.memory.kernel_fraction, 1e-6, 1.0);
+    e.memory.half_bytes = mem.optional_number("half_bytes", e.memory.half_bytes, 0, kHuge);
+    mem.finish();
+  }
+  if (auto m = f.optional("matmul_dtype")) {
+    for (const auto& [k, v] : read_string_map(*m, f, "matmul_dtype")) e.matmul_dtype[k] = v;
+  }
+  if (auto m = f.optional("dequant_ops_per_weight")) {
+    if (!m->IsMap()) throw f.error_at(*m, "dequant_ops_per_weight", "must be a mapping format: ops");
+    for (const auto& entry : *m) {
+      const auto key = entry.first.as<std::string>();
+      e.dequant_ops_per_weight[key] = yaml_number(entry.second, file, f.child_path("dequant_ops_per_weight." + key));
+    }
+  }
+  f.finish();
+  return e;
+}
+
+}  // namespace llmsim::hwmodels

@@ -1,0 +1,56 @@
+// Parameters of the efficiency curves that turn datasheet peaks into achievable
+// rates. They are data (software profiles, calibration results), never constants in
+// code; defaults live in hwmodels/profiles/*.yaml with the reasoning behind them.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace llmsim::hwmodels {
+
+/// One output-tile configuration a GEMM library may pick; smaller tiles waste less on
+/// padding but reach a lower share of the peak (`fraction`, relative to the best tile).
+struct GemmTile {
+  int m = 128;
+  int n = 128;
+  double fraction = 1.0;
+};
+
+/// Matrix multiply (C[M,N] = A[M,K] B[K,N]) efficiency.
+struct MatmulEfficiency {
+  double max_fraction = 0.7;    // of the dtype peak, for a large GEMM with full waves
+  std::vector<GemmTile> tiles{{128, 128, 1.0}};  // the library picks the best for each shape
+  int vector_max_m = 8;         // M at or below which a GEMV-style kernel runs on the vector units
+  double vector_fraction = 0.5; // of the vector (f32) peak reached by that GEMV kernel
+};
+
+/// Achievable streaming bandwidth: peak x stream fraction of the memory kind x kernel_fraction,
+/// ramping with transfer size as bytes / (bytes + half_bytes).
+struct MemoryEfficiency {
+  double kernel_fraction = 0.95;  // how close the op's kernel gets to a plain stream (copy)
+  double half_bytes = 0.0;        // transfer size reaching half the achievable bandwidth
+};
+
+/// Everything the timing model needs to know about one device under one software stack.
+struct DeviceEfficiency {
+  double launch_overhead_us = 5.0;  // fixed cost per op (kernel launch, framework dispatch)
+  int streams = 1;                  // ops that may run at once on the device
+  std::string activation_dtype = "f16";
+  double vector_fraction = 0.3;     // non-matmul ops (norms, rope, softmax) vs the f32 peak
+  MatmulEfficiency matmul;
+  MemoryEfficiency memory;
+  // Weight storage family (float32, float16, bfloat16, fp8, int8, int4, ggml) -> dtype of the matrix path.
+  std::map<std::string, std::string> matmul_dtype;
+  // Vector ops per weight spent unpacking a quantised block inside a GEMV, by storage format.
+  std::map<std::string, double> dequant_ops_per_weight;
+  // True when quantised weights are expanded to the activation dtype by a separate op before a GEMM
+  // (llama.cpp CUDA with cuBLAS, 2024), costing a write and a read of the expanded weights.
+  bool dequant_before_gemm = false;
+  // True when GEMMs take f16 inputs and give f16 outputs around f32 activations, with a
+  // conversion kernel before and after (llama.cpp CUDA's cuBLAS path).
+  bool gemm_converts_io = false;
+  std::string basis;  // where these numbers come from: "default: ..." or "calibrated: ..."
+};
+
+}  // namespace llmsim::hwmodels

@@ -1,0 +1,87 @@
+#include "hwmodels/software_profile.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "hwmodels/device_efficiency_reader.hpp"
+#include "hwmodels/input_error.hpp"
+#include "hwmodels/yaml_fields.hpp"
+
+namespace llmsim::hwmodels {
+
+namespace fs = std::filesystem;
+
+SoftwareProfile load_software_profile(const std::string& path) {
+  YAML::Node root = load_yaml_file(path);
+  YamlFields f(root, path, "");
+  SoftwareProfile p;
+  p.file = path;
+  p.id = f.required_string("id");
+  p.description = f.required_string("description");
+  p.prefill_chunk_tokens = static_cast<int>(f.optional_number("prefill_chunk_tokens", 0, 0, 1e9));
+  p.flash_attention = f.optional_bool("flash_attention", false);
+  p.fuse_qkv = f.optional_bool("fuse_qkv", false);
+  p.fuse_gate_up = f.optional_bool("fuse_gate_up", false);
+  if (auto kernels = f.optional("kernels_per_op")) {
+    YamlFields k(*kernels, path, "kernels_per_op");
+    for (const auto& entry : *kernels) {
+      const auto key = entry.first.as<std::string>();
+      p.kernels_per_op[key] = static_cast<int>(k.required_number(key, 0, 1000));
+    }
+  }
+  YAML::Node devices = f.required("devices");
+  YamlFields d(devices, path, "devices");
+  for (const auto& entry : devices) {
+    const auto key = entry.first.as<std::string>();
+    p.sections[key] = d.required(key);
+    // Validate each section once on its own so a typo is reported at load time.
+    read_device_efficiency(p.sections[key], path, "devices." + key, {});
+  }
+  if (!p.sections.count("all")) throw f.error("devices", "must have an 'all' section with the common defaults");
+  f.finish();
+  return p;
+}
+
+DeviceEfficiency SoftwareProfile::efficiency_for(const System& system, const Device& device) const {
+  DeviceEfficiency e;
+  std::string applied;
+  for (const auto& key : {std::string("all"), to_string(device.kind), device.profile_class()}) {
+    auto it = sections.find(key);
+    if (it == sections.end()) continue;
+    e = read_device_efficiency(it->second, file, "devices." + key, e);
+    applied += (applied.empty() ? "" : " + ") + key;
+  }
+  std::string basis = fmt::format("default: profile {} ({})", id, applied);
+  if (const auto* cal = system.calibration_for(device.id, id)) {
+    e = read_device_efficiency(cal->efficiency, system.file, cal->location, e);
+    basis = fmt::format("calibrated: {} {} over {}", system.file, cal->location, basis);
+  }
+  e.basis = basis + (e.basis.empty() ? "" : "; " + e.basis);
+  return e;
+}
+
+ProfileSet::ProfileSet(std::string directory) : directory_(std::move(directory)) {}
+
+std::vector<std::string> ProfileSet::ids() const {
+  std::vector<std::string> out;
+  if (!fs::is_directory(directory_)) return out;
+  for (const auto& entry : fs::directory_iterator(directory_)) {
+    if (entry.path().extension() == ".yaml") out.push_back(entry.path().stem().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+SoftwareProfile ProfileSet::load(const std::string& id) const {
+  const fs::path file = fs::path(directory_) / (id + ".yaml");
+  if (!fs::is_regular_file(file)) {
+    std::string known;
+    for (const auto& k : ids()) known += (known.empty() ? "" : ", ") + k;
+    throw InputError("--software", fmt::format("unknown software profile '{}'; known: {}", id, known));
+  }
+  return load_software_profile(file.string());
+}
+
+}  // namespace llmsim::hwmodels

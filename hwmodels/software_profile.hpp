@@ -1,0 +1,51 @@
+// A software stack (llama.cpp, vLLM, TensorRT-LLM, PyTorch eager): how it lowers a model
+// (chunked prefill, fused projections, flash attention) and, per device class, the
+// efficiency defaults it reaches. Read from hwmodels/profiles/ID.yaml.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "hwmodels/efficiency_params.hpp"
+#include "hwmodels/system.hpp"
+
+namespace llmsim::hwmodels {
+
+struct SoftwareProfile {
+  std::string id;
+  std::string description;
+  std::string file;
+  int prefill_chunk_tokens = 0;  // prompt processed in chunks of this many tokens; 0 = all at once
+  bool flash_attention = false;  // fused attention: no score matrix written to memory
+  bool fuse_qkv = false;         // one QKV projection instead of three
+  bool fuse_gate_up = false;     // one gate+up projection instead of two
+  // Kernel launches per logical op (norm, rope, kv_store, attention, ffn_act, residual, ...);
+  // 0 means fused into its neighbour. Ops not listed launch one kernel.
+  std::map<std::string, int> kernels_per_op;
+
+  /// Efficiency for `device`: the profile's `all` section, overlaid by the device kind's
+  /// section ("gpu"), by its class ("gpu-nvidia"), and by the system's calibration for
+  /// (device, this profile) when present. `basis` says which of these applied.
+  DeviceEfficiency efficiency_for(const System& system, const Device& device) const;
+
+  // Raw sections, applied in order by efficiency_for.
+  std::map<std::string, YAML::Node> sections;
+};
+
+/// Loads profiles from a directory; unknown ids list the known ones.
+class ProfileSet {
+ public:
+  explicit ProfileSet(std::string directory);
+  std::vector<std::string> ids() const;
+  SoftwareProfile load(const std::string& id) const;
+
+ private:
+  std::string directory_;
+};
+
+SoftwareProfile load_software_profile(const std::string& path);
+
+}  // namespace llmsim::hwmodels

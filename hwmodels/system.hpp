@@ -1,0 +1,102 @@
+// A hardware system as the catalog describes it: devices that compute, memories they
+// read, links between memories. Plain data; read from YAML by system_loader.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hwmodels/efficiency_params.hpp"
+#include "hwmodels/quantity.hpp"
+
+namespace llmsim::hwmodels {
+
+enum class DeviceKind { cpu, gpu, npu };
+
+std::string to_string(DeviceKind kind);
+
+struct Memory {
+  std::string id;
+  std::string kind;  // hbm3, gddr6x, ddr5, ...
+  Quantity capacity_gib;
+  Quantity bandwidth_gbs;  // theoretical peak
+  std::optional<Quantity> measured_bandwidth_gbs;  // a measured stream bandwidth, when known, used instead
+  std::string notes;
+
+  double capacity_bytes() const { return capacity_gib.value * 1073741824.0; }
+  double bandwidth_bytes_per_s() const { return bandwidth_gbs.value * 1e9; }
+};
+
+struct PeerLink {
+  std::string kind;
+  Quantity bandwidth_gbs;  // per direction
+};
+
+struct Device {
+  std::string id;
+  DeviceKind kind = DeviceKind::gpu;
+  std::string vendor;  // nvidia, amd, apple, intel, generic: selects the software profile section
+  std::string name;
+  std::string memory;  // id of the Memory it reads from
+  Quantity compute_units;
+  std::optional<Quantity> threads;
+  std::optional<Quantity> boost_clock_mhz;
+  std::map<std::string, Quantity> peak_tflops;  // dense, by compute dtype
+  std::optional<Quantity> f16_accumulate_tflops;
+  std::optional<Quantity> tdp_w;
+  std::optional<Quantity> idle_w;
+  std::optional<PeerLink> peer_link;
+  std::string notes;
+
+  /// Peak operations/s for a compute dtype, or nullopt when the datasheet gives none.
+  std::optional<double> peak_flops(const std::string& dtype) const;
+  /// "gpu-nvidia" etc.: the key a software profile uses for this device.
+  std::string profile_class() const { return to_string(kind) + "-" + vendor; }
+};
+
+struct Link {
+  std::string id;
+  std::string kind;
+  std::string from;  // memory ids
+  std::string to;
+  Quantity bandwidth_gbs;  // per direction
+  Quantity latency_us;
+  std::string notes;
+};
+
+/// Efficiency parameters fitted for one device under one software profile (written by
+/// calibration). Kept as the YAML it was read from so it overlays the profile's defaults:
+/// a calibration states only the parameters it fitted.
+struct CalibrationEntry {
+  std::string device;
+  std::string software;
+  YAML::Node efficiency;
+  std::string location;  // file and path, for messages
+};
+
+struct System {
+  std::string id;
+  std::string name;
+  std::string file;  // where it was read from
+  std::map<std::string, std::string> sources;
+  std::vector<Memory> memories;
+  std::vector<Device> devices;
+  std::vector<Link> links;
+  std::optional<Quantity> price_usd;
+  std::optional<Quantity> cloud_usd_per_hour;
+  std::vector<CalibrationEntry> calibration;
+  std::string notes;
+
+  const Device* find_device(const std::string& id) const;
+  const Memory* find_memory(const std::string& id) const;
+  /// The first device of a kind in file order, or nullptr.
+  const Device* first_device(DeviceKind kind) const;
+  const Memory& memory_of(const Device& device) const;
+  /// Calibrated parameters for (device, software) if the file has them.
+  const CalibrationEntry* calibration_for(const std::string& device, const std::string& software) const;
+};
+
+}  // namespace llmsim::hwmodels

@@ -1,0 +1,203 @@
+#include "hwmodels/system_loader.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <set>
+
+#include "hwmodels/device_efficiency_reader.hpp"
+#include "hwmodels/yaml_fields.hpp"
+
+namespace llmsim::hwmodels {
+
+namespace {
+
+constexpr double kHuge = 1e30;
+const std::set<std::string> kComputeDtypes = {"f64", "f32", "tf32", "f16", "bf16", "fp8", "int8", "int4"};
+const std::set<std::string> kVendors = {"nvidia", "amd", "apple", "intel", "generic"};
+
+class SystemReader {
+ public:
+  SystemReader(std::string file, const YAML::Node& root) : file_(std::move(file)), root_(root) {}
+
+  System read() {
+    YamlFields top(root_, file_, "");
+    System s;
+    s.file = file_;
+    s.id = top.required_string("id");
+    const auto stem = std::filesystem::path(file_).stem().string();
+    if (s.id != stem) throw top.error("id", fmt::format("is '{}' but the file is named '{}.yaml'", s.id, stem));
+    s.name = top.required_string("name");
+    s.notes = top.optional_string("notes", "");
+    read_sources(top.required("sources"), top, s);
+    sources_ = &s.sources;
+    read_list(top.required("memories"), top, "memories", [&](YamlFields& f) { s.memories.push_back(read_memory(f)); });
+    read_list(top.required("devices"), top, "devices", [&](YamlFields& f) { s.devices.push_back(read_device(f)); });
+    if (auto links = top.optional("links")) {
+      read_list(*links, top, "links", [&](YamlFields& f) { s.links.push_back(read_link(f)); });
+    }
+    s.price_usd = optional_quantity(top, "price_usd", 0, kHuge);
+    s.cloud_usd_per_hour = optional_quantity(top, "cloud_usd_per_hour", 0, kHuge);
+    if (auto cal = top.optional("calibration")) {
+      read_list(*cal, top, "calibration", [&](YamlFields& f) { s.calibration.push_back(read_calibration(f)); });
+    }
+    top.finish();
+    check_references(s, top);
+    return s;
+  }
+
+ private:
+  template <class Fn>
+  void read_list(const YAML::Node& node, YamlFields& owner, const std::string& key, Fn fn) {
+    if (!node.IsSequence() || node.size() == 0) throw owner.error_at(node, key, "must be a non-empty list");
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      YamlFields f(node[i], file_, fmt::format("{}[{}]", key, i));
+      fn(f);
+      f.finish();
+    }
+  }
+
+  void read_sources(const YAML::Node& node, YamlFields& owner, System& s) {
+    if (!node.IsMap() || node.size() == 0) throw owner.error_at(node, "sources", "must map short keys to citations");
+    for (const auto& entry : node) s.sources[entry.first.as<std::string>()] = entry.second.as<std::string>();
+  }
+
+  Quantity quantity(const YAML::Node& node, const YamlFields& owner, const std::string& key, double min, double max) {
+    YamlFields q(node, file_, owner.child_path(key));
+    Quantity out;
+    out.value = q.required_number("value", min, max);
+    out.source = q.required_string("source");
+    out.note = q.optional_string("note", "");
+    q.finish();
+    if (!sources_->count(out.source)) {
+      throw q.error("source", fmt::format("names '{}', which is not a key of the top-level 'sources'", out.source));
+    }
+    return out;
+  }
+
+  Quantity required_quantity(YamlFields& f, const std::string& key, double min, double max) {
+    return quantity(f.required(key), f, key, min, max);
+  }
+
+  std::optional<Quantity> optional_quantity(YamlFields& f, const std::string& key, double min, double max) {
+    auto node = f.optional(key);
+    if (!node) return std::nullopt;
+    return quantity(*node, f, key, min, max);
+  }
+
+  Memory read_memory(YamlFields& f) {
+    Memory m;
+    m.id = f.required_string("id");
+    m.kind = f.required_string("kind");
+    m.capacity_gib = required_quantity(f, "capacity_gib", 1e-6, 1e9);
+    m.bandwidth_gbs = required_quantity(f, "bandwidth_gbs", 1e-6, 1e9);
+    m.measured_bandwidth_gbs = optional_quantity(f, "measured_bandwidth_gbs", 1e-6, 1e9);
+    m.notes = f.optional_string("notes", "");
+    return m;
+  }
+
+  Device read_device(YamlFields& f) {
+    Device d;
+    d.id = f.required_string("id");
+    const auto kind = f.required_string("kind");
+    if (kind == "cpu") d.kind = DeviceKind::cpu;
+    else if (kind == "gpu") d.kind = DeviceKind::gpu;
+    else if (kind == "npu") d.kind = DeviceKind::npu;
+    else throw f.error("kind", fmt::format("must be cpu, gpu or npu, got '{}'", kind));
+    d.vendor = f.required_string("vendor");
+    if (!kVendors.count(d.vendor)) throw f.error("vendor", "must be one of nvidia, amd, apple, intel, generic");
+    d.name = f.optional_string("name", "");
+    d.memory = f.required_string("memory");
+    // Unknown unit counts (some NPUs) disable wave quantisation: one unit.
+    if (auto units = optional_quantity(f, "compute_units", 1, 1e7)) d.compute_units = *units;
+    else if (d.kind == DeviceKind::npu) d.compute_units = Quantity{1, "", "not published"};
+    else throw f.error("compute_units", "is required for cpu and gpu devices");
+    d.threads = optional_quantity(f, "threads", 1, 1e7);
+    d.boost_clock_mhz = optional_quantity(f, "boost_clock_mhz", 1, 1e5);
+    YAML::Node peaks = f.required("peak_tflops");
+    YamlFields p(peaks, file_, f.child_path("peak_tflops"));
+    for (const auto& dtype : kComputeDtypes) {
+      if (auto q = optional_quantity(p, dtype, 1e-6, 1e7)) d.peak_tflops[dtype] = *q;
+    }
+    p.finish();
+    // CPUs and GPUs run element-wise work on their f32 units; NPUs may have no f32 path at all.
+    if (d.kind != DeviceKind::npu && !d.peak_tflops.count("f32")) throw f.error("peak_tflops", "must give f32");
+    if (d.peak_tflops.empty()) throw f.error("peak_tflops", "must give at least one dtype");
+    d.f16_accumulate_tflops = optional_quantity(f, "f16_accumulate_tflops", 1e-6, 1e7);
+    d.tdp_w = optional_quantity(f, "tdp_w", 0, 1e6);
+    d.idle_w = optional_quantity(f, "idle_w", 0, 1e6);
+    if (auto peer = f.optional("peer_link")) {
+      YamlFields pl(*peer, file_, f.child_path("peer_link"));
+      PeerLink link;
+      link.kind = pl.required_string("kind");
+      link.bandwidth_gbs = required_quantity(pl, "bandwidth_gbs", 1e-6, 1e9);
+      pl.finish();
+      d.peer_link = link;
+    }
+    d.notes = f.optional_string("notes", "");
+    return d;
+  }
+
+  Link read_link(YamlFields& f) {
+    Link l;
+    l.id = f.required_string("id");
+    l.kind = f.required_string("kind");
+    YAML::Node ends = f.required("connects");
+    if (!ends.IsSequence() || ends.size() != 2) throw f.error_at(ends, "connects", "must list exactly two memory ids");
+    l.from = ends[0].as<std::string>();
+    l.to = ends[1].as<std::string>();
+    l.bandwidth_gbs = required_quantity(f, "bandwidth_gbs", 1e-6, 1e9);
+    l.latency_us = required_quantity(f, "latency_us", 0, 1e9);
+    l.notes = f.optional_string("notes", "");
+    return l;
+  }
+
+  CalibrationEntry read_calibration(YamlFields& f) {
+    CalibrationEntry c;
+    c.device = f.required_string("device");
+    c.software = f.required_string("software");
+    c.efficiency = f.required("efficiency");
+    c.location = f.child_path("efficiency");
+    read_device_efficiency(c.efficiency, file_, c.location, {});  // validate now, apply later over the profile
+    return c;
+  }
+
+  void check_references(const System& s, YamlFields& top) {
+    std::set<std::string> ids;
+    for (const auto& m : s.memories)
+      if (!ids.insert(m.id).second) throw top.error("memories", fmt::format("repeats the id '{}'", m.id));
+    for (const auto& d : s.devices) {
+      if (!ids.insert(d.id).second) throw top.error("devices", fmt::format("repeats the id '{}'", d.id));
+      if (!s.find_memory(d.memory)) {
+        throw top.error("devices", fmt::format("device '{}' reads memory '{}', which is not among 'memories'", d.id,
+                                               d.memory));
+      }
+    }
+    for (const auto& l : s.links) {
+      if (!ids.insert(l.id).second) throw top.error("links", fmt::format("repeats the id '{}'", l.id));
+      for (const auto& end : {l.from, l.to}) {
+        if (!s.find_memory(end)) {
+          throw top.error("links", fmt::format("link '{}' connects '{}', which is not among 'memories'", l.id, end));
+        }
+      }
+    }
+    for (const auto& c : s.calibration) {
+      if (!s.find_device(c.device)) {
+        throw top.error("calibration", fmt::format("names device '{}', which is not among 'devices'", c.device));
+      }
+    }
+  }
+
+  std::string file_;
+  YAML::Node root_;
+  const std::map<std::string, std::string>* sources_ = nullptr;
+};
+
+}  // namespace
+
+System load_system(const std::string& path) {
+  YAML::Node root = load_yaml_file(path);
+  return SystemReader(path, root).read();
+}
+
+}  // namespace llmsim::hwmodels

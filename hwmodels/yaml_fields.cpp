@@ -1,0 +1,143 @@
+#include "hwmodels/yaml_fields.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <filesystem>
+
+namespace llmsim {
+
+namespace {
+
+std::string located(const std::string& file, const YAML::Node& node) {
+  const YAML::Mark mark = node.Mark();
+  if (mark.line < 0) return file;
+  return fmt::format("{}:{}", file, mark.line + 1);
+}
+
+std::string join_keys(const std::set<std::string>& keys) {
+  std::string out;
+  for (const auto& key : keys) out += (out.empty() ? "" : ", ") + key;
+  return out;
+}
+
+}  // namespace
+
+YamlFields::YamlFields(const YAML::Node& node, std::string file, std::string path)
+    : node_(node), file_(std::move(file)), path_(std::move(path)) {
+  if (!node_.IsMap()) {
+    throw InputError(located(file_, node_), fmt::format("'{}' must be a mapping of key: value", path_));
+  }
+}
+
+std::string YamlFields::child_path(const std::string& key) const {
+  return path_.empty() ? key : path_ + "." + key;
+}
+
+bool YamlFields::has(const std::string& key) const { return static_cast<bool>(node_[key]); }
+
+YAML::Node YamlFields::required(const std::string& key) {
+  known_.insert(key);
+  YAML::Node child = node_[key];
+  if (!child || child.IsNull()) throw error(key, "is required but missing");
+  return child;
+}
+
+std::optional<YAML::Node> YamlFields::optional(const std::string& key) {
+  known_.insert(key);
+  YAML::Node child = node_[key];
+  if (!child || child.IsNull()) return std::nullopt;
+  return child;
+}
+
+std::string YamlFields::required_string(const std::string& key) {
+  YAML::Node child = required(key);
+  if (!child.IsScalar()) throw error_at(child, key, "must be a text value");
+  return child.as<std::string>();
+}
+
+std::string YamlFields::optional_string(const std::string& key, const std::string& fallback) {
+  auto child = optional(key);
+  if (!child) return fallback;
+  if (!child->IsScalar()) throw error_at(*child, key, "must be a text value");
+  return child->as<std::string>();
+}
+
+double YamlFields::required_number(const std::string& key, double min, double max) {
+  YAML::Node child = required(key);
+  double value = yaml_number(child, file_, child_path(key));
+  if (!(value >= min && value <= max)) {
+    throw error_at(child, key, fmt::format("must be between {} and {}, got {}", min, max, value));
+  }
+  return value;
+}
+
+double YamlFields::optional_number(const std::string& key, double fallback, double min, double max) {
+  if (!has(key)) {
+    known_.insert(key);
+    return fallback;
+  }
+  return required_number(key, min, max);
+}
+
+bool YamlFields::optional_bool(const std::string& key, bool fallback) {
+  auto child = optional(key);
+  if (!child) return fallback;
+  try {
+    return child->as<bool>();
+  } catch (const YAML::Exception&) {
+    throw error_at(*child, key, "must be true or false");
+  }
+}
+
+void YamlFields::finish() const {
+  std::set<std::string> unknown;
+  YAML::Node first_unknown;
+  for (const auto& entry : node_) {
+    const auto key = entry.first.as<std::string>();
+    if (known_.count(key)) continue;
+    if (unknown.empty()) first_unknown = entry.first;
+    unknown.insert(key);
+  }
+  if (!unknown.empty()) {
+    throw InputError(located(file_, first_unknown),
+                     fmt::format("unknown key(s) {} in '{}'; allowed: {}", join_keys(unknown),
+                                 path_.empty() ? "<top level>" : path_, join_keys(known_)));
+  }
+}
+
+InputError YamlFields::error(const std::string& key, const std::string& message) const {
+  YAML::Node child = node_[key];
+  return InputError(located(file_, child && child.Mark().line >= 0 ? child : node_),
+                    fmt::format("'{}' {}", child_path(key), message));
+}
+
+InputError YamlFields::error_at(const YAML::Node& node, const std::string& key, const std::string& message) const {
+  return InputError(located(file_, node), fmt::format("'{}' {}", child_path(key), message));
+}
+
+YAML::Node load_yaml_file(const std::string& path) {
+  if (!std::filesystem::is_regular_file(path)) throw InputError(path, "file not found");
+  try {
+    return YAML::LoadFile(path);
+  } catch (const YAML::ParserException& e) {
+    throw InputError(fmt::format("{}:{}", path, e.mark.line + 1), "malformed YAML: " + e.msg);
+  } catch (const YAML::Exception& e) {
+    throw InputError(path, std::string("cannot read YAML: ") + e.what());
+  }
+}
+
+double yaml_number(const YAML::Node& node, const std::string& file, const std::string& path) {
+  if (!node.IsScalar()) throw InputError(located(file, node), fmt::format("'{}' must be a number", path));
+  double value = 0;
+  try {
+    value = node.as<double>();
+  } catch (const YAML::Exception&) {
+    throw InputError(located(file, node),
+                     fmt::format("'{}' must be a number, got '{}'", path, node.as<std::string>()));
+  }
+  if (!std::isfinite(value)) throw InputError(located(file, node), fmt::format("'{}' must be finite", path));
+  return value;
+}
+
+}  // namespace llmsim

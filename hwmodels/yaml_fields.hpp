@@ -1,0 +1,56 @@
+// Strict reading of one YAML mapping: every key read is recorded, and finish()
+// rejects keys nobody asked for, so a typo in a scenario or catalog file is an
+// error that names the file, the line and the valid keys instead of a silent default.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "hwmodels/input_error.hpp"
+
+namespace llmsim {
+
+class YamlFields {
+ public:
+  /// `file` is used in messages; `path` names this mapping inside the file (e.g. "devices[1]").
+  YamlFields(const YAML::Node& node, std::string file, std::string path);
+
+  bool has(const std::string& key) const;
+  YAML::Node required(const std::string& key);
+  std::optional<YAML::Node> optional(const std::string& key);
+
+  std::string required_string(const std::string& key);
+  std::string optional_string(const std::string& key, const std::string& fallback);
+  /// Numbers must lie in [min, max]; the message says the range when they do not.
+  double required_number(const std::string& key, double min, double max);
+  double optional_number(const std::string& key, double fallback, double min, double max);
+  bool optional_bool(const std::string& key, bool fallback);
+
+  /// Throws InputError listing the unknown keys and the allowed ones.
+  void finish() const;
+
+  /// An error located at `node` (its line) or, with no node, at this mapping.
+  InputError error(const std::string& key, const std::string& message) const;
+  InputError error_at(const YAML::Node& node, const std::string& key, const std::string& message) const;
+
+  const std::string& file() const { return file_; }
+  std::string child_path(const std::string& key) const;
+
+ private:
+  YAML::Node node_;
+  std::string file_;
+  std::string path_;
+  std::set<std::string> known_;
+};
+
+/// Loads a YAML file, turning parse errors into InputError with file and line.
+YAML::Node load_yaml_file(const std::string& path);
+
+/// Reads a scalar as a number with a located error when it is not one.
+double yaml_number(const YAML::Node& node, const std::string& file, const std::string& path);
+
+}  // namespace llmsim

@@ -1,0 +1,7 @@
+#!/bin/sh
+# The README's first command: install dependencies, build, run the default scenario.
+set -eu
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/build.sh
+build/sim/llmsim run scenarios/default.yaml --out results/default

@@ -1,0 +1,28 @@
+// The llmsim subcommands. Each registers its flags on the CLI11 app and returns the
+// function that runs it; main() only parses and maps errors to exit codes.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+#include "sim/data_paths.hpp"
+
+namespace llmsim::cli {
+
+/// Exit codes (documented in README.md).
+enum ExitCode : int {
+  kOk = 0,
+  kInputError = 1,   // bad file, id, flag value
+  kUsageError = 2,   // bad command line
+  kDoesNotFit = 3,   // prediction made, but the model does not fit in the device memory
+  kInternalError = 4,
+};
+
+using Action = std::function<int(const sim::DataPaths&)>;
+
+void add_predict_command(CLI::App& app, Action& action);
+void add_run_command(CLI::App& app, Action& action);
+void add_catalog_commands(CLI::App& app, Action& action);
+
+}  // namespace llmsim::cli

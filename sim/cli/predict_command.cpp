@@ -1,0 +1,56 @@
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "sim/atomic_file.hpp"
+#include "sim/cli/commands.hpp"
+#include "sim/op_table_writer.hpp"
+#include "sim/predictor.hpp"
+#include "sim/report.hpp"
+#include "sim/trace_writer.hpp"
+
+namespace llmsim::cli {
+
+void add_predict_command(CLI::App& app, Action& action) {
+  auto* cmd = app.add_subcommand("predict", "predict prefill and decode of one request on one device");
+  auto request = std::make_shared<sim::PredictRequest>();
+  auto json = std::make_shared<bool>(false);
+  auto trace = std::make_shared<std::string>();
+  auto ops_csv = std::make_shared<std::string>();
+  cmd->add_option("--hardware", request->hardware, "catalog id or system YAML file")->required();
+  cmd->add_option("--device", request->device, "cpu, gpu, npu or a device id (default: the first gpu)");
+  cmd->add_option("--model", request->model, "model id or Hugging Face config.json")->required();
+  cmd->add_option("--dtype", request->dtype, "weight format mix: f32 f16 bf16 fp8 int8 int4 q8_0 q4_0 q4_k_m iq4_xs")
+      ->capture_default_str();
+  cmd->add_option("--kv-dtype", request->kv_dtype, "KV cache format")->capture_default_str();
+  cmd->add_option("--batch", request->batch, "sequences decoded together")->capture_default_str();
+  cmd->add_option("--prompt", request->prompt, "prompt tokens per sequence (llama-bench pp)")->capture_default_str();
+  cmd->add_option("--gen", request->gen, "generated tokens per sequence (llama-bench tg)")->capture_default_str();
+  cmd->add_option("--tp", request->tp, "tensor-parallel degree")->capture_default_str();
+  cmd->add_option("--pp", request->pp, "pipeline-parallel degree")->capture_default_str();
+  cmd->add_option("--software", request->software, "software profile: llama.cpp vllm trtllm pytorch")
+      ->capture_default_str();
+  cmd->add_flag("--json", *json, "print one JSON object instead of the text report");
+  cmd->add_option("--trace", *trace, "write a Chrome/Perfetto trace JSON here");
+  cmd->add_option("--ops-csv", *ops_csv, "write the per-op table here");
+  cmd->callback([=, &action]() {
+    action = [=](const sim::DataPaths& paths) {
+      sim::TraceWriter tracer;
+      sim::OpTableWriter table;
+      std::vector<sim::StepObserver> observers;
+      if (!trace->empty()) observers.push_back(tracer.observer());
+      if (!ops_csv->empty()) observers.push_back(table.observer());
+      const sim::Prediction p = sim::Predictor(paths).predict(*request, observers);
+      if (!trace->empty()) sim::write_file_atomically(*trace, tracer.json());
+      if (!ops_csv->empty()) sim::write_file_atomically(*ops_csv, table.csv());
+      if (*json) {
+        fmt::print("{}\n", sim::to_json(p).dump(2));
+      } else {
+        fmt::print("{}", sim::to_text(p));
+      }
+      return p.fits ? kOk : kDoesNotFit;
+    };
+  });
+}
+
+}  // namespace llmsim::cli

@@ -1,0 +1,33 @@
+// One device as the timing model sees it: its datasheet entry, the memory it reads,
+// the efficiency parameters in force (profile defaults or calibration) and the
+// achievable bandwidth of that memory, each with where it came from.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "hwmodels/efficiency_params.hpp"
+#include "hwmodels/memory_kinds.hpp"
+#include "hwmodels/software_profile.hpp"
+#include "hwmodels/system.hpp"
+
+namespace llmsim::sim {
+
+struct DeviceModel {
+  const hwmodels::Device* device = nullptr;
+  const hwmodels::Memory* memory = nullptr;
+  hwmodels::DeviceEfficiency efficiency;
+  double achievable_bytes_per_s = 0;  // stream bandwidth of its memory
+  std::string bandwidth_basis;        // how achievable_bytes_per_s was obtained
+
+  /// Peak ops/s for a compute dtype, falling back to the next wider dtype the datasheet
+  /// gives (fp8 -> f16 -> f32, int4 -> int8 -> f16 -> f32, ...). Sets `used` to the dtype
+  /// whose peak was taken.
+  double peak(const std::string& dtype, std::string* used = nullptr) const;
+  int units() const;
+};
+
+DeviceModel make_device_model(const hwmodels::System& system, const hwmodels::Device& device,
+                              const hwmodels::SoftwareProfile& profile, const hwmodels::MemoryKinds& kinds);
+
+}  // namespace llmsim::sim

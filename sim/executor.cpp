@@ -1,0 +1,132 @@
+#include "sim/executor.hpp"
+
+#include <simgrid/kernel/Timer.hpp>
+
+#include <algorithm>
+#include <functional>
+#include <stdexcept>
+
+namespace llmsim::sim {
+
+namespace sg4 = simgrid::s4u;
+
+namespace {
+
+// SimGrid's completion signal is process-wide; it is connected once and forwards to
+// whichever executor is running.
+Executor* g_running = nullptr;
+std::function<void(const sg4::Activity&)> g_forward;
+
+void connect_completion_signal_once() {
+  static bool connected = false;
+  if (connected) return;
+  sg4::Activity::on_completion_cb([](const sg4::Activity& a) {
+    if (g_forward) g_forward(a);
+  });
+  connected = true;
+}
+
+}  // namespace
+
+Executor::Executor(Platform& platform) : platform_(platform) { connect_completion_signal_once(); }
+
+Executor::~Executor() {
+  if (g_running == this) {
+    g_running = nullptr;
+    g_forward = nullptr;
+  }
+}
+
+std::vector<OpTiming> Executor::run(const workloads::OpGraph& graph, const std::vector<PlannedOp>& plan,
+                                    const std::vector<int>& streams) {
+  if (plan.size() != graph.size()) throw std::invalid_argument("Executor::run: one PlannedOp per op is required");
+  if (streams.size() != platform_.device_count()) throw std::invalid_argument("Executor::run: streams per device");
+  graph_ = &graph;
+  plan_ = &plan;
+  streams_ = streams;
+  in_flight_.assign(streams.size(), 0);
+  ready_.assign(streams.size(), {});
+  timings_.assign(graph.size(), {});
+  activities_.assign(graph.size(), nullptr);
+  missing_inputs_.resize(graph.size());
+  op_ids_.resize(graph.size());
+  done_ = 0;
+  for (std::size_t v = 0; v < graph.size(); ++v) {
+    op_ids_[v] = v;
+    missing_inputs_[v] = graph.input_count(v);
+    if (missing_inputs_[v] == 0) {
+      ready_[plan[v].device].push_back(v);
+      std::push_heap(ready_[plan[v].device].begin(), ready_[plan[v].device].end(), std::greater<>());
+    }
+  }
+  g_running = this;
+  g_forward = [this](const sg4::Activity& a) { finished(a); };
+  for (std::size_t d = 0; d < streams.size(); ++d) dispatch(d);
+  platform_.engine().run();
+  g_running = nullptr;
+  g_forward = nullptr;
+  activities_.clear();
+  if (done_ != graph.size()) {
+    throw std::logic_error("simulation ended with " + std::to_string(graph.size() - done_) + " ops not run");
+  }
+  return std::move(timings_);
+}
+
+void Executor::dispatch(std::size_t device) {
+  auto& heap = ready_[device];
+  while (in_flight_[device] < streams_[device] && !heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), std::greater<>());
+    const std::size_t op = heap.back();
+    heap.pop_back();
+    ++in_flight_[device];
+    timings_[op].issued = platform_.now();
+    const double launch = (*plan_)[op].launch_s;
+    if (launch > 0) {
+      simgrid::kernel::timer::Timer::set(platform_.now() + launch, [this, op]() { start_ptask(op); });
+    } else {
+      start_ptask(op);
+    }
+  }
+}
+
+void Executor::start_ptask(std::size_t op) {
+  const PlannedOp& p = (*plan_)[op];
+  // A ptask needs some amount to exist; 1 ns of work is below anything we report.
+  const double work = std::max(p.work_s * Platform::kWorkPerSecond, 1.0);
+  sg4::ExecPtr exec = sg4::Exec::init();
+  exec->set_hosts({platform_.device_host(p.device), platform_.memory_host(p.memory)});
+  exec->set_flops_amounts({work, 0.0});
+  // Bytes travel memory -> device: row = source host, column = destination host.
+  exec->set_bytes_amounts({0.0, 0.0, p.link_bytes, 0.0});
+  exec->set_data(&op_ids_[op]);
+  activities_[op] = exec;
+  timings_[op].start = platform_.now();
+  exec->start();
+}
+
+void Executor::finished(const sg4::Activity& activity) {
+  const auto* id = activity.get_data<std::size_t>();
+  if (!id || !graph_) return;
+  if (activity.get_state() != sg4::Activity::State::FINISHED) {
+    throw std::runtime_error("op " + graph_->op(*id).name + " did not finish: " + activity.get_state_str());
+  }
+  const std::size_t op = *id;
+  timings_[op].end = platform_.now();
+  ++done_;
+  const std::size_t device = (*plan_)[op].device;
+  --in_flight_[device];
+  std::vector<std::size_t> touched{device};
+  for (auto next : graph_->outputs(op)) {
+    if (--missing_inputs_[next] == 0) {
+      const std::size_t d = (*plan_)[next].device;
+      ready_[d].push_back(next);
+      std::push_heap(ready_[d].begin(), ready_[d].end(), std::greater<>());
+      touched.push_back(d);
+    }
+  }
+  std::sort(touched.begin(), touched.end());
+  touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+  for (auto d : touched) dispatch(d);
+}
+
+}  // namespace llmsim::sim

@@ -1,0 +1,72 @@
+#include "sim/op_cost.hpp"
+
+#include <algorithm>
+
+#include "hwmodels/efficiency_model.hpp"
+
+namespace llmsim::sim {
+
+using workloads::Op;
+using workloads::OpKind;
+
+std::string to_string(Bound bound) {
+  switch (bound) {
+    case Bound::launch: return "launch";
+    case Bound::compute: return "compute";
+    case Bound::memory: return "memory";
+  }
+  return "?";
+}
+
+Bound OpCost::bound() const {
+  if (launch_s >= compute_s && launch_s >= memory_s) return Bound::launch;
+  return compute_s >= memory_s ? Bound::compute : Bound::memory;
+}
+
+namespace {
+
+double dequant_ops(const Op& op, const hwmodels::DeviceEfficiency& e) {
+  auto it = e.dequant_ops_per_weight.find(op.weight_format);
+  if (it == e.dequant_ops_per_weight.end()) it = e.dequant_ops_per_weight.find(op.weight_family);
+  return it == e.dequant_ops_per_weight.end() ? 0.0 : it->second * op.weight_elements;
+}
+
+std::string matrix_dtype(const Op& op, const hwmodels::DeviceEfficiency& e) {
+  const std::string& family = !op.weight_family.empty() ? op.weight_family : op.operand_family;
+  auto it = e.matmul_dtype.find(family);
+  return it != e.matmul_dtype.end() ? it->second : "f32";
+}
+
+}  // namespace
+
+OpCost cost_op(const Op& op, const DeviceModel& d) {
+  const auto& e = d.efficiency;
+  OpCost c;
+  c.launch_s = op.kernels * e.launch_overhead_us * 1e-6;
+
+  const double vector_peak = d.peak("f32", &c.compute_dtype);
+  const bool matmul_like = op.is_matmul_like();
+  if (matmul_like && op.m > e.matmul.vector_max_m) {
+    // Matrix units, with tile and wave quantisation; softmax/bias work on the vector units.
+    const double peak = d.peak(matrix_dtype(op, e), &c.compute_dtype);
+    c.efficiency = hwmodels::gemm_efficiency(e.matmul, op.m, op.n, op.batch_count, d.units());
+    c.compute_s = op.flops / (peak * c.efficiency) + op.vector_ops / (vector_peak * e.vector_fraction);
+  } else if (matmul_like) {
+    // GEMV-style kernel: multiply-adds plus unpacking of quantised blocks on the vector units.
+    c.vector_path = true;
+    c.efficiency = e.matmul.vector_fraction;
+    c.compute_s = (op.flops + op.vector_ops + dequant_ops(op, e)) / (vector_peak * c.efficiency);
+  } else {
+    c.vector_path = true;
+    c.efficiency = e.vector_fraction;
+    const double extra = op.kind == OpKind::dequantize ? dequant_ops(op, e) : 0.0;
+    c.compute_s = (op.flops + op.vector_ops + extra) / (vector_peak * c.efficiency);
+  }
+
+  const double bytes = op.bytes();
+  c.link_bytes = bytes / std::max(hwmodels::memory_kernel_efficiency(e.memory, bytes), 1e-9);
+  c.memory_s = c.link_bytes / d.achievable_bytes_per_s;
+  return c;
+}
+
+}  // namespace llmsim::sim

@@ -1,0 +1,68 @@
+// What `llmsim predict` answers: per-phase times and rates, what bounds them, memory,
+// and every assumption behind the numbers.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "workloads/memory_footprint.hpp"
+
+namespace llmsim::sim {
+
+struct PredictRequest {
+  std::string hardware;             // catalog id or system file
+  std::string device;               // cpu | gpu | npu | device id; "" = first gpu, else npu, else cpu
+  std::string model;                // model id or config.json
+  std::string dtype = "f16";        // weight mix (formats.yaml)
+  std::string kv_dtype = "f16";     // KV cache storage format
+  std::string software = "llama.cpp";
+  int64_t batch = 1;
+  int64_t prompt = 512;
+  int64_t gen = 128;
+  int tp = 1;
+  int pp = 1;
+};
+
+/// Simulated time of one phase (all prefill chunks, or all decode steps).
+struct PhaseResult {
+  double seconds = 0;
+  int64_t steps = 0;
+  double ops = 0;
+  double flops = 0;
+  double bytes = 0;
+  std::map<std::string, double> seconds_by_group;  // attention, mlp, norm, lm_head, embedding, other
+  std::map<std::string, double> seconds_by_bound;  // launch, compute, memory:<id>, contention
+  double ceiling_seconds = 0;  // the phase's roofline floor: max(flops / peak, bytes / peak bandwidth)
+  std::string ceiling_basis;
+
+  /// The bound with the largest share of the phase, "" for an empty phase.
+  std::string bound() const;
+  double bound_share() const;
+};
+
+struct Prediction {
+  PredictRequest request;
+  std::string hardware_id, hardware_name, device_id, device_kind, memory_id, model_id, architecture;
+  double parameters = 0;
+  PhaseResult prefill;
+  PhaseResult decode;
+
+  double ttft_s = 0;
+  double prefill_tokens_per_s = 0;  // B*P / prefill time
+  double tpot_s = 0;                // decode time / G
+  double decode_tokens_per_s = 0;   // B*G / decode time
+  double output_tokens_per_s = 0;   // B*G / (prefill + decode)
+
+  workloads::MemoryFootprint memory;
+  double memory_capacity_bytes = 0;
+  bool fits = true;
+
+  std::vector<std::string> assumptions;
+
+  /// The bound of the phase that dominates the request's time.
+  std::string bound() const;
+};
+
+}  // namespace llmsim::sim

@@ -1,0 +1,126 @@
+#include "sim/report.hpp"
+
+#include <fmt/format.h>
+
+namespace llmsim::sim {
+
+namespace {
+
+nlohmann::ordered_json phase_json(const PhaseResult& phase) {
+  nlohmann::ordered_json j;
+  j["seconds"] = phase.seconds;
+  j["steps"] = phase.steps;
+  j["ops"] = phase.ops;
+  j["flops"] = phase.flops;
+  j["bytes"] = phase.bytes;
+  j["bound"] = phase.bound();
+  j["bound_share"] = phase.bound_share();
+  j["seconds_by_bound"] = phase.seconds_by_bound;
+  j["seconds_by_group"] = phase.seconds_by_group;
+  j["ceiling_seconds"] = phase.ceiling_seconds;
+  j["ceiling_basis"] = phase.ceiling_basis;
+  j["fraction_of_ceiling"] = phase.seconds > 0 ? phase.ceiling_seconds / phase.seconds : 0.0;
+  return j;
+}
+
+std::string gb(double bytes) { return fmt::format("{:.2f} GB", bytes / 1e9); }
+
+std::string describe_bound(const std::string& bound) {
+  if (bound == "launch") return "launch overhead (per-kernel cost)";
+  if (bound == "compute") return "compute";
+  if (bound == "contention") return "contention with other ops";
+  if (bound.rfind("memory:", 0) == 0) return "memory bandwidth (" + bound.substr(7) + ")";
+  return bound;
+}
+
+std::string phase_text(const char* title, const PhaseResult& phase) {
+  if (phase.steps == 0) return "";
+  std::string out = fmt::format("{}: {:.4f} s over {} step(s), {:.0f} ops\n", title, phase.seconds, phase.steps,
+                                phase.ops);
+  out += fmt::format("  bound by {} ({:.0f}% of op time)", describe_bound(phase.bound()), phase.bound_share() * 100);
+  std::string others;
+  double total = 0;
+  for (const auto& [name, s] : phase.seconds_by_bound) total += s;
+  for (const auto& [name, s] : phase.seconds_by_bound) {
+    if (name != phase.bound() && s > 0.005 * total) others += fmt::format(", {} {:.0f}%", name, 100 * s / total);
+  }
+  out += others + "\n";
+  if (phase.ceiling_seconds > 0) {
+    out += fmt::format("  roofline floor {:.4f} s ({}); the prediction runs at {:.0f}% of that speed\n",
+                       phase.ceiling_seconds, phase.ceiling_basis, 100 * phase.ceiling_seconds / phase.seconds);
+  }
+  double group_total = 0;
+  for (const auto& [name, s] : phase.seconds_by_group) group_total += s;
+  std::string groups;
+  for (const auto& [name, s] : phase.seconds_by_group) {
+    groups += fmt::format("{}{} {:.0f}%", groups.empty() ? "" : ", ", name, 100 * s / group_total);
+  }
+  out += "  time by op class: " + groups + "\n";
+  return out;
+}
+
+}  // namespace
+
+nlohmann::ordered_json to_json(const Prediction& p) {
+  nlohmann::ordered_json j;
+  j["hardware"] = p.hardware_id;
+  j["hardware_name"] = p.hardware_name;
+  j["device"] = p.device_id;
+  j["device_kind"] = p.device_kind;
+  j["model"] = p.model_id;
+  j["architecture"] = p.architecture;
+  j["parameters"] = p.parameters;
+  j["dtype"] = p.request.dtype;
+  j["kv_dtype"] = p.request.kv_dtype;
+  j["software"] = p.request.software;
+  j["batch"] = p.request.batch;
+  j["prompt"] = p.request.prompt;
+  j["gen"] = p.request.gen;
+  j["ttft_s"] = p.ttft_s;
+  j["prefill_s"] = p.prefill.seconds;
+  j["prefill_tokens_per_s"] = p.prefill_tokens_per_s;
+  j["tpot_s"] = p.tpot_s;
+  j["decode_s"] = p.decode.seconds;
+  j["decode_tokens_per_s"] = p.decode_tokens_per_s;
+  j["output_tokens_per_s"] = p.output_tokens_per_s;
+  j["peak_memory_bytes"] = p.memory.total();
+  j["memory"] = {{"weights_bytes", p.memory.weights},
+                 {"kv_cache_bytes", p.memory.kv_cache},
+                 {"activations_bytes", p.memory.activations},
+                 {"capacity_bytes", p.memory_capacity_bytes},
+                 {"memory", p.memory_id}};
+  j["fits"] = p.fits;
+  j["bound"] = p.bound();
+  j["prefill"] = phase_json(p.prefill);
+  j["decode"] = phase_json(p.decode);
+  j["assumptions"] = p.assumptions;
+  return j;
+}
+
+std::string to_text(const Prediction& p) {
+  const auto& r = p.request;
+  std::string out = fmt::format("{} on {} ({}), device {} [{}]\n", p.model_id, p.hardware_name, p.hardware_id,
+                                p.device_id, p.device_kind);
+  out += fmt::format("{} parameters ({:.2f} B), weights {}, KV {}, software {}, batch {}, prompt {}, gen {}\n\n",
+                     p.architecture, p.parameters / 1e9, r.dtype, r.kv_dtype, r.software, r.batch, r.prompt, r.gen);
+  if (r.prompt > 0) {
+    out += fmt::format("time to first token  {:10.4f} s   prefill {:10.1f} tokens/s\n", p.ttft_s,
+                       p.prefill_tokens_per_s);
+  }
+  if (r.gen > 0) {
+    out += fmt::format("time per output tok  {:10.5f} s   decode  {:10.1f} tokens/s   end-to-end output {:.1f} tokens/s\n",
+                       p.tpot_s, p.decode_tokens_per_s, p.output_tokens_per_s);
+  }
+  out += fmt::format("memory needed        {} (weights {}, KV cache {}, activations {}) of {} on {}: {}\n\n",
+                     gb(p.memory.total()), gb(p.memory.weights), gb(p.memory.kv_cache), gb(p.memory.activations),
+                     gb(p.memory_capacity_bytes), p.memory_id,
+                     p.fits ? "fits"
+                            : fmt::format("DOES NOT FIT (short by {})", gb(p.memory.total() - p.memory_capacity_bytes)));
+  out += phase_text("prefill", p.prefill);
+  out += phase_text("decode", p.decode);
+  out += "\nassumptions:\n";
+  for (const auto& a : p.assumptions) out += "  - " + a + "\n";
+  return out;
+}
+
+}  // namespace llmsim::sim

@@ -1,0 +1,115 @@
+#include <catch2/catch.hpp>
+
+#include "fresh_process.hpp"
+#include "hwmodels/catalog.hpp"
+#include "sim/executor.hpp"
+#include "sim/platform.hpp"
+#include "test_paths.hpp"
+
+using namespace llmsim;
+
+namespace {
+
+struct Task {
+  std::string device;
+  std::string memory;
+  double launch_s = 0;
+  double work_s = 0;
+  double bytes = 0;
+  std::vector<std::size_t> inputs;
+};
+
+// Simulates `tasks` on the test box (shared memory: 100 GB/s; local memory: 1000 GB/s;
+// bus between them: 10 GB/s, 2 us) and returns start and end time of each task.
+std::vector<double> simulate(const std::vector<Task>& tasks, int streams = 1) {
+  return test::in_fresh_process([&] {
+    const auto system = hwmodels::Catalog(test::catalog_dir()).load(test::fixture("hw/test-box.yaml"));
+    std::vector<sim::DeviceModel> devices;
+    for (const auto& d : system.devices) {
+      sim::DeviceModel m;
+      m.device = &d;
+      m.memory = &system.memory_of(d);
+      m.achievable_bytes_per_s = m.memory->measured_bandwidth_gbs->value * 1e9;
+      devices.push_back(m);
+    }
+    sim::Platform platform(system, devices);
+    workloads::OpGraph graph;
+    std::vector<sim::PlannedOp> plan;
+    for (std::size_t i = 0; i < tasks.size(); ++i) {
+      workloads::Op op;
+      op.name = "t" + std::to_string(i);
+      graph.add(op, tasks[i].inputs);
+      plan.push_back({platform.device_index(tasks[i].device), platform.memory_index(tasks[i].memory),
+                      tasks[i].launch_s, tasks[i].work_s, tasks[i].bytes});
+    }
+    sim::Executor executor(platform);
+    const auto timings = executor.run(graph, plan, std::vector<int>(platform.device_count(), streams));
+    std::vector<double> out;
+    for (const auto& t : timings) {
+      out.push_back(t.start);
+      out.push_back(t.end);
+    }
+    return out;
+  });
+}
+
+}  // namespace
+
+TEST_CASE("a memory-bound op alone takes bytes / bandwidth", "[sim][executor]") {
+  const auto t = simulate({{"gpu", "shared", 0, 1e-3, 1e9, {}}});
+  CHECK(t[1] == Approx(1e9 / 100e9));
+}
+
+TEST_CASE("a compute-bound op alone takes its compute time", "[sim][executor]") {
+  const auto t = simulate({{"gpu", "shared", 0, 5e-3, 1e6, {}}});
+  CHECK(t[1] == Approx(5e-3));
+}
+
+TEST_CASE("two ops streaming from one memory link take twice as long", "[sim][executor][contention]") {
+  // GPU and NPU both read 1 GB from the shared 100 GB/s memory at the same time.
+  const auto t = simulate({{"gpu", "shared", 0, 1e-6, 1e9, {}}, {"npu", "shared", 0, 1e-6, 1e9, {}}});
+  CHECK(t[1] == Approx(2 * 1e9 / 100e9));
+  CHECK(t[3] == Approx(2 * 1e9 / 100e9));
+}
+
+TEST_CASE("ops on different memories do not slow each other", "[sim][executor][contention]") {
+  const auto t = simulate({{"gpu", "shared", 0, 1e-6, 1e9, {}}, {"accel", "local", 0, 1e-6, 1e9, {}}});
+  CHECK(t[1] == Approx(1e9 / 100e9));
+  CHECK(t[3] == Approx(1e9 / 1000e9));
+}
+
+TEST_CASE("launch overhead comes before the op's roofline time", "[sim][executor]") {
+  const auto t = simulate({{"gpu", "shared", 1e-3, 1e-6, 1e9, {}}});
+  CHECK(t[0] == Approx(1e-3));
+  CHECK(t[1] == Approx(1e-3 + 1e9 / 100e9));
+}
+
+TEST_CASE("dependencies order the ops", "[sim][executor][dag]") {
+  // a -> b -> c, and d depends on both a and c: each 1 ms (1e8 bytes at 100 GB/s).
+  const auto t = simulate({{"gpu", "shared", 0, 0, 1e8, {}},
+                           {"gpu", "shared", 0, 0, 1e8, {0}},
+                           {"cpu", "shared", 0, 0, 1e8, {1}},
+                           {"npu", "shared", 0, 0, 1e8, {0, 2}}});
+  CHECK(t[1] == Approx(1e-3));
+  CHECK(t[2] >= t[1]);
+  CHECK(t[3] == Approx(2e-3));
+  CHECK(t[5] == Approx(3e-3));
+  CHECK(t[6] >= t[5]);
+  CHECK(t[7] == Approx(4e-3));
+}
+
+TEST_CASE("a device runs as many ops at once as it has streams", "[sim][executor]") {
+  const std::vector<Task> two = {{"gpu", "shared", 0, 0, 1e9, {}}, {"gpu", "shared", 0, 0, 1e9, {}}};
+  const auto serial = simulate(two, 1);
+  CHECK(serial[1] == Approx(0.01));
+  CHECK(serial[3] == Approx(0.02));
+  const auto parallel = simulate(two, 2);
+  CHECK(parallel[1] == Approx(0.02));
+  CHECK(parallel[3] == Approx(0.02));
+}
+
+TEST_CASE("reading another memory crosses the link between them", "[sim][executor]") {
+  // 1e8 bytes over the 10 GB/s bus with 2 us latency, then the local memory link.
+  const auto t = simulate({{"gpu", "local", 0, 0, 1e8, {}}});
+  CHECK(t[1] == Approx(1e8 / 10e9 + 2e-6));
+}

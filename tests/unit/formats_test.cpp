@@ -1,0 +1,66 @@
+#include <catch2/catch.hpp>
+
+#include "hwmodels/input_error.hpp"
+#include "test_paths.hpp"
+#include "workloads/model_registry.hpp"
+#include "workloads/model_weights.hpp"
+#include "workloads/storage_formats.hpp"
+
+using namespace llmsim;
+using namespace llmsim::workloads;
+using Catch::Matchers::Contains;
+
+namespace {
+constexpr double kGiB = 1073741824.0;
+
+ModelConfig load_model(const std::string& id) {
+  return ModelRegistry(test::models_dir(), test::model_defaults()).load(id);
+}
+}  // namespace
+
+TEST_CASE("storage formats cost what their ggml blocks cost", "[workloads][formats]") {
+  const auto t = FormatTable::load(test::formats_file());
+  CHECK(t.format("q8_0").bits_per_weight == 34.0 * 8 / 32);   // f16 scale + 32 int8
+  CHECK(t.format("q4_0").bits_per_weight == 18.0 * 8 / 32);   // f16 scale + 16 bytes
+  CHECK(t.format("q4_k").bits_per_weight == 144.0 * 8 / 256);
+  CHECK(t.format("q6_k").bits_per_weight == 210.0 * 8 / 256);
+  CHECK(t.format("iq4_xs").bits_per_weight == 136.0 * 8 / 256);
+  CHECK_THROWS_WITH(t.mix("q3_k_xl"), Contains("unknown dtype 'q3_k_xl'") && Contains("q4_k_m"));
+}
+
+TEST_CASE("q4_k_m bumps the tensors llama.cpp bumps", "[workloads][formats]") {
+  const auto t = FormatTable::load(test::formats_file());
+  const auto& mix = t.mix("q4_k_m");
+  MixContext c;
+  c.layers = 32;
+  c.gqa_ratio = 4;
+  auto fmt_of = [&](const char* role, int layer) {
+    c.layer = layer;
+    return t.weight_format(mix, role, false, c).name;
+  };
+  // use_more_bits(i, 32): i < 4, i >= 28, or (i - 4) % 3 == 2.
+  CHECK(fmt_of("attn_v", 0) == "q6_k");
+  CHECK(fmt_of("attn_v", 4) == "q4_k");
+  CHECK(fmt_of("attn_v", 6) == "q6_k");
+  CHECK(fmt_of("ffn_down", 7) == "q4_k");
+  CHECK(fmt_of("ffn_down", 31) == "q6_k");
+  CHECK(fmt_of("attn_q", 0) == "q4_k");
+  CHECK(fmt_of("output", -1) == "q6_k");
+  CHECK(fmt_of("token_embd", -1) == "q4_k");
+  c.tied_embeddings = true;
+  CHECK(fmt_of("token_embd", -1) == "q6_k");  // a tied table is the output too
+  c.tied_embeddings = false;
+  c.layers = 80;  // llama.cpp's 70B type: attn_v that stays Q4_K goes to Q5_K
+  CHECK(fmt_of("attn_v", 10) == "q5_k");
+  CHECK(fmt_of("attn_v", 12) == "q6_k");
+}
+
+TEST_CASE("weight bytes match the published GGUF file sizes", "[workloads][formats]") {
+  // llama-bench reported these model sizes (validate/data/public_llamacpp.csv rows 1-34).
+  const auto t = FormatTable::load(test::formats_file());
+  const auto llama8 = load_model("llama-3-8b");
+  const auto llama70 = load_model("llama-3-70b");
+  CHECK(ModelWeights(llama8, t, t.mix("q4_k_m")).bytes() / kGiB == Approx(4.58).epsilon(0.002));
+  CHECK(ModelWeights(llama8, t, t.mix("f16")).bytes() / kGiB == Approx(14.96).epsilon(0.002));
+  CHECK(ModelWeights(llama70, t, t.mix("q4_k_m")).bytes() / kGiB == Approx(39.59).epsilon(0.002));
+}

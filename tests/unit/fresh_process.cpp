@@ -1,0 +1,66 @@
+#include "fresh_process.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+namespace llmsim::test {
+
+namespace {
+
+void write_all(int fd, const void* data, std::size_t size) {
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t n = ::write(fd, p, size);
+    if (n <= 0) _exit(3);
+    p += n;
+    size -= static_cast<std::size_t>(n);
+  }
+}
+
+std::string read_all(int fd) {
+  std::string out;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buffer, sizeof buffer)) > 0) out.append(buffer, static_cast<std::size_t>(n));
+  return out;
+}
+
+}  // namespace
+
+std::vector<double> in_fresh_process(const std::function<std::vector<double>()>& simulate) {
+  int fds[2];
+  if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    ::close(fds[0]);
+    char ok = 1;
+    try {
+      const std::vector<double> values = simulate();
+      write_all(fds[1], &ok, 1);
+      write_all(fds[1], values.data(), values.size() * sizeof(double));
+    } catch (const std::exception& e) {
+      ok = 0;
+      write_all(fds[1], &ok, 1);
+      write_all(fds[1], e.what(), std::strlen(e.what()));
+    }
+    ::close(fds[1]);
+    _exit(0);
+  }
+  ::close(fds[1]);
+  const std::string bytes = read_all(fds[0]);
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (bytes.empty()) throw std::runtime_error("simulation child died (status " + std::to_string(status) + ")");
+  if (bytes[0] == 0) throw std::runtime_error("simulation failed: " + bytes.substr(1));
+  std::vector<double> values((bytes.size() - 1) / sizeof(double));
+  std::memcpy(values.data(), bytes.data() + 1, values.size() * sizeof(double));
+  return values;
+}
+
+}  // namespace llmsim::test

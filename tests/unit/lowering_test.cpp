@@ -1,0 +1,136 @@
+#include <catch2/catch.hpp>
+
+#include <map>
+
+#include "test_paths.hpp"
+#include "workloads/lowering.hpp"
+#include "workloads/memory_footprint.hpp"
+#include "workloads/model_registry.hpp"
+
+using namespace llmsim;
+using namespace llmsim::workloads;
+
+namespace {
+
+struct Fixture {
+  FormatTable formats = FormatTable::load(test::formats_file());
+  ModelRegistry registry{test::models_dir(), test::model_defaults()};
+
+  LoweringOptions options(int64_t batch, int64_t fresh, int64_t past) const {
+    LoweringOptions o;
+    o.batch = batch;
+    o.new_tokens = fresh;
+    o.past_tokens = past;
+    o.kv_format = &formats.format("f16");
+    o.activation_format = &formats.format("f32");
+    return o;
+  }
+};
+
+std::map<std::string, OpId> by_name(const OpGraph& g) {
+  std::map<std::string, OpId> out;
+  for (OpId v = 0; v < g.size(); ++v) out[g.op(v).name] = v;
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a decode step multiplies every matrix parameter once", "[workloads][lowering]") {
+  Fixture f;
+  const auto model = f.registry.load("llama-3-8b");
+  const ModelWeights w(model, f.formats, f.formats.mix("f16"));
+  const OpGraph g = lower_step(model, w, f.options(1, 1, 0));
+  double matmul_flops = 0;
+  double attention_flops = 0;
+  for (OpId v = 0; v < g.size(); ++v) {
+    if (g.op(v).kind == OpKind::matmul) matmul_flops += g.op(v).flops;
+    if (g.op(v).kind == OpKind::attention) attention_flops += g.op(v).flops;
+  }
+  // 8,030,261,248 parameters less the embedding table (128256 x 4096) and the norm vectors (65 x 4096).
+  CHECK(matmul_flops == 2.0 * 7'504'658'432.0);
+  // One query against one key: 4 x heads x head_dim per layer.
+  CHECK(attention_flops == 4.0 * 32 * 128 * 1 * 32);
+  // 15 logical ops per layer plus embedding, final norm, LM head and sampling.
+  CHECK(g.size() == 32 * 15 + 4);
+  // Every weight is read once except the embedding table, of which one row is gathered.
+  const double table = w.get("token_embd", -1).bytes();
+  CHECK(g.total_weight_bytes() == Approx(w.bytes() - table + 4096 * 2));
+}
+
+TEST_CASE("KV-cache reads grow with context", "[workloads][lowering]") {
+  Fixture f;
+  const auto model = f.registry.load("llama-3-8b");
+  const ModelWeights w(model, f.formats, f.formats.mix("f16"));
+  auto kv_read = [&](int64_t past) {
+    const OpGraph g = lower_step(model, w, f.options(1, 1, past));
+    double sum = 0;
+    for (OpId v = 0; v < g.size(); ++v) sum += g.op(v).kv_read_bytes;
+    return sum;
+  };
+  // 1024 cached tokens x 8 KV heads x 128 dims x (K and V) x 2 bytes, in 32 layers.
+  CHECK(kv_read(1023) == 32.0 * 1024 * 1024 * 2 * 2);
+  CHECK(kv_read(2047) == 2 * kv_read(1023));
+  CHECK(kv_cache_bytes(model, 1, 1024, f.formats.format("f16")) == 32.0 * 1024 * 1024 * 2 * 2);
+}
+
+TEST_CASE("sliding-window layers read only their window", "[workloads][lowering]") {
+  Fixture f;
+  const auto model = f.registry.load("gemma-3-27b");
+  const ModelWeights w(model, f.formats, f.formats.mix("q8_0"));
+  const OpGraph g = lower_step(model, w, f.options(1, 1, 5000));
+  const auto ops = by_name(g);
+  const double per_token = 16.0 * 128 * 2 * 2;  // KV heads x head_dim x (K, V) x f16
+  CHECK(g.op(ops.at("L0.attention")).kv_read_bytes == 1024 * per_token);
+  CHECK(g.op(ops.at("L5.attention")).kv_read_bytes == 5001 * per_token);
+}
+
+TEST_CASE("the graph is a DAG in topological order with the architecture's dataflow", "[workloads][lowering]") {
+  Fixture f;
+  const auto model = f.registry.load("gpt-j-6b");
+  const ModelWeights w(model, f.formats, f.formats.mix("f16"));
+  const OpGraph g = lower_step(model, w, f.options(2, 16, 0));
+  for (OpId v = 0; v < g.size(); ++v)
+    for (OpId input : g.inputs(v)) CHECK(input < v);
+  const auto ops = by_name(g);
+  // GPT-J runs attention and MLP side by side from the same layernorm output.
+  CHECK(g.inputs(ops.at("L0.ffn_up")) == std::vector<OpId>{ops.at("L0.attn_norm")});
+  CHECK(g.inputs(ops.at("L0.residual")).size() == 3);
+}
+
+TEST_CASE("MoE decode reads only the experts its tokens pick", "[workloads][lowering]") {
+  Fixture f;
+  const auto model = f.registry.load("mixtral-8x7b");
+  const ModelWeights w(model, f.formats, f.formats.mix("f16"));
+  const OpGraph g = lower_step(model, w, f.options(1, 1, 0));
+  const auto ops = by_name(g);
+  CHECK(g.op(ops.at("L0.ffn_gate")).weight_elements == Approx(2.0 * 14336 * 4096));
+  CHECK(expected_distinct_experts(1, 2, 8) == Approx(2.0));
+  CHECK(expected_distinct_experts(1000, 2, 8) == Approx(8.0));
+}
+
+TEST_CASE("causal attention work counts each query's visible keys", "[workloads][lowering]") {
+  CHECK(attended_keys(4, 0, 0) == 10);   // 1 + 2 + 3 + 4
+  CHECK(attended_keys(3, 10, 0) == 36);  // 11 + 12 + 13
+  CHECK(attended_keys(4, 2, 4) == 15);   // 3 + 4 + 4 + 4
+  CHECK(attended_keys(2, 100, 8) == 16); // window-limited
+}
+
+TEST_CASE("quantised GEMMs on the cuBLAS path expand weights first", "[workloads][lowering]") {
+  Fixture f;
+  const auto model = f.registry.load("llama-3-8b");
+  const ModelWeights w(model, f.formats, f.formats.mix("q4_k_m"));
+  auto options = f.options(1, 512, 0);
+  options.dequant_before_gemm = true;
+  options.gemv_max_m = 8;
+  const OpGraph g = lower_step(model, w, options);
+  const auto ops = by_name(g);
+  const Op& dq = g.op(ops.at("L0.attn_q.dequant"));
+  CHECK(dq.act_write_bytes == 4096.0 * 4096 * 2);
+  CHECK(dq.weight_bytes == 4096.0 * 4096 * 4.5 / 8);  // q4_k blocks
+  const Op& gemm = g.op(ops.at("L0.attn_q"));
+  CHECK(gemm.weight_bytes == 4096.0 * 4096 * 2);
+  CHECK(gemm.reads_expanded_weights);
+  // The decode step (M = 1) uses the GEMV kernels and needs no expansion.
+  const OpGraph decode = lower_step(model, w, [&] { auto o = options; o.new_tokens = 1; return o; }());
+  CHECK(by_name(decode).count("L0.attn_q.dequant") == 0);
+}

@@ -1,0 +1,68 @@
+#include <catch2/catch.hpp>
+
+#include "hwmodels/input_error.hpp"
+#include "test_paths.hpp"
+#include "workloads/hf_config_reader.hpp"
+#include "workloads/model_registry.hpp"
+#include "workloads/model_weights.hpp"
+
+using namespace llmsim;
+using namespace llmsim::workloads;
+using Catch::Matchers::Contains;
+
+namespace {
+ModelConfig load_model(const std::string& id) {
+  return ModelRegistry(test::models_dir(), test::model_defaults()).load(id);
+}
+double parameters(const std::string& id) {
+  const auto t = FormatTable::load(test::formats_file());
+  return ModelWeights(load_model(id), t, t.mix("bf16")).parameter_count();
+}
+}  // namespace
+
+TEST_CASE("parameter counts match hand-worked totals", "[workloads][models]") {
+  // Llama-3-8B: embedding 128256 x 4096 twice (untied) + 32 x (q 4096^2 + k, v 1024 x 4096 + o 4096^2
+  // + 3 x 4096 x 14336 + two norms of 4096) + final norm 4096.
+  CHECK(parameters("llama-3-8b") == 8'030'261'248.0);
+  // Llama-3-70B the same way with 8192 / 28672 / 80 layers.
+  CHECK(parameters("llama-3-70b") == 70'553'706'496.0);
+  // GPT-2 small: wte + wpe + 12 x (2 layernorms with bias, c_attn, c_proj, c_fc, c_proj with biases) + ln_f.
+  CHECK(parameters("gpt2") == 124'439'808.0);
+  // Mixtral 8x7B: 8 experts of 3 x 4096 x 14336 per layer plus a 8 x 4096 router.
+  CHECK(parameters("mixtral-8x7b") == 46'702'792'704.0);
+}
+
+TEST_CASE("configs are normalised across architectures", "[workloads][models]") {
+  const auto g = load_model("gemma-3-27b");  // nested text_config, vocab from transformers defaults
+  CHECK(g.hidden == 5376);
+  CHECK(g.head_dim == 128);
+  CHECK(g.vocab == 262208);
+  CHECK(g.tied_embeddings);
+  CHECK(g.qk_norm);
+  REQUIRE(g.attention_window.size() == 62);
+  CHECK(g.attention_window[0] == 1024);
+  CHECK(g.attention_window[5] == 0);  // every sixth layer is global
+  const auto j = load_model("gpt-j-6b");
+  CHECK(j.parallel_residual);
+  CHECK(j.rotary_dim == 64);
+  CHECK(j.intermediate == 4 * 4096);
+  const auto q = load_model("qwen2.5-7b");
+  CHECK(q.qkv_bias);
+  CHECK(q.gqa_ratio() == 7);
+  const auto m = load_model("mistral-7b");
+  CHECK(m.attention_window[0] == 4096);
+}
+
+TEST_CASE("bad model configs name the file and the field", "[workloads][models][bad-input]") {
+  const auto broken = test::write_temp("broken.json", "{\"architectures\": [\"LlamaForCausalLM\"],");
+  CHECK_THROWS_WITH(read_hf_config(broken, test::model_defaults()), Contains("broken.json") && Contains("malformed JSON"));
+  const auto missing = test::write_temp("missing.json", R"({"architectures": ["LlamaForCausalLM"], "model_type": "llama",
+    "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 8})");
+  CHECK_THROWS_WITH(read_hf_config(missing, test::model_defaults()), Contains("'hidden_size' is missing"));
+  const auto negative = test::write_temp("negative.json", R"({"architectures": ["LlamaForCausalLM"], "model_type": "llama",
+    "hidden_size": -64, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 8})");
+  CHECK_THROWS_WITH(read_hf_config(negative, test::model_defaults()), Contains("'hidden_size' must be a non-negative"));
+  CHECK_THROWS_WITH(load_model("llama-3.2-11b-vision"),
+                    Contains("unsupported architecture 'MllamaForConditionalGeneration'") && Contains("LlamaForCausalLM"));
+  CHECK_THROWS_WITH(load_model("llama-5"), Contains("unknown model id 'llama-5'") && Contains("llama-3-8b"));
+}

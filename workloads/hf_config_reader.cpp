@@ -1,0 +1,232 @@
+#include "workloads/hf_config_reader.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "hwmodels/input_error.hpp"
+#include "hwmodels/yaml_fields.hpp"
+
+namespace llmsim::workloads {
+
+namespace {
+
+using nlohmann::json;
+
+const std::vector<std::string> kArchitectures = {
+    "LlamaForCausalLM", "MistralForCausalLM", "MixtralForCausalLM", "Qwen2ForCausalLM",
+    "GPT2LMHeadModel",  "GPTJForCausalLM",    "Gemma2ForCausalLM",  "Gemma3ForCausalLM",
+    "Gemma3ForConditionalGeneration"};
+
+// Looks keys up in the config first, then in the defaults of its model_type.
+class ConfigView {
+ public:
+  ConfigView(const json& config, const YAML::Node& defaults, std::string file)
+      : config_(config), defaults_(defaults), file_(std::move(file)) {}
+
+  bool has(const std::string& key) const {
+    return (config_.contains(key) && !config_[key].is_null()) || (defaults_ && defaults_[key]);
+  }
+
+  int64_t integer(const std::string& key) const {
+    if (config_.contains(key) && !config_[key].is_null()) {
+      const auto& v = config_[key];
+      if (!v.is_number_integer() || v.get<int64_t>() < 0) {
+        throw InputError(file_, fmt::format("field '{}' must be a non-negative integer, got {}", key, v.dump()));
+      }
+      return v.get<int64_t>();
+    }
+    if (defaults_ && defaults_[key]) return defaults_[key].as<int64_t>();
+    throw InputError(file_, fmt::format("required field '{}' is missing", key));
+  }
+
+  int64_t integer_or(const std::string& key, int64_t fallback) const { return has(key) ? integer(key) : fallback; }
+
+  int64_t first_integer(std::initializer_list<const char*> keys) const {
+    for (const char* key : keys)
+      if (has(key)) return integer(key);
+    throw InputError(file_, fmt::format("required field '{}' is missing", *keys.begin()));
+  }
+
+  bool boolean_or(const std::string& key, bool fallback) const {
+    if (config_.contains(key) && !config_[key].is_null()) {
+      if (!config_[key].is_boolean()) throw InputError(file_, fmt::format("field '{}' must be true or false", key));
+      return config_[key].get<bool>();
+    }
+    if (defaults_ && defaults_[key]) return defaults_[key].as<bool>();
+    return fallback;
+  }
+
+  std::string text_or(const std::string& key, const std::string& fallback) const {
+    if (config_.contains(key) && config_[key].is_string()) return config_[key].get<std::string>();
+    if (defaults_ && defaults_[key]) return defaults_[key].as<std::string>();
+    return fallback;
+  }
+
+  const json& raw() const { return config_; }
+
+ private:
+  const json& config_;
+  YAML::Node defaults_;
+  std::string file_;
+};
+
+json parse_json_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError(path, "file not found or unreadable");
+  try {
+    return json::parse(in);
+  } catch (const json::parse_error& e) {
+    throw InputError(path, fmt::format("malformed JSON at byte {}: {}", e.byte, e.what()));
+  }
+}
+
+void check_positive(const ModelConfig& m, const std::string& file) {
+  const std::pair<const char*, int64_t> fields[] = {{"hidden size", m.hidden},     {"intermediate size", m.intermediate},
+                                                    {"layer count", m.layers},     {"attention heads", m.heads},
+                                                    {"key/value heads", m.kv_heads}, {"head dim", m.head_dim},
+                                                    {"vocabulary size", m.vocab}};
+  for (const auto& [name, value] : fields) {
+    if (value <= 0) throw InputError(file, fmt::format("{} must be positive, got {}", name, value));
+    if (value > 10'000'000) throw InputError(file, fmt::format("{} of {} is not a plausible model size", name, value));
+  }
+  if (m.heads % m.kv_heads != 0) {
+    throw InputError(file, fmt::format("{} attention heads are not a multiple of {} key/value heads", m.heads,
+                                       m.kv_heads));
+  }
+  if (m.is_moe() && (m.experts_per_token <= 0 || m.experts_per_token > m.experts)) {
+    throw InputError(file, fmt::format("experts per token ({}) must be between 1 and the expert count ({})",
+                                       m.experts_per_token, m.experts));
+  }
+}
+
+void read_gpt2_like(const ConfigView& c, ModelConfig& m, bool gptj) {
+  m.hidden = c.integer("n_embd");
+  m.layers = c.integer("n_layer");
+  m.heads = c.integer("n_head");
+  m.kv_heads = m.heads;
+  m.head_dim = m.hidden / m.heads;
+  m.intermediate = c.integer_or("n_inner", 4 * m.hidden);
+  m.vocab = c.integer("vocab_size");
+  m.max_positions = c.first_integer({"n_positions", "n_ctx"});
+  m.tied_embeddings = c.boolean_or("tie_word_embeddings", !gptj);
+  m.gated_mlp = false;
+  m.activation = c.text_or("activation_function", "gelu_new");
+  m.norm = NormKind::layer;
+  m.mlp_bias = true;
+  if (gptj) {
+    m.positions = PositionKind::rope;
+    m.rotary_dim = c.integer("rotary_dim");
+    m.parallel_residual = true;
+    m.lm_head_bias = true;
+  } else {
+    m.positions = PositionKind::learned;
+    m.qkv_bias = true;
+    m.output_bias = true;
+  }
+}
+
+void read_llama_like(const ConfigView& c, ModelConfig& m) {
+  m.hidden = c.integer("hidden_size");
+  m.intermediate = c.integer("intermediate_size");
+  m.layers = c.integer("num_hidden_layers");
+  m.heads = c.integer("num_attention_heads");
+  m.kv_heads = c.integer_or("num_key_value_heads", m.heads);
+  m.head_dim = c.integer_or("head_dim", m.hidden / m.heads);
+  m.vocab = c.integer("vocab_size");
+  m.max_positions = c.integer("max_position_embeddings");
+  m.tied_embeddings = c.boolean_or("tie_word_embeddings", false);
+  m.activation = c.text_or("hidden_act", c.text_or("hidden_activation", "silu"));
+  m.rotary_dim = m.head_dim;
+  m.qkv_bias = c.boolean_or("attention_bias", false);
+  m.mlp_bias = c.boolean_or("mlp_bias", false);
+}
+
+void read_windows(const ConfigView& c, ModelConfig& m) {
+  m.attention_window.assign(static_cast<std::size_t>(m.layers), 0);
+  const auto& raw = c.raw();
+  if (m.model_type == "gemma3_text" || m.model_type == "gemma2") {
+    const int64_t window = c.integer("sliding_window");
+    if (raw.contains("layer_types") && raw["layer_types"].is_array()) {
+      const auto& types = raw["layer_types"];
+      for (std::size_t i = 0; i < m.attention_window.size() && i < types.size(); ++i) {
+        m.attention_window[i] = types[i] == "sliding_attention" ? window : 0;
+      }
+      return;
+    }
+    // Gemma 2 alternates local and global layers; Gemma 3 has one global layer every `pattern`.
+    const int64_t pattern = m.model_type == "gemma2" ? 2 : c.integer("sliding_window_pattern");
+    for (int64_t i = 0; i < m.layers; ++i) {
+      m.attention_window[static_cast<std::size_t>(i)] = ((i + 1) % pattern != 0) ? window : 0;
+    }
+    return;
+  }
+  const bool sliding = m.model_type == "mistral" ||
+                       (m.model_type == "qwen2" && c.boolean_or("use_sliding_window", false)) ||
+                       m.model_type == "mixtral";
+  if (sliding && raw.contains("sliding_window") && raw["sliding_window"].is_number_integer()) {
+    m.attention_window.assign(static_cast<std::size_t>(m.layers), raw["sliding_window"].get<int64_t>());
+  }
+}
+
+}  // namespace
+
+const std::vector<std::string>& supported_architectures() { return kArchitectures; }
+
+ModelConfig read_hf_config(const std::string& path, const std::string& defaults_file) {
+  const json root = parse_json_file(path);
+  if (!root.is_object()) throw InputError(path, "expected a JSON object at the top level");
+  ModelConfig m;
+  m.file = path;
+  m.id = std::filesystem::path(path).stem().string();
+  if (!root.contains("architectures") || !root["architectures"].is_array() || root["architectures"].empty() ||
+      !root["architectures"][0].is_string()) {
+    throw InputError(path, "field 'architectures' must be a non-empty list of class names");
+  }
+  m.architecture = root["architectures"][0].get<std::string>();
+  if (std::find(kArchitectures.begin(), kArchitectures.end(), m.architecture) == kArchitectures.end()) {
+    std::string known;
+    for (const auto& a : kArchitectures) known += (known.empty() ? "" : ", ") + a;
+    throw InputError(path, fmt::format("unsupported architecture '{}'; supported: {}", m.architecture, known));
+  }
+  // Multimodal Gemma 3 keeps the language model in text_config.
+  const bool nested = m.architecture == "Gemma3ForConditionalGeneration";
+  if (nested && (!root.contains("text_config") || !root["text_config"].is_object())) {
+    throw InputError(path, "field 'text_config' must be an object for Gemma3ForConditionalGeneration");
+  }
+  const json& text = nested ? root["text_config"] : root;
+  m.model_type = text.value("model_type", nested ? "gemma3_text" : root.value("model_type", ""));
+  if (m.model_type == "gemma3") m.model_type = "gemma3_text";
+  m.torch_dtype = root.value("torch_dtype", text.value("torch_dtype", ""));
+
+  const YAML::Node defaults_root = load_yaml_file(defaults_file);
+  const YAML::Node defaults = defaults_root[m.model_type];
+  const ConfigView c(text, defaults, path);
+
+  if (m.architecture == "GPT2LMHeadModel") {
+    read_gpt2_like(c, m, false);
+  } else if (m.architecture == "GPTJForCausalLM") {
+    read_gpt2_like(c, m, true);
+  } else {
+    read_llama_like(c, m);
+    if (m.model_type == "qwen2") m.qkv_bias = true;  // Qwen2Attention always has q/k/v biases
+    if (m.architecture == "MixtralForCausalLM") {
+      m.experts = c.integer("num_local_experts");
+      m.experts_per_token = c.integer("num_experts_per_tok");
+    }
+    if (m.model_type == "gemma2" || m.model_type == "gemma3_text") {
+      m.sandwich_norm = true;
+      m.scale_embeddings = true;
+      m.qk_norm = m.model_type == "gemma3_text";
+      m.tied_embeddings = c.boolean_or("tie_word_embeddings", true);
+    }
+  }
+  check_positive(m, path);
+  read_windows(c, m);
+  return m;
+}
+
+}  // namespace llmsim::workloads

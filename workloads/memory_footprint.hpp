@@ -1,0 +1,30 @@
+// Bytes a model needs resident on its device: weights, KV cache for the context,
+// and the activation working set of the largest step.
+#pragma once
+
+#include <cstdint>
+
+#include "workloads/model_config.hpp"
+#include "workloads/model_weights.hpp"
+#include "workloads/op_graph.hpp"
+#include "workloads/storage_formats.hpp"
+
+namespace llmsim::workloads {
+
+struct MemoryFootprint {
+  double weights = 0;
+  double kv_cache = 0;
+  double activations = 0;
+  double total() const { return weights + kv_cache + activations; }
+};
+
+/// KV cache for `batch` sequences of `context` tokens; sliding-window layers keep only
+/// their window.
+double kv_cache_bytes(const ModelConfig& model, int64_t batch, int64_t context, const StorageFormat& kv_format);
+
+/// Activations are the largest single op's inputs plus outputs in `largest_step`: the
+/// working set an allocator that reuses buffers between ops must hold at once.
+MemoryFootprint memory_footprint(const ModelConfig& model, const ModelWeights& weights, int64_t batch,
+                                 int64_t context, const StorageFormat& kv_format, const OpGraph& largest_step);
+
+}  // namespace llmsim::workloads

@@ -1,0 +1,114 @@
+#include "workloads/model_weights.hpp"
+
+#include <stdexcept>
+
+namespace llmsim::workloads {
+
+ModelWeights::ModelWeights(const ModelConfig& m, const FormatTable& formats, const WeightMix& mix)
+    : model_(&m), formats_(&formats), mix_(&mix) {
+  const double h = static_cast<double>(m.hidden);
+  const double inter = static_cast<double>(m.intermediate);
+  const double q = static_cast<double>(m.q_dim());
+  const double kv = static_cast<double>(m.kv_dim());
+  const bool layer_norm = m.norm == NormKind::layer;
+
+  add("token_embd", -1, static_cast<double>(m.vocab), h);
+  if (m.positions == PositionKind::learned) add("pos_embd", -1, static_cast<double>(m.max_positions), h);
+
+  for (int l = 0; l < static_cast<int>(m.layers); ++l) {
+    add_vector("attn_norm", l, h);
+    if (layer_norm) add_vector("attn_norm.bias", l, h);
+    if (m.positions == PositionKind::learned) {
+      add("attn_qkv", l, q + 2 * kv, h);  // GPT-2 keeps Q, K, V in one c_attn matrix
+      if (m.qkv_bias) add_vector("attn_qkv.bias", l, q + 2 * kv);
+    } else {
+      add("attn_q", l, q, h);
+      add("attn_k", l, kv, h);
+      add("attn_v", l, kv, h);
+      if (m.qkv_bias) {
+        add_vector("attn_q.bias", l, q);
+        add_vector("attn_k.bias", l, kv);
+        add_vector("attn_v.bias", l, kv);
+      }
+    }
+    if (m.qk_norm) {
+      add_vector("attn_q_norm", l, static_cast<double>(m.head_dim));
+      add_vector("attn_k_norm", l, static_cast<double>(m.head_dim));
+    }
+    add("attn_output", l, h, q);
+    if (m.output_bias) add_vector("attn_output.bias", l, h);
+    if (m.sandwich_norm) add_vector("post_attention_norm", l, h);
+    if (!m.parallel_residual) {
+      add_vector("ffn_norm", l, h);
+      if (layer_norm) add_vector("ffn_norm.bias", l, h);
+    }
+    const double experts = m.is_moe() ? static_cast<double>(m.experts) : 1.0;
+    if (m.is_moe()) add("ffn_gate_inp", l, experts, h);
+    if (m.gated_mlp) add("ffn_gate", l, inter, h, experts);
+    add("ffn_up", l, inter, h, experts);
+    add("ffn_down", l, h, inter, experts);
+    if (m.mlp_bias) {
+      add_vector("ffn_up.bias", l, inter);
+      add_vector("ffn_down.bias", l, h);
+    }
+    if (m.sandwich_norm) add_vector("post_ffw_norm", l, h);
+  }
+  add_vector("output_norm", -1, h);
+  if (layer_norm) add_vector("output_norm.bias", -1, h);
+  if (!m.tied_embeddings) add("output", -1, static_cast<double>(m.vocab), h);
+  if (m.lm_head_bias) add_vector("output.bias", -1, static_cast<double>(m.vocab));
+}
+
+void ModelWeights::add(const std::string& role, int layer, double rows, double cols, double copies) {
+  MixContext context;
+  context.layer = layer;
+  context.layers = static_cast<int>(model_->layers);
+  context.gqa_ratio = static_cast<int>(model_->gqa_ratio());
+  context.experts = static_cast<int>(model_->experts);
+  context.tied_embeddings = model_->tied_embeddings;
+  WeightTensor t{role, layer, rows, cols, copies, false, &formats_->weight_format(*mix_, role, false, context)};
+  index_[{role, layer}] = tensors_.size();
+  tensors_.push_back(t);
+}
+
+void ModelWeights::add_vector(const std::string& role, int layer, double size) {
+  WeightTensor t{role, layer, size, 1, 1, true, &formats_->format(mix_->vector_format)};
+  index_[{role, layer}] = tensors_.size();
+  tensors_.push_back(t);
+}
+
+const WeightTensor* ModelWeights::find(const std::string& role, int layer) const {
+  auto it = index_.find({role, layer});
+  return it == index_.end() ? nullptr : &tensors_[it->second];
+}
+
+const WeightTensor& ModelWeights::get(const std::string& role, int layer) const {
+  const WeightTensor* t = find(role, layer);
+  if (!t) throw std::out_of_range("model has no weight " + role + " in layer " + std::to_string(layer));
+  return *t;
+}
+
+double ModelWeights::parameter_count() const {
+  double sum = 0;
+  for (const auto& t : tensors_) sum += t.elements();
+  return sum;
+}
+
+double ModelWeights::bytes() const {
+  double sum = 0;
+  for (const auto& t : tensors_) sum += t.bytes();
+  return sum;
+}
+
+double ModelWeights::active_matmul_parameters() const {
+  double sum = 0;
+  for (const auto& t : tensors_) {
+    if (t.is_vector || t.role == "token_embd" || t.role == "pos_embd") continue;
+    const double active = (t.copies > 1) ? static_cast<double>(model_->experts_per_token) / t.copies : 1.0;
+    sum += t.elements() * active;
+  }
+  if (model_->tied_embeddings) sum += get("token_embd", -1).elements();  // the LM head reuses it
+  return sum;
+}
+
+}  // namespace llmsim::workloads

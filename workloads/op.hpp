@@ -1,0 +1,51 @@
+// One operator of a lowered workload: what it computes (FLOPs, shape) and what it
+// moves (bytes per kind of tensor). Hardware-independent; sim/ turns it into time.
+#pragma once
+
+#include <string>
+
+namespace llmsim::workloads {
+
+enum class OpKind {
+  embedding,   // row gather from the embedding table (+ positions / scaling)
+  norm,        // RMSNorm / LayerNorm, with its weight
+  matmul,      // activations x weights (projections, LM head, experts)
+  rope,        // rotary position embedding on q and k
+  kv_store,    // append this step's K and V to the cache
+  attention,   // scores, softmax and values over the KV cache (fused or not)
+  elementwise, // residual adds, activation x gate, scaling
+  router,      // MoE top-k selection
+  dequantize,  // expand quantised weights to the activation dtype before a GEMM
+  sampling,    // pick the next token from the logits
+};
+
+std::string to_string(OpKind kind);
+
+struct Op {
+  std::string name;   // unique in its graph, e.g. "L3.attn_q"
+  OpKind kind = OpKind::elementwise;
+  std::string group;  // breakdown class: embedding, attention, mlp, norm, lm_head, other
+  int layer = -1;     // -1 outside the layer stack
+  int kernels = 1;    // kernel launches this op stands for (launch overhead is per kernel)
+
+  // GEMM shape of matmul-like work: batch_count independent products of M x K by K x N.
+  double m = 0, n = 0, k = 0, batch_count = 1;
+  double flops = 0;       // multiply-add work, 2 per MAC
+  double vector_ops = 0;  // other arithmetic: elementwise, softmax, norms
+  double weight_elements = 0;
+  std::string weight_format;   // storage format of its weights, "" if none
+  std::string weight_family;   // float16, ggml, int8, ...
+  std::string operand_family;  // for attention: family of the KV cache
+
+  double weight_bytes = 0;
+  bool reads_expanded_weights = false;  // weights were expanded by a dequantize op just before
+  double kv_read_bytes = 0;
+  double kv_write_bytes = 0;
+  double act_read_bytes = 0;
+  double act_write_bytes = 0;
+
+  double bytes() const { return weight_bytes + kv_read_bytes + kv_write_bytes + act_read_bytes + act_write_bytes; }
+  bool is_matmul_like() const { return m > 0 && n > 0 && k > 0; }
+};
+
+}  // namespace llmsim::workloads

@@ -1,0 +1,148 @@
+#include "workloads/storage_formats.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "hwmodels/input_error.hpp"
+#include "hwmodels/yaml_fields.hpp"
+
+namespace llmsim::workloads {
+
+namespace {
+
+template <class Map>
+std::string known_keys(const Map& map) {
+  std::string out;
+  for (const auto& [key, value] : map) out += (out.empty() ? "" : ", ") + key;
+  return out;
+}
+
+bool layer_selected(const std::string& selector, int layer, int layers) {
+  if (selector == "all") return true;
+  if (layer < 0) return false;
+  if (selector == "first_eighth") return layer < layers / 8;
+  // more_bits: llama.cpp's use_more_bits(i, n).
+  return layer < layers / 8 || layer >= 7 * layers / 8 || (layer - layers / 8) % 3 == 2;
+}
+
+bool condition_holds(const std::string& when, const MixContext& c) {
+  if (when == "always") return true;
+  if (when == "gqa_ge_4") return c.gqa_ratio >= 4;
+  if (when == "experts_8") return c.experts == 8;
+  return c.layers == 80;  // layers_80: llama.cpp's "70B" model type
+}
+
+}  // namespace
+
+FormatTable FormatTable::load(const std::string& path) {
+  YAML::Node root = load_yaml_file(path);
+  YamlFields top(root, path, "");
+  FormatTable t;
+  t.file_ = path;
+  for (const auto& entry : top.required("sources")) {
+    t.sources_[entry.first.as<std::string>()] = entry.second.as<std::string>();
+  }
+  YAML::Node formats = top.required("formats");
+  YamlFields fmap(formats, path, "formats");
+  for (const auto& entry : formats) {
+    const auto name = entry.first.as<std::string>();
+    YamlFields f(fmap.required(name), path, "formats." + name);
+    StorageFormat sf;
+    sf.name = name;
+    sf.bits_per_weight = f.required_number("bits_per_weight", 0.5, 64);
+    sf.family = f.required_string("family");
+    sf.source = f.required_string("source");
+    f.optional_string("note", "");
+    f.finish();
+    t.formats_[name] = sf;
+  }
+  YAML::Node mixes = top.required("mixes");
+  YamlFields mmap(mixes, path, "mixes");
+  const std::vector<std::string> selectors = {"all", "more_bits", "first_eighth"};
+  const std::vector<std::string> conditions = {"always", "gqa_ge_4", "experts_8", "layers_80"};
+  for (const auto& entry : mixes) {
+    const auto name = entry.first.as<std::string>();
+    YamlFields m(mmap.required(name), path, "mixes." + name);
+    WeightMix mix;
+    mix.name = name;
+    mix.default_format = m.required_string("default");
+    mix.vector_format = m.required_string("vectors");
+    mix.source = m.required_string("source");
+    if (auto rules = m.optional("rules")) {
+      for (std::size_t i = 0; i < rules->size(); ++i) {
+        YamlFields r((*rules)[i], path, fmt::format("mixes.{}.rules[{}]", name, i));
+        MixRule rule;
+        for (const auto& tensor : r.required("tensors")) rule.tensors.push_back(tensor.as<std::string>());
+        rule.format = r.required_string("format");
+        rule.layers = r.optional_string("layers", "all");
+        rule.when = r.optional_string("when", "always");
+        rule.only_from = r.optional_string("only_from", "");
+        r.finish();
+        if (std::find(selectors.begin(), selectors.end(), rule.layers) == selectors.end()) {
+          throw r.error("layers", "must be all, more_bits or first_eighth");
+        }
+        if (std::find(conditions.begin(), conditions.end(), rule.when) == conditions.end()) {
+          throw r.error("when", "must be always, gqa_ge_4, experts_8 or layers_80");
+        }
+        mix.rules.push_back(rule);
+      }
+    }
+    m.finish();
+    for (const auto* fmt_name : {&mix.default_format, &mix.vector_format}) {
+      if (!t.formats_.count(*fmt_name)) throw m.error("default", fmt::format("names unknown format '{}'", *fmt_name));
+    }
+    for (const auto& rule : mix.rules) {
+      if (!t.formats_.count(rule.format)) throw m.error("rules", fmt::format("names unknown format '{}'", rule.format));
+    }
+    t.mixes_[name] = mix;
+  }
+  top.finish();
+  return t;
+}
+
+const StorageFormat& FormatTable::format(const std::string& name) const {
+  auto it = formats_.find(name);
+  if (it == formats_.end()) {
+    throw InputError("", fmt::format("unknown storage format '{}'; known: {}", name, known_keys(formats_)));
+  }
+  return it->second;
+}
+
+const WeightMix& FormatTable::mix(const std::string& name) const {
+  auto it = mixes_.find(name);
+  if (it == mixes_.end()) {
+    throw InputError("--dtype", fmt::format("unknown dtype '{}'; known: {}", name, known_keys(mixes_)));
+  }
+  return it->second;
+}
+
+std::vector<std::string> FormatTable::mix_names() const {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : mixes_) out.push_back(k);
+  return out;
+}
+
+std::vector<std::string> FormatTable::format_names() const {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : formats_) out.push_back(k);
+  return out;
+}
+
+const StorageFormat& FormatTable::weight_format(const WeightMix& mix, const std::string& role, bool is_vector,
+                                                const MixContext& context) const {
+  if (is_vector) return format(mix.vector_format);
+  // A tied embedding matrix is also the output projection and is quantised as such.
+  const std::string effective_role = (role == "token_embd" && context.tied_embeddings) ? "output" : role;
+  std::string current = mix.default_format;
+  for (const auto& rule : mix.rules) {
+    if (std::find(rule.tensors.begin(), rule.tensors.end(), effective_role) == rule.tensors.end()) continue;
+    if (!layer_selected(rule.layers, context.layer, context.layers)) continue;
+    if (!condition_holds(rule.when, context)) continue;
+    if (!rule.only_from.empty() && rule.only_from != current) continue;
+    current = rule.format;
+  }
+  return format(current);
+}
+
+}  // namespace llmsim::workloads
