@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "hwmodels/input_error.hpp"
+#include "hwmodels/name_listing.hpp"
 #include "hwmodels/yaml_fields.hpp"
 
 namespace llmsim::hwmodels {
@@ -37,9 +38,8 @@ MemoryKinds MemoryKinds::load(const std::string& path) {
 const Quantity& MemoryKinds::stream_fraction(const std::string& kind) const {
   auto it = fractions_.find(kind);
   if (it == fractions_.end()) {
-    std::string known;
-    for (const auto& [k, v] : fractions_) known += (known.empty() ? "" : ", ") + k;
-    throw InputError(file_, fmt::format("no stream fraction for memory kind '{}'; known kinds: {}", kind, known));
+    throw InputError(file_, fmt::format("no stream fraction for memory kind '{}'; known kinds: {}", kind,
+                                        join_keys(fractions_)));
   }
   return it->second;
 }

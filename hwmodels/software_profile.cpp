@@ -2,11 +2,11 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <filesystem>
 
 #include "hwmodels/device_efficiency_reader.hpp"
 #include "hwmodels/input_error.hpp"
+#include "hwmodels/name_listing.hpp"
 #include "hwmodels/yaml_fields.hpp"
 
 namespace llmsim::hwmodels {
@@ -64,22 +64,12 @@ DeviceEfficiency SoftwareProfile::efficiency_for(const System& system, const Dev
 
 ProfileSet::ProfileSet(std::string directory) : directory_(std::move(directory)) {}
 
-std::vector<std::string> ProfileSet::ids() const {
-  std::vector<std::string> out;
-  if (!fs::is_directory(directory_)) return out;
-  for (const auto& entry : fs::directory_iterator(directory_)) {
-    if (entry.path().extension() == ".yaml") out.push_back(entry.path().stem().string());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
+std::vector<std::string> ProfileSet::ids() const { return file_stems(directory_, ".yaml"); }
 
 SoftwareProfile ProfileSet::load(const std::string& id) const {
   const fs::path file = fs::path(directory_) / (id + ".yaml");
   if (!fs::is_regular_file(file)) {
-    std::string known;
-    for (const auto& k : ids()) known += (known.empty() ? "" : ", ") + k;
-    throw InputError("--software", fmt::format("unknown software profile '{}'; known: {}", id, known));
+    throw InputError("--software", fmt::format("unknown software profile '{}'; known: {}", id, join_names(ids())));
   }
   return load_software_profile(file.string());
 }

@@ -1,5 +1,7 @@
 #include "hwmodels/yaml_fields.hpp"
 
+#include "hwmodels/name_listing.hpp"
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -13,12 +15,6 @@ std::string located(const std::string& file, const YAML::Node& node) {
   const YAML::Mark mark = node.Mark();
   if (mark.line < 0) return file;
   return fmt::format("{}:{}", file, mark.line + 1);
-}
-
-std::string join_keys(const std::set<std::string>& keys) {
-  std::string out;
-  for (const auto& key : keys) out += (out.empty() ? "" : ", ") + key;
-  return out;
 }
 
 }  // namespace
@@ -101,8 +97,8 @@ void YamlFields::finish() const {
   }
   if (!unknown.empty()) {
     throw InputError(located(file_, first_unknown),
-                     fmt::format("unknown key(s) {} in '{}'; allowed: {}", join_keys(unknown),
-                                 path_.empty() ? "<top level>" : path_, join_keys(known_)));
+                     fmt::format("unknown key(s) {} in '{}'; allowed: {}", join_names({unknown.begin(), unknown.end()}),
+                                 path_.empty() ? "<top level>" : path_, join_names({known_.begin(), known_.end()})));
   }
 }
 

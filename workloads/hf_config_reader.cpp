@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "hwmodels/input_error.hpp"
+#include "hwmodels/name_listing.hpp"
 #include "hwmodels/yaml_fields.hpp"
 
 namespace llmsim::workloads {
@@ -188,9 +189,8 @@ ModelConfig read_hf_config(const std::string& path, const std::string& defaults_
   }
   m.architecture = root["architectures"][0].get<std::string>();
   if (std::find(kArchitectures.begin(), kArchitectures.end(), m.architecture) == kArchitectures.end()) {
-    std::string known;
-    for (const auto& a : kArchitectures) known += (known.empty() ? "" : ", ") + a;
-    throw InputError(path, fmt::format("unsupported architecture '{}'; supported: {}", m.architecture, known));
+    throw InputError(path, fmt::format("unsupported architecture '{}'; supported: {}", m.architecture,
+                                       join_names(kArchitectures)));
   }
   // Multimodal Gemma 3 keeps the language model in text_config.
   const bool nested = m.architecture == "Gemma3ForConditionalGeneration";

@@ -2,10 +2,10 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <filesystem>
 
 #include "hwmodels/input_error.hpp"
+#include "hwmodels/name_listing.hpp"
 #include "workloads/hf_config_reader.hpp"
 
 namespace llmsim::workloads {
@@ -15,15 +15,7 @@ namespace fs = std::filesystem;
 ModelRegistry::ModelRegistry(std::string models_dir, std::string defaults_file)
     : models_dir_(std::move(models_dir)), defaults_file_(std::move(defaults_file)) {}
 
-std::vector<std::string> ModelRegistry::ids() const {
-  std::vector<std::string> out;
-  if (!fs::is_directory(models_dir_)) return out;
-  for (const auto& entry : fs::directory_iterator(models_dir_)) {
-    if (entry.path().extension() == ".json") out.push_back(entry.path().stem().string());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
+std::vector<std::string> ModelRegistry::ids() const { return file_stems(models_dir_, ".json"); }
 
 ModelConfig ModelRegistry::load(const std::string& id_or_path) const {
   if (id_or_path.find('/') != std::string::npos || id_or_path.ends_with(".json")) {
@@ -31,9 +23,7 @@ ModelConfig ModelRegistry::load(const std::string& id_or_path) const {
   }
   const fs::path file = fs::path(models_dir_) / (id_or_path + ".json");
   if (!fs::is_regular_file(file)) {
-    std::string known;
-    for (const auto& id : ids()) known += (known.empty() ? "" : ", ") + id;
-    throw InputError("--model", fmt::format("unknown model id '{}'; known ids: {}", id_or_path, known));
+    throw InputError("--model", fmt::format("unknown model id '{}'; known ids: {}", id_or_path, join_names(ids())));
   }
   return read_hf_config(file.string(), defaults_file_);
 }

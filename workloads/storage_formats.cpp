@@ -5,18 +5,12 @@
 #include <algorithm>
 
 #include "hwmodels/input_error.hpp"
+#include "hwmodels/name_listing.hpp"
 #include "hwmodels/yaml_fields.hpp"
 
 namespace llmsim::workloads {
 
 namespace {
-
-template <class Map>
-std::string known_keys(const Map& map) {
-  std::string out;
-  for (const auto& [key, value] : map) out += (out.empty() ? "" : ", ") + key;
-  return out;
-}
 
 bool layer_selected(const std::string& selector, int layer, int layers) {
   if (selector == "all") return true;
@@ -104,7 +98,7 @@ FormatTable FormatTable::load(const std::string& path) {
 const StorageFormat& FormatTable::format(const std::string& name) const {
   auto it = formats_.find(name);
   if (it == formats_.end()) {
-    throw InputError("", fmt::format("unknown storage format '{}'; known: {}", name, known_keys(formats_)));
+    throw InputError("", fmt::format("unknown storage format '{}'; known: {}", name, join_keys(formats_)));
   }
   return it->second;
 }
@@ -112,7 +106,7 @@ const StorageFormat& FormatTable::format(const std::string& name) const {
 const WeightMix& FormatTable::mix(const std::string& name) const {
   auto it = mixes_.find(name);
   if (it == mixes_.end()) {
-    throw InputError("--dtype", fmt::format("unknown dtype '{}'; known: {}", name, known_keys(mixes_)));
+    throw InputError("--dtype", fmt::format("unknown dtype '{}'; known: {}", name, join_keys(mixes_)));
   }
   return it->second;
 }
