@@ -31,6 +31,19 @@ const Memory* System::find_memory(const std::string& memory_id) const {
   return nullptr;
 }
 
+const Switch* System::find_switch(const std::string& switch_id) const {
+  for (const auto& s : switches)
+    if (s.id == switch_id) return &s;
+  return nullptr;
+}
+
+std::vector<const Device*> System::devices_of(DeviceKind kind) const {
+  std::vector<const Device*> out;
+  for (const auto& device : devices)
+    if (device.kind == kind) out.push_back(&device);
+  return out;
+}
+
 const Device* System::first_device(DeviceKind kind) const {
   for (const auto& device : devices)
     if (device.kind == kind) return &device;

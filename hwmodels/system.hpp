@@ -57,13 +57,21 @@ struct Device {
   std::string profile_class() const { return to_string(kind) + "-" + vendor; }
 };
 
+/// A non-blocking crossbar (NVSwitch, a PCIe switch or root complex) that links attach to.
+struct Switch {
+  std::string id;
+  std::string kind;
+  std::string notes;
+};
+
 struct Link {
   std::string id;
   std::string kind;
-  std::string from;  // memory ids
+  std::string from;  // memory or switch ids
   std::string to;
   Quantity bandwidth_gbs;  // per direction
   Quantity latency_us;
+  bool full_duplex = true;  // each direction has the full bandwidth
   std::string notes;
 };
 
@@ -84,6 +92,7 @@ struct System {
   std::map<std::string, std::string> sources;
   std::vector<Memory> memories;
   std::vector<Device> devices;
+  std::vector<Switch> switches;
   std::vector<Link> links;
   std::optional<Quantity> price_usd;
   std::optional<Quantity> cloud_usd_per_hour;
@@ -92,6 +101,9 @@ struct System {
 
   const Device* find_device(const std::string& id) const;
   const Memory* find_memory(const std::string& id) const;
+  const Switch* find_switch(const std::string& id) const;
+  /// Devices of a kind in file order.
+  std::vector<const Device*> devices_of(DeviceKind kind) const;
   /// The first device of a kind in file order, or nullptr.
   const Device* first_device(DeviceKind kind) const;
   const Memory& memory_of(const Device& device) const;

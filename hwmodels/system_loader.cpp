@@ -31,10 +31,40 @@ class SystemReader {
     s.notes = top.optional_string("notes", "");
     read_sources(top.required("sources"), top, s);
     sources_ = &s.sources;
-    read_list(top.required("memories"), top, "memories", [&](YamlFields& f) { s.memories.push_back(read_memory(f)); });
-    read_list(top.required("devices"), top, "devices", [&](YamlFields& f) { s.devices.push_back(read_device(f)); });
+    // Entries with `count: N` stand for N identical parts named id0..id(N-1); a reference from
+    // such an entry to another with the same count pairs them index by index.
+    read_list(top.required("memories"), top, "memories", [&](YamlFields& f) {
+      const Memory m = read_memory(f);
+      const int n = expand(f, m.id);
+      for (int i = 0; i < n; ++i) s.memories.push_back(renamed(m, i, n));
+    });
+    if (auto switches = top.optional("switches")) {
+      read_list(*switches, top, "switches", [&](YamlFields& f) {
+        const Switch sw{f.required_string("id"), f.required_string("kind"), f.optional_string("notes", "")};
+        const int n = expand(f, sw.id);
+        for (int i = 0; i < n; ++i) s.switches.push_back(renamed(sw, i, n));
+      });
+    }
+    read_list(top.required("devices"), top, "devices", [&](YamlFields& f) {
+      const Device d = read_device(f);
+      const int n = expand(f, d.id);
+      for (int i = 0; i < n; ++i) {
+        Device copy = renamed(d, i, n);
+        copy.memory = resolve(f, "memory", d.memory, i, n);
+        s.devices.push_back(copy);
+      }
+    });
     if (auto links = top.optional("links")) {
-      read_list(*links, top, "links", [&](YamlFields& f) { s.links.push_back(read_link(f)); });
+      read_list(*links, top, "links", [&](YamlFields& f) {
+        const Link l = read_link(f);
+        const int n = expand(f, l.id);
+        for (int i = 0; i < n; ++i) {
+          Link copy = renamed(l, i, n);
+          copy.from = resolve(f, "connects", l.from, i, n);
+          copy.to = resolve(f, "connects", l.to, i, n);
+          s.links.push_back(copy);
+        }
+      });
     }
     s.price_usd = optional_quantity(top, "price_usd", 0, kHuge);
     s.cloud_usd_per_hour = optional_quantity(top, "cloud_usd_per_hour", 0, kHuge);
@@ -148,6 +178,9 @@ class SystemReader {
     l.to = ends[1].as<std::string>();
     l.bandwidth_gbs = required_quantity(f, "bandwidth_gbs", 1e-6, 1e9);
     l.latency_us = required_quantity(f, "latency_us", 0, 1e9);
+    const auto duplex = f.optional_string("duplex", "full");
+    if (duplex != "full" && duplex != "half") throw f.error("duplex", "must be full or half");
+    l.full_duplex = duplex == "full";
     l.notes = f.optional_string("notes", "");
     return l;
   }
@@ -166,6 +199,8 @@ class SystemReader {
     std::set<std::string> ids;
     for (const auto& m : s.memories)
       if (!ids.insert(m.id).second) throw top.error("memories", fmt::format("repeats the id '{}'", m.id));
+    for (const auto& sw : s.switches)
+      if (!ids.insert(sw.id).second) throw top.error("switches", fmt::format("repeats the id '{}'", sw.id));
     for (const auto& d : s.devices) {
       if (!ids.insert(d.id).second) throw top.error("devices", fmt::format("repeats the id '{}'", d.id));
       if (!s.find_memory(d.memory)) {
@@ -176,8 +211,9 @@ class SystemReader {
     for (const auto& l : s.links) {
       if (!ids.insert(l.id).second) throw top.error("links", fmt::format("repeats the id '{}'", l.id));
       for (const auto& end : {l.from, l.to}) {
-        if (!s.find_memory(end)) {
-          throw top.error("links", fmt::format("link '{}' connects '{}', which is not among 'memories'", l.id, end));
+        if (!s.find_memory(end) && !s.find_switch(end)) {
+          throw top.error("links", fmt::format("link '{}' connects '{}', which is not among 'memories' or 'switches'",
+                                               l.id, end));
         }
       }
     }
@@ -188,9 +224,35 @@ class SystemReader {
     }
   }
 
+  // Reads `count` (default 1) and remembers it for references to `id`.
+  int expand(YamlFields& f, const std::string& id) {
+    const int n = static_cast<int>(f.optional_number("count", 1, 1, 1024));
+    counts_[id] = n;
+    return n;
+  }
+
+  template <class T>
+  static T renamed(T item, int index, int count) {
+    if (count > 1) item.id += std::to_string(index);
+    return item;
+  }
+
+  std::string resolve(YamlFields& f, const std::string& key, const std::string& ref, int index, int count) {
+    auto it = counts_.find(ref);
+    if (it == counts_.end()) return ref;  // checked by check_references
+    if (it->second == 1) return ref;
+    if (it->second != count) {
+      throw f.error(key, fmt::format("refers to '{}', which has count {}, from an entry with count {}; counts must "
+                                     "match or the target must be single",
+                                     ref, it->second, count));
+    }
+    return ref + std::to_string(index);
+  }
+
   std::string file_;
   YAML::Node root_;
   const std::map<std::string, std::string>* sources_ = nullptr;
+  std::map<std::string, int> counts_;
 };
 
 }  // namespace

@@ -40,7 +40,9 @@ Executor::~Executor() {
 std::vector<OpTiming> Executor::run(const workloads::OpGraph& graph, const std::vector<PlannedOp>& plan,
                                     const std::vector<int>& streams) {
   if (plan.size() != graph.size()) throw std::invalid_argument("Executor::run: one PlannedOp per op is required");
-  if (streams.size() != platform_.device_count()) throw std::invalid_argument("Executor::run: streams per device");
+  for (const auto& p : plan) {
+    if (p.stream >= streams.size()) throw std::invalid_argument("Executor::run: op in an unknown stream group");
+  }
   graph_ = &graph;
   plan_ = &plan;
   streams_ = streams;
@@ -55,8 +57,8 @@ std::vector<OpTiming> Executor::run(const workloads::OpGraph& graph, const std::
     op_ids_[v] = v;
     missing_inputs_[v] = graph.input_count(v);
     if (missing_inputs_[v] == 0) {
-      ready_[plan[v].device].push_back(v);
-      std::push_heap(ready_[plan[v].device].begin(), ready_[plan[v].device].end(), std::greater<>());
+      ready_[plan[v].stream].push_back(v);
+      std::push_heap(ready_[plan[v].stream].begin(), ready_[plan[v].stream].end(), std::greater<>());
     }
   }
   g_running = this;
@@ -72,13 +74,13 @@ std::vector<OpTiming> Executor::run(const workloads::OpGraph& graph, const std::
   return std::move(timings_);
 }
 
-void Executor::dispatch(std::size_t device) {
-  auto& heap = ready_[device];
-  while (in_flight_[device] < streams_[device] && !heap.empty()) {
+void Executor::dispatch(std::size_t stream) {
+  auto& heap = ready_[stream];
+  while (in_flight_[stream] < streams_[stream] && !heap.empty()) {
     std::pop_heap(heap.begin(), heap.end(), std::greater<>());
     const std::size_t op = heap.back();
     heap.pop_back();
-    ++in_flight_[device];
+    ++in_flight_[stream];
     timings_[op].issued = platform_.now();
     const double launch = (*plan_)[op].launch_s;
     if (launch > 0) {
@@ -91,13 +93,24 @@ void Executor::dispatch(std::size_t device) {
 
 void Executor::start_ptask(std::size_t op) {
   const PlannedOp& p = (*plan_)[op];
+  // Hosts of the ptask: the compute host first, then the others the bytes touch.
+  std::vector<std::size_t> hosts{p.compute_host};
+  for (std::size_t h : {p.data_from, p.data_to})
+    if (std::find(hosts.begin(), hosts.end(), h) == hosts.end()) hosts.push_back(h);
+  const std::size_t n = hosts.size();
+  auto slot = [&](std::size_t h) { return static_cast<std::size_t>(std::find(hosts.begin(), hosts.end(), h) - hosts.begin()); };
+  std::vector<double> flops(n, 0.0);
   // A ptask needs some amount to exist; 1 ns of work is below anything we report.
-  const double work = std::max(p.work_s * Platform::kWorkPerSecond, 1.0);
+  flops[0] = std::max(p.work_s * Platform::kWorkPerSecond, 1.0);
+  std::vector<double> bytes(n * n, 0.0);
+  if (p.data_from != p.data_to) bytes[slot(p.data_from) * n + slot(p.data_to)] = p.link_bytes;
+  std::vector<sg4::Host*> sg_hosts;
+  for (std::size_t h : hosts) sg_hosts.push_back(platform_.host(h));
   sg4::ExecPtr exec = sg4::Exec::init();
-  exec->set_hosts({platform_.device_host(p.device), platform_.memory_host(p.memory)});
-  exec->set_flops_amounts({work, 0.0});
-  // Bytes travel memory -> device: row = source host, column = destination host.
-  exec->set_bytes_amounts({0.0, 0.0, p.link_bytes, 0.0});
+  exec->set_hosts(sg_hosts);
+  exec->set_flops_amounts(flops);
+  // Row = source host, column = destination host.
+  exec->set_bytes_amounts(bytes);
   exec->set_data(&op_ids_[op]);
   activities_[op] = exec;
   timings_[op].start = platform_.now();
@@ -113,12 +126,12 @@ void Executor::finished(const sg4::Activity& activity) {
   const std::size_t op = *id;
   timings_[op].end = platform_.now();
   ++done_;
-  const std::size_t device = (*plan_)[op].device;
-  --in_flight_[device];
-  std::vector<std::size_t> touched{device};
+  const std::size_t stream = (*plan_)[op].stream;
+  --in_flight_[stream];
+  std::vector<std::size_t> touched{stream};
   for (auto next : graph_->outputs(op)) {
     if (--missing_inputs_[next] == 0) {
-      const std::size_t d = (*plan_)[next].device;
+      const std::size_t d = (*plan_)[next].stream;
       ready_[d].push_back(next);
       std::push_heap(ready_[d].begin(), ready_[d].end(), std::greater<>());
       touched.push_back(d);

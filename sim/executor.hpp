@@ -1,9 +1,10 @@
 // Runs an OpGraph on the SimGrid platform. Ops become SimGrid ptasks only when all
 // their inputs are done (creating activities is O(live activities) in SimGrid 3.32),
-// at most `streams` at a time per device, in graph order among the ready ones. Each
-// op first holds its stream slot for its launch overhead (a kernel timer), then runs
-// as a ptask over {device, memory endpoint}: L07 gives it max(work, bytes/bandwidth)
-// alone and shares device and links with whatever runs concurrently.
+// at most `limit` at a time per stream group (a device's compute stream, a copy engine,
+// a communication stream), in graph order among the ready ones. Each op first holds its
+// stream slot for its launch overhead (a kernel timer), then runs as a ptask: work on
+// its compute host and bytes from one host to another. L07 gives it max(work, bytes /
+// bandwidth) alone and shares hosts and links with whatever runs concurrently.
 #pragma once
 
 #include <simgrid/s4u.hpp>
@@ -17,11 +18,24 @@
 namespace llmsim::sim {
 
 struct PlannedOp {
-  std::size_t device = 0;  // platform indices
-  std::size_t memory = 0;
-  double launch_s = 0;     // stream slot held before the ptask starts
-  double work_s = 0;       // device time alone
-  double link_bytes = 0;   // bytes over the memory route
+  std::size_t stream = 0;        // stream group it queues in
+  std::size_t compute_host = 0;  // platform host doing the work
+  std::size_t data_from = 0;     // platform hosts the bytes travel between
+  std::size_t data_to = 0;
+  double launch_s = 0;           // stream slot held before the ptask starts
+  double work_s = 0;             // compute-host time alone
+  double link_bytes = 0;         // bytes over the route data_from -> data_to
+
+  /// An op on a device reading (and writing) its memory.
+  static PlannedOp on_device(std::size_t stream, std::size_t device_host, std::size_t memory_host, double launch_s,
+                             double work_s, double bytes) {
+    return {stream, device_host, memory_host, device_host, launch_s, work_s, bytes};
+  }
+  /// Bytes copied from one memory to another.
+  static PlannedOp copy(std::size_t stream, std::size_t from_memory_host, std::size_t to_memory_host, double launch_s,
+                        double bytes) {
+    return {stream, from_memory_host, from_memory_host, to_memory_host, launch_s, 0.0, bytes};
+  }
 };
 
 struct OpTiming {
@@ -38,12 +52,12 @@ class Executor {
   Executor& operator=(const Executor&) = delete;
 
   /// Simulates the graph to completion and returns absolute simulated times per op.
-  /// `streams[d]` is how many ops device d runs at once (>= 1).
+  /// `limits[s]` is how many ops stream group s runs at once (>= 1).
   std::vector<OpTiming> run(const workloads::OpGraph& graph, const std::vector<PlannedOp>& plan,
-                            const std::vector<int>& streams);
+                            const std::vector<int>& limits);
 
  private:
-  void dispatch(std::size_t device);
+  void dispatch(std::size_t stream);
   void start_ptask(std::size_t op);
   void finished(const simgrid::s4u::Activity& activity);
 
@@ -52,7 +66,7 @@ class Executor {
   const std::vector<PlannedOp>* plan_ = nullptr;
   std::vector<int> streams_;
   std::vector<int> in_flight_;
-  std::vector<std::vector<std::size_t>> ready_;  // min-heaps of op indices per device
+  std::vector<std::vector<std::size_t>> ready_;  // min-heaps of op indices per stream group
   std::vector<std::size_t> missing_inputs_;
   std::vector<std::size_t> op_ids_;               // stable storage behind Activity::set_data
   std::vector<simgrid::s4u::ExecPtr> activities_; // held until the run ends

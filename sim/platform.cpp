@@ -2,7 +2,9 @@
 
 #include <xbt/log.h>
 
-#include <deque>
+#include <algorithm>
+#include <limits>
+#include <set>
 #include <memory>
 #include <stdexcept>
 
@@ -24,20 +26,36 @@ sg4::Engine* create_engine() {
   return engine.get();
 }
 
-// Memory ids reachable from `from` over system links, with the link ids on the way (BFS).
-std::map<std::string, std::vector<std::string>> memory_paths(const hwmodels::System& system, const std::string& from) {
-  std::map<std::string, std::vector<std::string>> paths{{from, {}}};
-  std::deque<std::string> queue{from};
-  while (!queue.empty()) {
-    const std::string at = queue.front();
-    queue.pop_front();
+struct Hop {
+  const hwmodels::Link* link;
+  bool forward;  // traversed from link.from to link.to
+};
+
+// The quickest path for large transfers from memory/switch `from` to every reachable node:
+// the least sum of 1/bandwidth over system links (so 2 NVLink hops beat 2 PCIe hops), ties
+// broken by file order so the choice is deterministic.
+std::map<std::string, std::vector<Hop>> paths_from(const hwmodels::System& system, const std::string& from) {
+  std::map<std::string, std::vector<Hop>> paths{{from, {}}};
+  std::map<std::string, double> cost{{from, 0.0}};
+  std::set<std::string> done;
+  while (true) {
+    std::string at;
+    double best = std::numeric_limits<double>::infinity();
+    for (const auto& [node, c] : cost) {
+      if (!done.count(node) && c < best) at = node, best = c;
+    }
+    if (at.empty()) break;
+    done.insert(at);
     for (const auto& link : system.links) {
-      const std::string* next = link.from == at ? &link.to : (link.to == at ? &link.from : nullptr);
-      if (!next || paths.count(*next)) continue;
+      const bool forward = link.from == at;
+      if (!forward && link.to != at) continue;
+      const std::string& next = forward ? link.to : link.from;
+      const double c = best + 1.0 / (link.bandwidth_gbs.value * 1e9);
+      if (done.count(next) || (cost.count(next) && cost[next] <= c)) continue;
+      cost[next] = c;
       auto path = paths[at];
-      path.push_back(link.id);
-      paths[*next] = path;
-      queue.push_back(*next);
+      path.push_back({&link, forward});
+      paths[next] = path;
     }
   }
   return paths;
@@ -47,43 +65,102 @@ std::map<std::string, std::vector<std::string>> memory_paths(const hwmodels::Sys
 
 Platform::Platform(const hwmodels::System& system, const std::vector<DeviceModel>& devices) {
   engine_ = create_engine();
-  auto* zone = sg4::create_full_zone(system.id);
-  std::map<std::string, sg4::Link*> links;
+  zone_ = sg4::create_full_zone(system.id);
+  for (const auto& d : devices) {
+    device_names_.push_back(d.device->id);
+    host_names_.push_back("dev:" + d.device->id);
+    hosts_.push_back(zone_->create_host(host_names_.back(), kWorkPerSecond));
+  }
+  std::map<std::string, sg4::Link*> memory_links;
   for (const auto& memory : system.memories) {
     memory_names_.push_back(memory.id);
-    memory_hosts_.push_back(zone->create_host("mem:" + memory.id, kWorkPerSecond));
-    // Every device reading this memory shares this one link: that is where contention happens.
+    host_names_.push_back("mem:" + memory.id);
+    hosts_.push_back(zone_->create_host(host_names_.back(), kWorkPerSecond));
+    // Every device and transfer touching this memory shares this one link: that is where
+    // contention between an NPU and an iGPU on one DDR5 bus happens.
     double bandwidth = memory.bandwidth_bytes_per_s();
     for (const auto& d : devices)
       if (d.memory->id == memory.id) bandwidth = d.achievable_bytes_per_s;
-    links["mem:" + memory.id] = zone->create_link("mem:" + memory.id, bandwidth)->set_latency(0)->seal();
+    memory_links[memory.id] = zone_->create_link("mem:" + memory.id, bandwidth)->set_latency(0)->seal();
   }
+  for (const auto& d : devices) device_memory_.push_back(memory_index(d.memory->id));
+
+  std::map<std::string, sg4::Link*> system_links;
   for (const auto& link : system.links) {
-    links["link:" + link.id] = zone->create_link("link:" + link.id, link.bandwidth_gbs.value * 1e9)
-                                   ->set_latency(link.latency_us.value * 1e-6)
-                                   ->seal();
+    const double bandwidth = link.bandwidth_gbs.value * 1e9;
+    sg4::Link* created = link.full_duplex ? zone_->create_split_duplex_link("link:" + link.id, bandwidth)
+                                          : zone_->create_link("link:" + link.id, bandwidth);
+    created->set_latency(link.latency_us.value * 1e-6)->seal();
+    system_links[link.id] = created;
   }
-  for (const auto& d : devices) {
-    device_names_.push_back(d.device->id);
-    device_hosts_.push_back(zone->create_host("dev:" + d.device->id, kWorkPerSecond));
-  }
-  for (std::size_t di = 0; di < devices.size(); ++di) {
-    for (const auto& [memory_id, path] : memory_paths(system, devices[di].memory->id)) {
-      std::vector<sg4::LinkInRoute> route;
-      std::vector<std::string> names;
-      for (const auto& link_id : path) {
-        route.emplace_back(links.at("link:" + link_id));
-        names.push_back("link:" + link_id);
+  auto hop_links = [&](const std::vector<Hop>& hops, bool reversed, std::vector<sg4::LinkInRoute>& out, Route& route) {
+    for (std::size_t i = 0; i < hops.size(); ++i) {
+      const Hop& hop = hops[reversed ? hops.size() - 1 - i : i];
+      const bool up = hop.forward != reversed;
+      using Direction = sg4::LinkInRoute::Direction;
+      out.emplace_back(system_links.at(hop.link->id),
+                       hop.link->full_duplex ? (up ? Direction::UP : Direction::DOWN) : Direction::NONE);
+      route.names.push_back("link:" + hop.link->id + (hop.link->full_duplex ? (up ? ":up" : ":down") : ""));
+      route.latency += hop.link->latency_us.value * 1e-6;
+      route.bandwidth = std::min(route.bandwidth, hop.link->bandwidth_gbs.value * 1e9);
+    }
+  };
+  auto memory_bandwidth = [&](std::size_t m) {
+    for (const auto& d : devices)
+      if (d.memory->id == memory_names_[m]) return d.achievable_bytes_per_s;
+    return system.memories[m].bandwidth_bytes_per_s();
+  };
+
+  for (std::size_t a = 0; a < memory_names_.size(); ++a) {
+    const auto paths = paths_from(system, memory_names_[a]);
+    // Devices reading memory b from their own memory a.
+    for (std::size_t d = 0; d < devices.size(); ++d) {
+      if (device_memory_[d] != a) continue;
+      for (std::size_t b = 0; b < memory_names_.size(); ++b) {
+        auto it = paths.find(memory_names_[b]);
+        if (it == paths.end()) continue;
+        std::vector<sg4::LinkInRoute> links;
+        Route route{{}, 0, memory_bandwidth(b)};
+        hop_links(it->second, false, links, route);
+        links.emplace_back(memory_links.at(memory_names_[b]));
+        route.names.push_back("mem:" + memory_names_[b]);
+        add_route(memory_host(b), device_host(d), links, route);
       }
-      route.emplace_back(links.at("mem:" + memory_id));
-      names.push_back("mem:" + memory_id);
-      const std::size_t mi = memory_index(memory_id);
-      zone->add_route(memory_hosts_[mi]->get_netpoint(), device_hosts_[di]->get_netpoint(), nullptr, nullptr, route,
-                      true);
-      routes_[{di, mi}] = names;
+    }
+    // Memory-to-memory copies, one direction at a time (split-duplex links carry each
+    // direction on its own half).
+    for (std::size_t b = 0; b < memory_names_.size(); ++b) {
+      auto it = paths.find(memory_names_[b]);
+      if (b == a || it == paths.end()) continue;
+      std::vector<sg4::LinkInRoute> links{sg4::LinkInRoute(memory_links.at(memory_names_[a]))};
+      Route route{{"mem:" + memory_names_[a]}, 0, std::min(memory_bandwidth(a), memory_bandwidth(b))};
+      hop_links(it->second, false, links, route);
+      links.emplace_back(memory_links.at(memory_names_[b]));
+      route.names.push_back("mem:" + memory_names_[b]);
+      add_route(memory_host(a), memory_host(b), links, route);
     }
   }
-  zone->seal();
+  zone_->seal();
+}
+
+void Platform::add_route(std::size_t from_host, std::size_t to_host, const std::vector<sg4::LinkInRoute>& links,
+                         Route route) {
+  zone_->add_route(hosts_[from_host]->get_netpoint(), hosts_[to_host]->get_netpoint(), nullptr, nullptr, links, false);
+  // Device reads use the same links back (results written to the memory).
+  if (from_host >= device_count() && to_host < device_count()) {
+    std::vector<sg4::LinkInRoute> back;
+    for (auto it = links.rbegin(); it != links.rend(); ++it) {
+      using Direction = sg4::LinkInRoute::Direction;
+      const Direction dir = it->get_direction() == Direction::UP     ? Direction::DOWN
+                            : it->get_direction() == Direction::DOWN ? Direction::UP
+                                                                     : Direction::NONE;
+      back.emplace_back(it->get_link(), dir);
+    }
+    zone_->add_route(hosts_[to_host]->get_netpoint(), hosts_[from_host]->get_netpoint(), nullptr, nullptr, back,
+                     false);
+    routes_[{to_host, from_host}] = route;
+  }
+  routes_[{from_host, to_host}] = std::move(route);
 }
 
 std::size_t Platform::device_index(const std::string& id) const {
@@ -98,10 +175,25 @@ std::size_t Platform::memory_index(const std::string& id) const {
   throw std::out_of_range("no memory " + id + " in the platform");
 }
 
-const std::vector<std::string>& Platform::route_links(std::size_t d, std::size_t m) const {
-  auto it = routes_.find({d, m});
-  if (it == routes_.end()) throw std::out_of_range("no route from a device to that memory");
-  return it->second;
+bool Platform::connected(std::size_t from_host, std::size_t to_host) const {
+  return routes_.count({from_host, to_host}) > 0;
+}
+
+const std::vector<std::string>& Platform::route_links(std::size_t from_host, std::size_t to_host) const {
+  auto it = routes_.find({from_host, to_host});
+  if (it == routes_.end()) throw std::out_of_range("no route between " + host_names_.at(from_host) + " and " +
+                                                   host_names_.at(to_host));
+  return it->second.names;
+}
+
+double Platform::route_bandwidth(std::size_t from_host, std::size_t to_host) const {
+  auto it = routes_.find({from_host, to_host});
+  return it == routes_.end() ? 0.0 : it->second.bandwidth;
+}
+
+double Platform::route_latency(std::size_t from_host, std::size_t to_host) const {
+  auto it = routes_.find({from_host, to_host});
+  return it == routes_.end() ? 0.0 : it->second.latency;
 }
 
 }  // namespace llmsim::sim

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/placement.hpp"
 #include "workloads/memory_footprint.hpp"
 
 namespace llmsim::sim {
@@ -23,6 +24,26 @@ struct PredictRequest {
   int64_t gen = 128;
   int tp = 1;
   int pp = 1;
+  int64_t microbatches = 0;         // pipeline micro-batches; 0 = pp when the batch allows, else 1
+  PlacementSpec placement;          // devices empty: `device` (or, with tp x pp > 1, the first GPUs)
+};
+
+/// Busy time of one device during a phase, split like the phase's bounds.
+struct DeviceTime {
+  double busy = 0;  // its compute stream had an op (launch included)
+  std::map<std::string, double> by_bound;
+};
+
+/// What one memory holds, and whether it fits.
+struct MemoryUse {
+  std::string memory;
+  double weights = 0;
+  double kv_cache = 0;
+  double activations = 0;
+  double staging = 0;  // buffers for weights copied in from an offload memory
+  double capacity = 0;
+  double total() const { return weights + kv_cache + activations + staging; }
+  bool fits() const { return total() <= capacity; }
 };
 
 /// Simulated time of one phase (all prefill chunks, or all decode steps).
@@ -33,7 +54,8 @@ struct PhaseResult {
   double flops = 0;
   double bytes = 0;
   std::map<std::string, double> seconds_by_group;  // attention, mlp, norm, lm_head, embedding, other
-  std::map<std::string, double> seconds_by_bound;  // launch, compute, memory:<id>, contention
+  std::map<std::string, double> seconds_by_bound;  // launch, compute, memory:<id>, transfer, contention
+  std::map<std::string, DeviceTime> devices;       // by device id
   double ceiling_seconds = 0;  // the phase's roofline floor: max(flops / peak, bytes / peak bandwidth)
   std::string ceiling_basis;
 
@@ -55,9 +77,12 @@ struct Prediction {
   double decode_tokens_per_s = 0;   // B*G / decode time
   double output_tokens_per_s = 0;   // B*G / (prefill + decode)
 
-  workloads::MemoryFootprint memory;
-  double memory_capacity_bytes = 0;
+  workloads::MemoryFootprint memory;  // totals over all memories used
+  double memory_capacity_bytes = 0;   // of the memories used
+  std::vector<MemoryUse> memories;
   bool fits = true;
+  std::string placement;              // what ran where, in words
+  std::vector<int> offloaded_layers;
 
   std::vector<std::string> assumptions;
 

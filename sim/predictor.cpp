@@ -10,6 +10,8 @@
 #include "hwmodels/memory_kinds.hpp"
 #include "hwmodels/software_profile.hpp"
 #include "sim/executor.hpp"
+#include "sim/memory_accounting.hpp"
+#include "sim/placement.hpp"
 #include "sim/platform.hpp"
 #include "workloads/lowering.hpp"
 #include "workloads/memory_footprint.hpp"
@@ -32,27 +34,18 @@ void check_request(const PredictRequest& r) {
   in_range("--batch", r.batch, 1, kMaxBatch);
   in_range("--prompt", r.prompt, 0, kMaxTokens);
   in_range("--gen", r.gen, 0, kMaxTokens);
+  in_range("--tp", r.tp, 1, 1024);
+  in_range("--pp", r.pp, 1, 1024);
   if (r.prompt + r.gen == 0) throw InputError("--prompt/--gen", "at least one of them must be positive");
-  if (r.tp != 1 || r.pp != 1) {
-    throw InputError(r.tp != 1 ? "--tp" : "--pp",
-                     "tensor and pipeline parallelism are not implemented yet (planned: multi-device issue); use 1");
+  if (r.placement.memory_fraction <= 0 || r.placement.memory_fraction > 1) {
+    throw InputError("--memory-fraction", fmt::format("must be in (0, 1], got {}", r.placement.memory_fraction));
   }
 }
 
-const hwmodels::Device& choose_device(const hwmodels::System& system, const std::string& wanted) {
-  if (wanted.empty()) {
-    for (auto kind : {DeviceKind::gpu, DeviceKind::npu, DeviceKind::cpu})
-      if (const auto* d = system.first_device(kind)) return *d;
-  }
-  for (auto kind : {DeviceKind::cpu, DeviceKind::gpu, DeviceKind::npu}) {
-    if (wanted == hwmodels::to_string(kind)) {
-      if (const auto* d = system.first_device(kind)) return *d;
-    }
-  }
-  if (const auto* d = system.find_device(wanted)) return *d;
-  std::string known;
-  for (const auto& d : system.devices) known += (known.empty() ? "" : ", ") + d.id + " (" + to_string(d.kind) + ")";
-  throw InputError("--device", fmt::format("system '{}' has no device '{}'; it has: {}", system.id, wanted, known));
+std::string default_device(const hwmodels::System& system) {
+  for (auto kind : {DeviceKind::gpu, DeviceKind::npu, DeviceKind::cpu})
+    if (const auto* d = system.first_device(kind)) return d->id;
+  return system.devices.front().id;
 }
 
 std::string weight_summary(const workloads::ModelWeights& weights) {
@@ -67,101 +60,184 @@ std::string weight_summary(const workloads::ModelWeights& weights) {
                      8.0 * weights.bytes() / weights.parameter_count(), parts);
 }
 
+// Which layers' weights stay in the offload memory: the device keeps layers from the first
+// on while they fit in its share of memory after everything else (accelerate's "auto" map).
+std::vector<bool> choose_offloaded_layers(const workloads::ModelConfig& model, const workloads::ModelWeights& weights,
+                                          double budget, bool prefetch, double& staging) {
+  std::vector<double> layer_bytes(static_cast<std::size_t>(model.layers), 0.0);
+  double other = 0;
+  for (const auto& t : weights.tensors()) {
+    if (t.layer >= 0) layer_bytes[static_cast<std::size_t>(t.layer)] += t.bytes();
+    else other += t.bytes();
+  }
+  const double largest = *std::max_element(layer_bytes.begin(), layer_bytes.end());
+  staging = (prefetch ? 2.0 : 1.0) * largest;
+  double left = budget - other - staging;
+  std::vector<bool> offloaded(layer_bytes.size(), false);
+  bool spilling = false;
+  for (std::size_t l = 0; l < layer_bytes.size(); ++l) {
+    if (!spilling && layer_bytes[l] <= left) {
+      left -= layer_bytes[l];
+    } else {
+      spilling = true;
+      offloaded[l] = true;
+    }
+  }
+  if (!spilling) staging = 0;
+  return offloaded;
+}
+
 // Everything fixed for one prediction; simulate() runs one step on it.
 class Run {
  public:
-  Run(const hwmodels::System& system, const DeviceModel& device, Platform& platform,
-      const workloads::ModelConfig& model, const workloads::ModelWeights& weights,
-      const workloads::LoweringOptions& base, const std::vector<StepObserver>& observers)
-      : system_(system), device_(device), platform_(platform), executor_(platform), model_(model),
-        weights_(weights), base_(base), observers_(observers) {
-    device_index_ = platform.device_index(device.device->id);
-    memory_index_ = platform.memory_index(device.memory->id);
-    streams_.assign(platform.device_count(), 1);
-    streams_[device_index_] = device.efficiency.streams;
+  Run(Platform& platform, const Placer& placer, const workloads::ModelConfig& model,
+      const workloads::ModelWeights& weights, const workloads::LoweringOptions& base,
+      const std::vector<StepObserver>& observers)
+      : platform_(platform), placer_(placer), executor_(platform), model_(model), weights_(weights), base_(base),
+        observers_(observers) {}
+
+  PlacedStep lower_and_place(int64_t past, int64_t fresh) const {
+    workloads::LoweringOptions options = base_;
+    options.past_tokens = past;
+    options.new_tokens = fresh;
+    return placer_.place(workloads::lower_step(model_, weights_, options));
   }
 
   /// Simulates one step and adds it to `phase`.
   void simulate(const std::string& phase_name, int64_t index, int64_t steps, int64_t past, int64_t fresh,
                 PhaseResult& phase) {
-    workloads::LoweringOptions options = base_;
-    options.past_tokens = past;
-    options.new_tokens = fresh;
-    const workloads::OpGraph graph = workloads::lower_step(model_, weights_, options);
-    std::vector<OpCost> costs(graph.size());
-    std::vector<PlannedOp> plan(graph.size());
-    for (std::size_t v = 0; v < graph.size(); ++v) {
-      costs[v] = cost_op(graph.op(v), device_);
-      plan[v] = PlannedOp{device_index_, memory_index_, costs[v].launch_s, costs[v].compute_s, costs[v].link_bytes};
-    }
+    const PlacedStep step = lower_and_place(past, fresh);
     const double begin = platform_.now();
-    const std::vector<OpTiming> timings = executor_.run(graph, plan, streams_);
+    const std::vector<OpTiming> timings = executor_.run(step.graph, step.plan, placer_.stream_limits());
     phase.seconds += platform_.now() - begin;
     phase.steps += 1;
-    phase.ops += static_cast<double>(graph.size());
-    double ceiling_bytes = 0;
-    for (std::size_t v = 0; v < graph.size(); ++v) {
-      const workloads::Op& op = graph.op(v);
-      const OpCost& c = costs[v];
-      const OpTiming& t = timings[v];
-      phase.flops += op.flops;
-      phase.bytes += op.bytes();
-      if (op.kind != workloads::OpKind::dequantize && !op.reads_expanded_weights) ceiling_bytes += op.weight_bytes;
-      ceiling_bytes += op.kv_read_bytes;
-      phase.seconds_by_group[op.group] += t.end - t.issued;
-      const double alone = std::max(c.compute_s, c.memory_s);
-      phase.seconds_by_bound["launch"] += t.start - t.issued;
-      const std::string bound = c.compute_s >= c.memory_s ? "compute" : "memory:" + device_.memory->id;
-      phase.seconds_by_bound[bound] += std::min(alone, t.end - t.start);
-      phase.seconds_by_bound["contention"] += std::max(0.0, (t.end - t.start) - alone);
-    }
-    ceiling_bytes_ += ceiling_bytes;
+    for (std::size_t v = 0; v < step.graph.size(); ++v) account(step, v, timings[v], phase);
     for (const auto& observer : observers_) {
-      StepView view{phase_name, index, steps, past, fresh, &graph, &costs, &plan, &timings, &platform_};
+      StepView view{phase_name, index,     steps,     past,      fresh,
+                    &step.graph, &step.costs, &step.plan, &timings, &platform_, &placer_.stream_names()};
       observer(view);
     }
   }
 
-  double take_ceiling_bytes() { return std::exchange(ceiling_bytes_, 0.0); }
+  std::map<std::size_t, double> take_floor_bytes() { return std::exchange(floor_bytes_, {}); }
+  std::map<std::size_t, double> take_floor_flops() { return std::exchange(floor_flops_, {}); }
 
  private:
-  const hwmodels::System& system_;
-  const DeviceModel& device_;
+  void account(const PlacedStep& step, std::size_t v, const OpTiming& t, PhaseResult& phase) {
+    const workloads::Op& op = step.graph.op(v);
+    const OpCost& c = step.costs[v];
+    const double took = t.end - t.issued;
+    phase.ops += 1;
+    phase.flops += op.flops;
+    phase.bytes += op.is_communication() ? op.comm_bytes : op.bytes();
+    phase.seconds_by_group[op.group] += took;
+    const double alone = std::max(c.compute_s, c.memory_s);
+    const double contention = std::max(0.0, (t.end - t.start) - alone);
+    const double launch = t.start - t.issued;
+    std::string bound;
+    if (op.is_communication()) {
+      bound = "transfer";
+    } else {
+      bound = c.compute_s >= c.memory_s ? "compute" : "memory:" + platform_.memory_name(step.memory[v]);
+      // The roofline floor counts packed weights once and the KV cache read.
+      if (op.kind != workloads::OpKind::dequantize && !op.reads_expanded_weights) {
+        floor_bytes_[step.memory[v]] += op.weight_bytes;
+      }
+      floor_bytes_[step.memory[v]] += op.kv_read_bytes;
+      floor_flops_[step.device[v]] += op.flops;
+    }
+    // A copy's wait before it starts is its collective's latency steps: part of the transfer.
+    phase.seconds_by_bound[op.is_communication() ? "transfer" : "launch"] += launch;
+    phase.seconds_by_bound[bound] += std::min(alone, t.end - t.start);
+    phase.seconds_by_bound["contention"] += contention;
+    if (!op.is_communication()) {
+      DeviceTime& d = phase.devices[platform_.device_name(step.device[v])];
+      d.busy += took;
+      d.by_bound["launch"] += launch;
+      d.by_bound[bound] += std::min(alone, t.end - t.start);
+      d.by_bound["contention"] += contention;
+    }
+  }
+
   Platform& platform_;
+  const Placer& placer_;
   Executor executor_;
   const workloads::ModelConfig& model_;
   const workloads::ModelWeights& weights_;
   workloads::LoweringOptions base_;
   const std::vector<StepObserver>& observers_;
-  std::size_t device_index_ = 0;
-  std::size_t memory_index_ = 0;
-  std::vector<int> streams_;
-  double ceiling_bytes_ = 0;
+  std::map<std::size_t, double> floor_bytes_;
+  std::map<std::size_t, double> floor_flops_;
 };
 
-void finish_ceiling(PhaseResult& phase, double bytes, const DeviceModel& device, double matrix_peak,
-                    const std::string& dtype) {
+// The phase's roofline floor: the slowest memory reading its bytes at datasheet bandwidth, or
+// the slowest device doing its FLOPs at the matrix peak, whichever is longer.
+void finish_floor(PhaseResult& phase, const std::map<std::size_t, double>& bytes,
+                  const std::map<std::size_t, double>& flops, const Platform& platform,
+                  const std::vector<DeviceModel>& devices, const hwmodels::System& system,
+                  const std::string& matrix_family) {
   if (phase.steps == 0) return;
-  const double peak_bw = device.memory->bandwidth_bytes_per_s();
-  const double compute_floor = phase.flops / matrix_peak;
-  const double memory_floor = bytes / peak_bw;
-  phase.ceiling_seconds = std::max(compute_floor, memory_floor);
-  phase.ceiling_basis =
-      compute_floor >= memory_floor
-          ? fmt::format("{:.3g} FLOP at the {} peak of {:.1f} TFLOP/s", phase.flops, dtype, matrix_peak / 1e12)
-          : fmt::format("{:.3f} GB of weights and KV cache at the {} GB/s datasheet bandwidth", bytes / 1e9,
-                        device.memory->bandwidth_gbs.value);
+  double memory_floor = 0, compute_floor = 0;
+  std::string memory_basis, compute_basis;
+  for (const auto& [m, b] : bytes) {
+    const auto& memory = system.memories[m];
+    const double t = b / memory.bandwidth_bytes_per_s();
+    if (t > memory_floor) {
+      memory_floor = t;
+      memory_basis = fmt::format("{:.3f} GB of weights and KV cache from {} at its {} GB/s datasheet bandwidth",
+                                 b / 1e9, memory.id, memory.bandwidth_gbs.value);
+    }
+  }
+  for (const auto& [d, f] : flops) {
+    const auto& dm = devices[d];
+    auto it = dm.efficiency.matmul_dtype.find(matrix_family);
+    std::string used;
+    const double peak = dm.peak(it != dm.efficiency.matmul_dtype.end() ? it->second : "f32", &used);
+    const double t = f / peak;
+    if (t > compute_floor) {
+      compute_floor = t;
+      compute_basis = fmt::format("{:.3g} FLOP on {} at its {} peak of {:.1f} TFLOP/s", f, platform.device_name(d),
+                                  used, peak / 1e12);
+    }
+  }
+  phase.ceiling_seconds = std::max(memory_floor, compute_floor);
+  phase.ceiling_basis = compute_floor >= memory_floor ? compute_basis : memory_basis;
+}
+
+std::string describe_placement(const PlacementSpec& spec, const PredictRequest& r, const std::vector<bool>& offloaded,
+                               const Placer& placer, const Platform& platform) {
+  std::string devices;
+  for (auto d : placer.used_devices()) devices += (devices.empty() ? "" : ", ") + platform.device_name(d);
+  if (r.tp * r.pp > 1) {
+    return fmt::format("tp={} x pp={} over {} ({} collectives, {} micro-batch(es))", r.tp, r.pp, devices,
+                       spec.collectives, r.microbatches);
+  }
+  if (spec.policy == "by-op-class") {
+    std::string map;
+    for (const auto& [cls, dev] : spec.op_classes) map += (map.empty() ? "" : ", ") + cls + "=" + dev;
+    return fmt::format("by op class ({}) on {}", map, devices);
+  }
+  if (spec.policy == "layer-split") {
+    return fmt::format("layers 0-{} on {}, the rest and the LM head on {}", spec.split_layer - 1, spec.devices[0],
+                       spec.devices[1]);
+  }
+  if (spec.policy == "offload") {
+    const auto n = std::count(offloaded.begin(), offloaded.end(), true);
+    return fmt::format("{} computes; weights of {} of {} layers stay in {} and are copied in {} ", devices, n,
+                       offloaded.size(), platform.memory_name(placer.offload_memory()),
+                       spec.prefetch ? "ahead of use (prefetch)" : "just before use (no prefetch)");
+  }
+  return "everything on " + devices;
 }
 
 }  // namespace
 
 Predictor::Predictor(DataPaths paths) : paths_(std::move(paths)) {}
 
-Prediction Predictor::predict(const PredictRequest& request, const std::vector<StepObserver>& observers) const {
+Prediction Predictor::predict(const PredictRequest& request_in, const std::vector<StepObserver>& observers) const {
+  PredictRequest request = request_in;
   check_request(request);
-  const hwmodels::Catalog catalog(paths_.catalog());
-  const hwmodels::System system = catalog.load(request.hardware);
-  const hwmodels::Device& chosen = choose_device(system, request.device);
+  const hwmodels::System system = hwmodels::Catalog(paths_.catalog()).load(request.hardware);
   const hwmodels::SoftwareProfile profile = hwmodels::ProfileSet(paths_.profiles()).load(request.software);
   const hwmodels::MemoryKinds kinds = hwmodels::MemoryKinds::load(paths_.memory_kinds());
   const workloads::FormatTable formats = workloads::FormatTable::load(paths_.formats());
@@ -170,9 +246,20 @@ Prediction Predictor::predict(const PredictRequest& request, const std::vector<S
   const workloads::ModelWeights weights(model, formats, formats.mix(request.dtype));
   const workloads::StorageFormat& kv_format = formats.format(request.kv_dtype);
 
+  PlacementSpec& spec = request.placement;
+  const int ranks = request.tp * request.pp;
+  if (spec.devices.empty() && ranks == 1) spec.devices = {request.device.empty() ? default_device(system) : request.device};
+  if (request.microbatches == 0) request.microbatches = request.batch >= request.pp ? request.pp : 1;
+
   std::vector<DeviceModel> devices;
   for (const auto& d : system.devices) devices.push_back(make_device_model(system, d, profile, kinds));
-  const DeviceModel& device = devices[static_cast<std::size_t>(&chosen - system.devices.data())];
+  Platform platform(system, devices);
+
+  // Resolve devices first (so bad names fail before any work), then the offload split.
+  std::vector<bool> offloaded(static_cast<std::size_t>(model.layers), false);
+  double staging = 0;
+  const Placer probe(system, platform, devices, spec, ranks, offloaded);
+  const DeviceModel& device = devices[probe.used_devices().front()];
   const auto& eff = device.efficiency;
 
   workloads::LoweringOptions options;
@@ -186,20 +273,33 @@ Prediction Predictor::predict(const PredictRequest& request, const std::vector<S
   options.dequant_before_gemm = eff.dequant_before_gemm;
   options.gemm_converts_io = eff.gemm_converts_io;
   options.kernels_per_op = profile.kernels_per_op;
+  options.tp = request.tp;
+  options.pp = request.pp;
+  options.microbatches = request.microbatches;
+  workloads::check_parallelism(model, options);
+
+  const int64_t context = request.prompt + request.gen;
+  if (spec.policy == "offload") {
+    const double budget = device.memory->capacity_bytes() * spec.memory_fraction -
+                          workloads::kv_cache_bytes(model, request.batch, context, kv_format);
+    offloaded = choose_offloaded_layers(model, weights, budget, spec.prefetch, staging);
+  }
+  const Placer placer(system, platform, devices, spec, ranks, offloaded);
+  Run run(platform, placer, model, weights, options, observers);
 
   Prediction p;
   p.request = request;
   p.hardware_id = system.id;
   p.hardware_name = system.name;
-  p.device_id = chosen.id;
-  p.device_kind = to_string(chosen.kind);
+  p.device_id = device.device->id;
+  p.device_kind = to_string(device.device->kind);
   p.memory_id = device.memory->id;
   p.model_id = model.id;
   p.architecture = model.architecture;
   p.parameters = weights.parameter_count();
-
-  Platform platform(system, devices);
-  Run run(system, device, platform, model, weights, options, observers);
+  p.placement = describe_placement(spec, request, offloaded, placer, platform);
+  for (std::size_t l = 0; l < offloaded.size(); ++l)
+    if (offloaded[l]) p.offloaded_layers.push_back(static_cast<int>(l));
 
   const int64_t chunk = profile.prefill_chunk_tokens > 0 ? profile.prefill_chunk_tokens : request.prompt;
   const int64_t chunks = request.prompt > 0 ? (request.prompt + chunk - 1) / chunk : 0;
@@ -207,16 +307,10 @@ Prediction Predictor::predict(const PredictRequest& request, const std::vector<S
     const int64_t past = c * chunk;
     run.simulate("prefill", c, chunks, past, std::min(chunk, request.prompt - past), p.prefill);
   }
-  const double prefill_bytes = run.take_ceiling_bytes();
+  const auto matrix_family = formats.format(weights.mix().default_format).family;
+  finish_floor(p.prefill, run.take_floor_bytes(), run.take_floor_flops(), platform, devices, system, matrix_family);
   for (int64_t s = 0; s < request.gen; ++s) run.simulate("decode", s, request.gen, request.prompt + s, 1, p.decode);
-  const double decode_bytes = run.take_ceiling_bytes();
-
-  std::string matrix_dtype;
-  const auto family = formats.format(weights.mix().default_format).family;
-  const auto mapped = eff.matmul_dtype.count(family) ? eff.matmul_dtype.at(family) : std::string("f32");
-  const double matrix_peak = device.peak(mapped, &matrix_dtype);
-  finish_ceiling(p.prefill, prefill_bytes, device, matrix_peak, matrix_dtype);
-  finish_ceiling(p.decode, decode_bytes, device, matrix_peak, matrix_dtype);
+  finish_floor(p.decode, run.take_floor_bytes(), run.take_floor_flops(), platform, devices, system, matrix_family);
 
   const double b = static_cast<double>(request.batch);
   p.ttft_s = request.prompt > 0 ? p.prefill.seconds : p.decode.seconds / std::max<int64_t>(p.decode.steps, 1);
@@ -226,23 +320,34 @@ Prediction Predictor::predict(const PredictRequest& request, const std::vector<S
   const double total = p.prefill.seconds + p.decode.seconds;
   p.output_tokens_per_s = total > 0 ? b * static_cast<double>(request.gen) / total : 0;
 
-  // The largest step sets the activation working set: the first prefill chunk, else a decode step.
-  workloads::LoweringOptions largest = options;
-  largest.new_tokens = request.prompt > 0 ? std::min(chunk, request.prompt) : 1;
-  largest.past_tokens = 0;
-  p.memory = workloads::memory_footprint(model, weights, request.batch, request.prompt + request.gen, kv_format,
-                                         workloads::lower_step(model, weights, largest));
-  p.memory_capacity_bytes = device.memory->capacity_bytes();
-  p.fits = p.memory.total() <= p.memory_capacity_bytes;
+  // Memory: the full-context decode step holds the whole KV cache; the first prefill chunk
+  // (or a decode step without a prompt) has the most activations.
+  const PlacedStep final_step = run.lower_and_place(std::max<int64_t>(context - 1, 0), 1);
+  const PlacedStep largest =
+      request.prompt > 0 ? run.lower_and_place(0, std::min(chunk, request.prompt)) : run.lower_and_place(0, 1);
+  p.memories = account_memory(platform, placer, final_step, largest, request.tp, staging);
+  p.fits = true;
+  for (auto& use : p.memories) {
+    use.capacity = system.find_memory(use.memory)->capacity_bytes();
+    p.fits = p.fits && use.fits();
+    p.memory.weights += use.weights;
+    p.memory.kv_cache += use.kv_cache;
+    p.memory.activations += use.activations + use.staging;
+    p.memory_capacity_bytes += use.capacity;
+  }
 
   auto& a = p.assumptions;
+  a.push_back("placement: " + p.placement);
   a.push_back(fmt::format("efficiency: {}", eff.basis));
   a.push_back(fmt::format(
       "efficiency parameters: launch {} us per kernel, GEMM up to {:.0f}% of the matrix peak, GEMV kernels {:.0f}% of "
       "the f32 peak for M <= {}, other ops {:.0f}% of the f32 peak, memory kernels {:.0f}% of the stream bandwidth",
       eff.launch_overhead_us, eff.matmul.max_fraction * 100, eff.matmul.vector_fraction * 100,
       eff.matmul.vector_max_m, eff.vector_fraction * 100, eff.memory.kernel_fraction * 100));
-  a.push_back(fmt::format("memory bandwidth of {}: {}", device.memory->id, device.bandwidth_basis));
+  for (auto d : placer.used_devices()) {
+    a.push_back(fmt::format("memory bandwidth of {} (read by {}): {}", devices[d].memory->id,
+                            devices[d].device->id, devices[d].bandwidth_basis));
+  }
   a.push_back(weight_summary(weights));
   a.push_back(fmt::format("KV cache in {} ({} bits/value), activations in {}", kv_format.name,
                           kv_format.bits_per_weight, eff.activation_dtype));
@@ -254,11 +359,10 @@ Prediction Predictor::predict(const PredictRequest& request, const std::vector<S
   if (std::any_of(model.attention_window.begin(), model.attention_window.end(), [](int64_t w) { return w > 0; })) {
     a.push_back("sliding-window layers attend to and cache only their window");
   }
-  if (request.prompt + request.gen > model.max_positions) {
-    a.push_back(fmt::format("context {} exceeds the model's max_position_embeddings {}", request.prompt + request.gen,
-                            model.max_positions));
+  if (context > model.max_positions) {
+    a.push_back(fmt::format("context {} exceeds the model's max_position_embeddings {}", context, model.max_positions));
   }
-  a.push_back("activation memory: the largest op's inputs plus outputs (buffers reused between ops)");
+  a.push_back("activation memory: the largest op's inputs plus outputs per device (buffers reused between ops)");
   return p;
 }
 

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <map>
+
 namespace llmsim::sim {
 
 namespace {
@@ -17,6 +20,11 @@ nlohmann::ordered_json phase_json(const PhaseResult& phase) {
   j["bound_share"] = phase.bound_share();
   j["seconds_by_bound"] = phase.seconds_by_bound;
   j["seconds_by_group"] = phase.seconds_by_group;
+  nlohmann::ordered_json devices = nlohmann::ordered_json::object();
+  for (const auto& [id, d] : phase.devices) {
+    devices[id] = {{"busy_s", d.busy}, {"idle_s", std::max(0.0, phase.seconds - d.busy)}, {"by_bound", d.by_bound}};
+  }
+  j["devices"] = devices;
   j["ceiling_seconds"] = phase.ceiling_seconds;
   j["ceiling_basis"] = phase.ceiling_basis;
   j["fraction_of_ceiling"] = phase.seconds > 0 ? phase.ceiling_seconds / phase.seconds : 0.0;
@@ -41,7 +49,12 @@ std::string phase_text(const char* title, const PhaseResult& phase) {
   std::string others;
   double total = 0;
   for (const auto& [name, s] : phase.seconds_by_bound) total += s;
+  // Per-memory bounds of many devices read better summed ("memory" over hbm0..hbm7).
+  std::map<std::string, double> merged;
   for (const auto& [name, s] : phase.seconds_by_bound) {
+    merged[phase.devices.size() > 2 && name.rfind("memory:", 0) == 0 ? "memory (all)" : name] += s;
+  }
+  for (const auto& [name, s] : merged) {
     if (name != phase.bound() && s > 0.005 * total) others += fmt::format(", {} {:.0f}%", name, 100 * s / total);
   }
   out += others + "\n";
@@ -56,6 +69,16 @@ std::string phase_text(const char* title, const PhaseResult& phase) {
     groups += fmt::format("{}{} {:.0f}%", groups.empty() ? "" : ", ", name, 100 * s / group_total);
   }
   out += "  time by op class: " + groups + "\n";
+  if (phase.devices.size() > 1) {
+    for (const auto& [id, d] : phase.devices) {
+      std::string parts;
+      for (const auto& [name, s] : d.by_bound) {
+        if (s > 0.005 * phase.seconds) parts += fmt::format(", {} {:.0f}%", name, 100 * s / phase.seconds);
+      }
+      out += fmt::format("  device {}: busy {:.0f}% of the phase{}; idle {:.0f}%\n", id, 100 * d.busy / phase.seconds,
+                         parts, 100 * std::max(0.0, phase.seconds - d.busy) / phase.seconds);
+    }
+  }
   return out;
 }
 
@@ -89,7 +112,23 @@ nlohmann::ordered_json to_json(const Prediction& p) {
                  {"activations_bytes", p.memory.activations},
                  {"capacity_bytes", p.memory_capacity_bytes},
                  {"memory", p.memory_id}};
+  nlohmann::ordered_json memories = nlohmann::ordered_json::array();
+  for (const auto& m : p.memories) {
+    memories.push_back({{"memory", m.memory},
+                        {"weights_bytes", m.weights},
+                        {"kv_cache_bytes", m.kv_cache},
+                        {"activations_bytes", m.activations},
+                        {"staging_bytes", m.staging},
+                        {"total_bytes", m.total()},
+                        {"capacity_bytes", m.capacity},
+                        {"fits", m.fits()}});
+  }
+  j["memories"] = memories;
   j["fits"] = p.fits;
+  j["placement"] = p.placement;
+  j["tp"] = p.request.tp;
+  j["pp"] = p.request.pp;
+  j["offloaded_layers"] = p.offloaded_layers;
   j["bound"] = p.bound();
   j["prefill"] = phase_json(p.prefill);
   j["decode"] = phase_json(p.decode);
@@ -111,11 +150,14 @@ std::string to_text(const Prediction& p) {
     out += fmt::format("time per output tok  {:10.5f} s   decode  {:10.1f} tokens/s   end-to-end output {:.1f} tokens/s\n",
                        p.tpot_s, p.decode_tokens_per_s, p.output_tokens_per_s);
   }
-  out += fmt::format("memory needed        {} (weights {}, KV cache {}, activations {}) of {} on {}: {}\n\n",
-                     gb(p.memory.total()), gb(p.memory.weights), gb(p.memory.kv_cache), gb(p.memory.activations),
-                     gb(p.memory_capacity_bytes), p.memory_id,
-                     p.fits ? "fits"
-                            : fmt::format("DOES NOT FIT (short by {})", gb(p.memory.total() - p.memory_capacity_bytes)));
+  out += "placement            " + p.placement + "\n";
+  for (const auto& m : p.memories) {
+    out += fmt::format("memory {:<13} {} (weights {}, KV cache {}, activations {}{}) of {}: {}\n", m.memory,
+                       gb(m.total()), gb(m.weights), gb(m.kv_cache), gb(m.activations),
+                       m.staging > 0 ? ", offload staging " + gb(m.staging) : "", gb(m.capacity),
+                       m.fits() ? "fits" : fmt::format("DOES NOT FIT (short by {})", gb(m.total() - m.capacity)));
+  }
+  out += "\n";
   out += phase_text("prefill", p.prefill);
   out += phase_text("decode", p.decode);
   out += "\nassumptions:\n";

@@ -23,6 +23,7 @@ struct StepView {
   const std::vector<PlannedOp>* plan = nullptr;
   const std::vector<OpTiming>* timings = nullptr;
   const Platform* platform = nullptr;
+  const std::vector<std::string>* stream_names = nullptr;  // by PlannedOp::stream
 };
 
 using StepObserver = std::function<void(const StepView&)>;

@@ -33,13 +33,13 @@ void TraceWriter::record(const StepView& step) {
     const double ts = t.issued * 1e6;
     const double dur = (t.end - t.issued) * 1e6;
     events_.push_back({{"name", op.name}, {"cat", op.group}, {"ph", "X"}, {"pid", 1},
-                       {"tid", track("device " + step.platform->device_name(p.device))},
+                       {"tid", track("stream " + step.stream_names->at(p.stream))},
                        {"ts", ts}, {"dur", dur}, {"args", args}});
-    if (op.bytes() > 0) {
-      for (const auto& link : step.platform->route_links(p.device, p.memory)) {
+    if (p.link_bytes > 0 && p.data_from != p.data_to) {
+      for (const auto& link : step.platform->route_links(p.data_from, p.data_to)) {
         events_.push_back({{"name", op.name}, {"cat", "transfer"}, {"ph", "X"}, {"pid", 1}, {"tid", track(link)},
                            {"ts", t.start * 1e6}, {"dur", (t.end - t.start) * 1e6},
-                           {"args", {{"bytes", op.bytes()}}}});
+                           {"args", {{"bytes", p.link_bytes}}}});
       }
     }
   }

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "hwmodels/input_error.hpp"
+
 namespace llmsim::workloads {
 
 double attended_keys(int64_t new_tokens, int64_t past_tokens, int64_t window) {
@@ -22,48 +24,107 @@ double expected_distinct_experts(double tokens, double top_k, double experts) {
   return experts * (1.0 - std::pow(1.0 - top_k / experts, tokens));
 }
 
+void check_parallelism(const ModelConfig& m, const LoweringOptions& o) {
+  if (o.tp < 1 || o.tp > 1024) throw InputError("--tp", fmt::format("must be between 1 and 1024, got {}", o.tp));
+  if (o.pp < 1 || o.pp > 1024) throw InputError("--pp", fmt::format("must be between 1 and 1024, got {}", o.pp));
+  if (m.heads % o.tp != 0) {
+    throw InputError("--tp", fmt::format("{} attention heads of {} cannot be split over {} ranks", m.heads, m.id, o.tp));
+  }
+  if (m.kv_heads % o.tp != 0 && o.tp % m.kv_heads != 0) {
+    throw InputError("--tp", fmt::format("{} key/value heads of {} cannot be split or replicated over {} ranks",
+                                         m.kv_heads, m.id, o.tp));
+  }
+  if (m.intermediate % o.tp != 0) {
+    throw InputError("--tp", fmt::format("intermediate size {} of {} is not divisible by {}", m.intermediate, m.id,
+                                         o.tp));
+  }
+  if (o.pp > m.layers) {
+    throw InputError("--pp", fmt::format("{} stages for {} layers: at least one layer per stage", o.pp, m.layers));
+  }
+  if (o.microbatches < 1 || o.microbatches > o.batch) {
+    throw InputError("--microbatches", fmt::format("must be between 1 and the batch ({}), got {}", o.batch,
+                                                   o.microbatches));
+  }
+}
+
+std::pair<int, int> stage_layers(int layers, int stage, int stages) {
+  // Earlier stages take the remainder, one layer each.
+  const int base = layers / stages;
+  const int extra = layers % stages;
+  const int first = stage * base + std::min(stage, extra);
+  return {first, first + base + (stage < extra ? 1 : 0)};
+}
+
 namespace {
 
 bool is_quantised(const std::string& family) { return family == "ggml" || family == "int4" || family == "int8"; }
 
-// Builds the graph of one step; each method adds one logical op and returns its id.
+using Ranked = std::vector<OpId>;  // one op per tensor-parallel rank of the current stage
+
+// Builds the graph of one step. Every method emits one logical op per tensor-parallel rank
+// of the current stage and micro-batch ("SPMD"), with that rank's share of the work.
 class StepBuilder {
  public:
   StepBuilder(const ModelConfig& model, const ModelWeights& weights, const LoweringOptions& options)
       : m_(model), w_(weights), o_(options) {
-    tokens_ = static_cast<double>(o_.batch * o_.new_tokens);
     act_ = o_.activation_format->bits_per_weight / 8.0;
     kv_ = o_.kv_format->bits_per_weight / 8.0;
     h_ = static_cast<double>(m_.hidden);
+    tp_ = o_.tp;
+    kv_heads_rank_ = std::max<int64_t>(m_.kv_heads / tp_, 1);
   }
 
   OpGraph build() {
-    OpId x = embedding();
-    for (int layer = 0; layer < static_cast<int>(m_.layers); ++layer) x = transformer_layer(layer, x);
-    x = norm("output_norm", -1, "norm", x);
-    OpId logits = lm_head(x);
-    if (o_.sample) sampling(logits);
+    for (mb_ = 0; mb_ < o_.microbatches; ++mb_) {
+      batch_ = static_cast<double>(o_.batch / o_.microbatches + (mb_ < o_.batch % o_.microbatches ? 1 : 0));
+      tokens_ = batch_ * static_cast<double>(o_.new_tokens);
+      stage_ = 0;
+      Ranked x = embedding();
+      for (stage_ = 0; stage_ < o_.pp; ++stage_) {
+        if (stage_ > 0) x = send_from_previous_stage(x);
+        const auto [first, last] = stage_layers(static_cast<int>(m_.layers), stage_, o_.pp);
+        for (int layer = first; layer < last; ++layer) x = transformer_layer(layer, x);
+      }
+      stage_ = o_.pp - 1;
+      x = norm("output_norm", -1, "norm", x);
+      OpId logits = lm_head(x);
+      if (o_.sample) sampling(logits);
+    }
     return std::move(g_);
   }
 
  private:
+  int rank(int t) const { return stage_ * tp_ + t; }
+
   int kernels(const std::string& key) const {
     auto it = o_.kernels_per_op.find(key);
     return it == o_.kernels_per_op.end() ? 1 : it->second;
   }
 
-  Op make(const std::string& name, OpKind kind, const std::string& group, int layer, const std::string& kernel_key) {
+  std::string name(int layer, const std::string& what, int t) const {
+    std::string out = layer < 0 ? what : fmt::format("L{}.{}", layer, what);
+    if (tp_ * o_.pp > 1) out += fmt::format("@r{}", rank(t));
+    if (o_.microbatches > 1) out += fmt::format(".m{}", mb_);
+    return out;
+  }
+
+  Op make(const std::string& what, OpKind kind, const std::string& group, int layer, const std::string& kernel_key,
+          int t) {
     Op op;
-    op.name = name;
+    op.name = name(layer, what, t);
     op.kind = kind;
     op.group = group;
     op.layer = layer;
     op.kernels = kernels(kernel_key);
+    op.rank = rank(t);
+    op.microbatch = static_cast<int>(mb_);
     return op;
   }
 
-  static std::string layer_name(int layer, const std::string& what) {
-    return layer < 0 ? what : fmt::format("L{}.{}", layer, what);
+  static std::vector<OpId> inputs_of(const std::vector<Ranked>& ranked, int t) {
+    std::vector<OpId> out;
+    for (const auto& r : ranked) out.push_back(r.size() == 1 ? r[0] : r[static_cast<std::size_t>(t)]);
+    return out;
   }
 
   double vector_bytes(const std::string& role, int layer) const {
@@ -71,265 +132,379 @@ class StepBuilder {
     return t ? t->bytes() : 0.0;
   }
 
-  OpId embedding() {
-    Op op = make("embedding", OpKind::embedding, "embedding", -1, "embedding");
-    const WeightTensor& table = w_.get("token_embd", -1);
-    // A gather reads only the rows of the tokens in this step.
-    op.weight_bytes = tokens_ * table.format->bytes(h_);
-    op.weight_format = table.format->name;
-    op.weight_family = table.format->family;
-    if (const WeightTensor* pos = w_.find("pos_embd", -1)) {
-      op.weight_bytes += tokens_ * pos->format->bytes(h_);
-      op.vector_ops += tokens_ * h_;
-    }
-    if (m_.scale_embeddings) op.vector_ops += tokens_ * h_;
-    op.act_write_bytes = tokens_ * h_ * act_;
-    return g_.add(op, {});
-  }
-
-  OpId norm(const std::string& role, int layer, const std::string& group, OpId input, double width = 0,
-            double rows = 0) {
-    width = width > 0 ? width : h_;
-    rows = rows > 0 ? rows : tokens_;
-    Op op = make(layer_name(layer, role), OpKind::norm, group, layer, "norm");
-    op.vector_ops = rows * width * (m_.norm == NormKind::layer ? 7.0 : 5.0);
-    op.act_read_bytes = rows * width * act_;
-    op.act_write_bytes = rows * width * act_;
-    op.weight_bytes = vector_bytes(role, layer) + vector_bytes(role + ".bias", layer);
-    return g_.add(op, {input});
-  }
-
-  // activations [m x K] times weight [K x N]; weights may be MoE experts (copies > 1).
-  OpId matmul(const std::string& role, int layer, const std::string& group, double m, std::vector<OpId> inputs,
-              const std::string& name_override = "") {
-    const WeightTensor& wt = w_.get(role, layer);
-    const double n = wt.rows;
-    const double k = wt.cols;
-    Op op = make(layer_name(layer, name_override.empty() ? role : name_override), OpKind::matmul, group, layer,
-                 "matmul");
-    double touched = 1.0;  // weight copies read
-    double m_per_copy = m;
-    if (wt.copies > 1) {
-      const double routed = m * static_cast<double>(m_.experts_per_token);
-      touched = expected_distinct_experts(m, static_cast<double>(m_.experts_per_token), wt.copies);
-      m_per_copy = routed / touched;
-      op.flops = 2.0 * routed * n * k;
-      op.batch_count = touched;
-    } else {
-      op.flops = 2.0 * m * n * k;
-    }
-    op.m = m_per_copy;
-    op.n = n;
-    op.k = k;
-    op.weight_elements = n * k * touched;
-    op.weight_bytes = wt.format->bytes(op.weight_elements);
+  void set_weights(Op& op, const WeightTensor& wt, double elements, double resident_elements) const {
+    op.weight_elements = elements;
+    op.weight_bytes = wt.format->bytes(elements);
     op.weight_format = wt.format->name;
     op.weight_family = wt.format->family;
-    op.act_read_bytes = m * k * act_ * (wt.copies > 1 ? m_.experts_per_token : 1);
-    op.act_write_bytes = m * n * act_ * (wt.copies > 1 ? m_.experts_per_token : 1);
-    if (const WeightTensor* bias = w_.find(role + ".bias", layer)) {
-      op.weight_bytes += bias->bytes();
-      op.vector_ops += m * n;
+    op.weight_key = fmt::format("{}@{}", wt.role, wt.layer);
+    op.weight_resident_bytes = mb_ == 0 ? wt.format->bytes(resident_elements) : 0.0;
+  }
+
+  // An all-reduce (or all-gather) of `bytes` per rank among the stage's tensor-parallel ranks;
+  // every rank's consumer waits for it. With one rank it is nothing.
+  Ranked collective(const std::string& what, int layer, const std::string& type, double bytes, const Ranked& in) {
+    if (tp_ == 1) return in;
+    Op op = make(what, OpKind::collective, "comm", layer, "collective", 0);
+    op.name = name(layer, what, 0);
+    op.collective = type;
+    op.comm_bytes = bytes;
+    op.output_bytes = bytes;
+    for (int t = 0; t < tp_; ++t) op.ranks.push_back(rank(t));
+    const OpId id = g_.add(op, in);
+    return Ranked(static_cast<std::size_t>(tp_), id);
+  }
+
+  Ranked send_from_previous_stage(const Ranked& x) {
+    Ranked out;
+    for (int t = 0; t < tp_; ++t) {
+      Op op = make("stage_send", OpKind::send, "comm", -1, "send", t);
+      op.comm_bytes = tokens_ * h_ * act_;
+      op.output_bytes = op.comm_bytes;
+      op.ranks = {(stage_ - 1) * tp_ + t, rank(t)};
+      out.push_back(g_.add(op, {x[static_cast<std::size_t>(t)]}));
     }
+    return out;
+  }
+
+  Ranked embedding() {
+    const WeightTensor& table = w_.get("token_embd", -1);
+    Ranked out;
+    for (int t = 0; t < tp_; ++t) {
+      // Vocabulary-parallel: each rank holds vocab/tp rows and gathers the ones it owns.
+      Op op = make("embedding", OpKind::embedding, "embedding", -1, "embedding", t);
+      set_weights(op, table, tokens_ * h_ / tp_, table.elements() / tp_);
+      if (const WeightTensor* pos = w_.find("pos_embd", -1)) {
+        op.weight_bytes += tokens_ * pos->format->bytes(h_);
+        op.weight_resident_bytes += mb_ == 0 ? pos->bytes() : 0.0;
+        op.vector_ops += tokens_ * h_;
+      }
+      if (m_.scale_embeddings) op.vector_ops += tokens_ * h_;
+      op.act_write_bytes = tokens_ * h_ * act_;
+      op.output_bytes = op.act_write_bytes;
+      out.push_back(g_.add(op, {}));
+    }
+    return collective("embedding_allreduce", -1, "all_reduce", tokens_ * h_ * act_, out);
+  }
+
+  Ranked norm(const std::string& role, int layer, const std::string& group, const Ranked& input, double width = 0,
+              double rows = 0) {
+    width = width > 0 ? width : h_;
+    rows = rows > 0 ? rows : tokens_;
+    Ranked out;
+    for (int t = 0; t < tp_; ++t) {
+      Op op = make(role, OpKind::norm, group, layer, "norm", t);
+      op.vector_ops = rows * width * (m_.norm == NormKind::layer ? 7.0 : 5.0);
+      op.act_read_bytes = rows * width * act_;
+      op.act_write_bytes = rows * width * act_;
+      op.output_bytes = op.act_write_bytes;
+      op.weight_bytes = vector_bytes(role, layer) + vector_bytes(role + ".bias", layer);
+      op.weight_key = fmt::format("{}@{}", role, layer);
+      op.weight_resident_bytes = mb_ == 0 ? op.weight_bytes : 0.0;
+      out.push_back(g_.add(op, {input.size() == 1 ? input[0] : input[static_cast<std::size_t>(t)]}));
+    }
+    return out;
+  }
+
+  // Activations [m x K] times this rank's shard of a weight: column-parallel splits N,
+  // row-parallel splits K (its partial sums need an all-reduce after).
+  Ranked matmul(const std::string& role, int layer, const std::string& group, double m,
+                const std::vector<Ranked>& inputs, bool row_parallel, const std::string& label = "") {
+    const WeightTensor& wt = w_.get(role, layer);
+    // KV projections are replicated when there are fewer KV heads than ranks.
+    const bool kv_role = role == "attn_k" || role == "attn_v";
+    const double split = kv_role ? static_cast<double>(m_.kv_heads) / static_cast<double>(kv_heads_rank_) : tp_;
+    const double n = row_parallel ? wt.rows : wt.rows / split;
+    const double k = row_parallel ? wt.cols / split : wt.cols;
+    Ranked out;
+    for (int t = 0; t < tp_; ++t) {
+      Op op = make(label.empty() ? role : label, OpKind::matmul, group, layer, "matmul", t);
+      double touched = 1.0;  // weight copies (experts) read
+      double m_per_copy = m;
+      double rows_out = m;
+      if (wt.copies > 1) {
+        const double routed = m * static_cast<double>(m_.experts_per_token);
+        touched = expected_distinct_experts(m, static_cast<double>(m_.experts_per_token), wt.copies);
+        m_per_copy = routed / touched;
+        rows_out = routed;
+        op.batch_count = touched;
+      }
+      op.flops = 2.0 * rows_out * n * k;
+      op.m = m_per_copy;
+      op.n = n;
+      op.k = k;
+      set_weights(op, wt, n * k * touched, n * k * wt.copies);
+      op.act_read_bytes = rows_out * k * act_;
+      op.act_write_bytes = rows_out * n * act_;
+      op.output_bytes = op.act_write_bytes;
+      if (const WeightTensor* bias = w_.find(role + ".bias", layer)) {
+        const double bias_bytes = row_parallel ? bias->bytes() : bias->bytes() / split;
+        op.weight_bytes += bias_bytes;
+        op.weight_resident_bytes += mb_ == 0 ? bias_bytes : 0.0;
+        op.vector_ops += rows_out * n;
+      }
+      std::vector<OpId> in = inputs_of(inputs, t);
+      add_gemm_io(op, rows_out, n, k, m_per_copy, layer, role, in, t);
+      out.push_back(g_.add(op, in));
+    }
+    return out;
+  }
+
+  // llama.cpp CUDA's cuBLAS path for M above the GEMV limit: f16 conversions around the GEMM
+  // and, for quantised weights, a kernel expanding them to f16 first.
+  void add_gemm_io(Op& op, double rows, double n, double k, double m_per_copy, int layer, const std::string& role,
+                   std::vector<OpId>& in, int t) {
     const bool gemm_path = m_per_copy > static_cast<double>(o_.gemv_max_m);
     if (gemm_path && o_.gemm_converts_io) {
-      // Two more kernels: inputs to f16 before the GEMM, its f16 output back to f32 after.
-      const double rows = m * (wt.copies > 1 ? m_.experts_per_token : 1);
       op.kernels += 2;
       op.act_read_bytes += rows * (k + n) * 2.0;
       op.act_write_bytes += rows * (k + n) * 2.0;
     }
     if (o_.dequant_before_gemm && gemm_path && is_quantised(op.weight_family)) {
-      // The GEMM reads weights expanded to f16 by a separate kernel that reads the packed blocks.
-      Op dq = make(layer_name(layer, role + ".dequant"), OpKind::dequantize, group, layer, "dequantize");
+      Op dq = make(role + ".dequant", OpKind::dequantize, op.group, layer, "dequantize", t);
       dq.weight_bytes = op.weight_bytes;
       dq.weight_elements = op.weight_elements;
       dq.weight_format = op.weight_format;
       dq.weight_family = op.weight_family;
+      dq.weight_key = op.weight_key;
+      dq.weight_resident_bytes = op.weight_resident_bytes;
       dq.act_write_bytes = op.weight_elements * 2.0;
-      OpId dq_id = g_.add(dq, inputs);
-      inputs.push_back(dq_id);
+      dq.output_bytes = dq.act_write_bytes;
+      in.push_back(g_.add(dq, in));
       op.weight_bytes = op.weight_elements * 2.0;
       op.weight_family = "float16";
       op.weight_format = "f16";
+      op.weight_key.clear();  // the expanded copy is a temporary, the packed tensor is stored once
+      op.weight_resident_bytes = 0;
       op.reads_expanded_weights = true;
     }
-    return g_.add(op, inputs);
   }
 
-  OpId elementwise(const std::string& name, int layer, const std::string& group, const std::string& kernel_key,
-                   double elements, double inputs_read, std::vector<OpId> inputs, double ops_per_element = 1.0) {
-    Op op = make(layer_name(layer, name), OpKind::elementwise, group, layer, kernel_key);
-    op.vector_ops = elements * ops_per_element;
-    op.act_read_bytes = elements * inputs_read * act_;
-    op.act_write_bytes = elements * act_;
-    return g_.add(op, inputs);
+  Ranked elementwise(const std::string& what, int layer, const std::string& group, const std::string& kernel_key,
+                     double elements, double inputs_read, const std::vector<Ranked>& inputs,
+                     double ops_per_element = 1.0) {
+    Ranked out;
+    for (int t = 0; t < tp_; ++t) {
+      Op op = make(what, OpKind::elementwise, group, layer, kernel_key, t);
+      op.vector_ops = elements * ops_per_element;
+      op.act_read_bytes = elements * inputs_read * act_;
+      op.act_write_bytes = elements * act_;
+      op.output_bytes = op.act_write_bytes;
+      out.push_back(g_.add(op, inputs_of(inputs, t)));
+    }
+    return out;
   }
 
-  OpId attention_block(int layer, OpId normed) {
-    const double q_dim = static_cast<double>(m_.q_dim());
-    const double kv_dim = static_cast<double>(m_.kv_dim());
-    OpId q, k, v;
+  Ranked attention_block(int layer, const Ranked& normed) {
+    const double q_dim = static_cast<double>(m_.q_dim()) / tp_;
+    const double kv_dim = static_cast<double>(kv_heads_rank_ * m_.head_dim);
+    Ranked q, k, v;
     if (w_.find("attn_qkv", layer)) {
-      q = k = v = matmul("attn_qkv", layer, "attention", tokens_, {normed});
+      q = k = v = matmul("attn_qkv", layer, "attention", tokens_, {normed}, false);
     } else if (o_.fuse_qkv) {
       q = k = v = fused_qkv(layer, normed);
     } else {
-      q = matmul("attn_q", layer, "attention", tokens_, {normed});
-      k = matmul("attn_k", layer, "attention", tokens_, {normed});
-      v = matmul("attn_v", layer, "attention", tokens_, {normed});
+      q = matmul("attn_q", layer, "attention", tokens_, {normed}, false);
+      k = matmul("attn_k", layer, "attention", tokens_, {normed}, false);
+      v = matmul("attn_v", layer, "attention", tokens_, {normed}, false);
     }
     if (m_.qk_norm) {
       q = norm("attn_q_norm", layer, "attention", q, static_cast<double>(m_.head_dim),
-               tokens_ * static_cast<double>(m_.heads));
+               tokens_ * static_cast<double>(m_.heads) / tp_);
       k = norm("attn_k_norm", layer, "attention", k, static_cast<double>(m_.head_dim),
-               tokens_ * static_cast<double>(m_.kv_heads));
+               tokens_ * static_cast<double>(kv_heads_rank_));
     }
     if (m_.positions == PositionKind::rope) {
-      Op rope = make(layer_name(layer, "rope"), OpKind::rope, "attention", layer, "rope");
-      const double rotated = tokens_ * (q_dim + kv_dim) * static_cast<double>(m_.rotary_dim) /
-                             static_cast<double>(m_.head_dim);
-      rope.vector_ops = rotated * 6.0;
-      rope.act_read_bytes = tokens_ * (q_dim + kv_dim) * act_;
-      rope.act_write_bytes = tokens_ * (q_dim + kv_dim) * act_;
-      OpId r = g_.add(rope, q == k ? std::vector<OpId>{q} : std::vector<OpId>{q, k});
-      q = k = r;
+      Ranked roped;
+      for (int t = 0; t < tp_; ++t) {
+        Op rope = make("rope", OpKind::rope, "attention", layer, "rope", t);
+        const double rotated =
+            tokens_ * (q_dim + kv_dim) * static_cast<double>(m_.rotary_dim) / static_cast<double>(m_.head_dim);
+        rope.vector_ops = rotated * 6.0;
+        rope.act_read_bytes = tokens_ * (q_dim + kv_dim) * act_;
+        rope.act_write_bytes = tokens_ * (q_dim + kv_dim) * act_;
+        rope.output_bytes = rope.act_write_bytes;
+        roped.push_back(g_.add(rope, inputs_of({q, k}, t)));
+      }
+      q = k = roped;
     }
-    Op store = make(layer_name(layer, "kv_store"), OpKind::kv_store, "attention", layer, "kv_store");
-    store.act_read_bytes = tokens_ * 2 * kv_dim * act_;
-    store.kv_write_bytes = tokens_ * 2 * kv_dim * kv_;
-    store.vector_ops = tokens_ * 2 * kv_dim;
-    OpId stored = g_.add(store, k == v ? std::vector<OpId>{k} : std::vector<OpId>{k, v});
-    OpId attn = attention(layer, q, stored);
-    return matmul("attn_output", layer, "attention", tokens_, {attn});
+    Ranked stored;
+    for (int t = 0; t < tp_; ++t) {
+      Op store = make("kv_store", OpKind::kv_store, "attention", layer, "kv_store", t);
+      store.act_read_bytes = tokens_ * 2 * kv_dim * act_;
+      store.kv_write_bytes = tokens_ * 2 * kv_dim * kv_;
+      store.vector_ops = tokens_ * 2 * kv_dim;
+      stored.push_back(g_.add(store, inputs_of({k, v}, t)));
+    }
+    Ranked attn = attention(layer, q, stored);
+    Ranked out = matmul("attn_output", layer, "attention", tokens_, {attn}, true);
+    return collective("attn_allreduce", layer, "all_reduce", tokens_ * h_ * act_, out);
   }
 
-  OpId fused_qkv(int layer, OpId normed) {
-    // One matmul over the concatenated Q, K, V weights (each keeps its own format).
-    OpId q = matmul("attn_q", layer, "attention", tokens_, {normed}, "attn_qkv");
-    Op& op = g_.op(q);
-    for (const char* role : {"attn_k", "attn_v"}) {
-      const WeightTensor& wt = w_.get(role, layer);
-      op.n += wt.rows;
-      op.flops += 2.0 * tokens_ * wt.rows * wt.cols;
-      op.weight_elements += wt.elements();
-      op.weight_bytes += wt.bytes();
-      op.act_write_bytes += tokens_ * wt.rows * act_;
-      if (const WeightTensor* bias = w_.find(std::string(role) + ".bias", layer)) op.weight_bytes += bias->bytes();
+  Ranked fused_qkv(int layer, const Ranked& normed) {
+    // One matmul over the concatenated Q, K, V shards (each keeps its own format).
+    Ranked q = matmul("attn_q", layer, "attention", tokens_, {normed}, false, "attn_qkv");
+    for (int t = 0; t < tp_; ++t) {
+      Op& op = g_.op(q[static_cast<std::size_t>(t)]);
+      for (const char* role : {"attn_k", "attn_v"}) {
+        const WeightTensor& wt = w_.get(role, layer);
+        const double rows = static_cast<double>(kv_heads_rank_ * m_.head_dim);
+        op.n += rows;
+        op.flops += 2.0 * tokens_ * rows * wt.cols;
+        op.weight_elements += rows * wt.cols;
+        op.weight_bytes += wt.format->bytes(rows * wt.cols);
+        op.weight_resident_bytes += mb_ == 0 ? wt.format->bytes(rows * wt.cols) : 0.0;
+        op.act_write_bytes += tokens_ * rows * act_;
+        op.output_bytes += tokens_ * rows * act_;
+        if (const WeightTensor* bias = w_.find(std::string(role) + ".bias", layer)) {
+          op.weight_bytes += bias->bytes() * rows / wt.rows;
+        }
+      }
     }
     return q;
   }
 
-  OpId attention(int layer, OpId q, OpId stored) {
+  Ranked attention(int layer, const Ranked& q, const Ranked& stored) {
     const int64_t window = m_.attention_window.empty() ? 0 : m_.attention_window[static_cast<std::size_t>(layer)];
-    const double batch = static_cast<double>(o_.batch);
-    const double t = static_cast<double>(o_.new_tokens);
-    const double heads = static_cast<double>(m_.heads);
+    const double t_new = static_cast<double>(o_.new_tokens);
+    const double heads = static_cast<double>(m_.heads) / tp_;
     const double hd = static_cast<double>(m_.head_dim);
     const double total = static_cast<double>(o_.past_tokens + o_.new_tokens);
     const double kv_len = window > 0 ? std::min(total, static_cast<double>(window)) : total;
-    Op op = make(layer_name(layer, "attention"), OpKind::attention, "attention", layer, "attention");
-    op.m = t;
-    op.n = kv_len;
-    op.k = hd;
-    op.batch_count = heads * batch;
-    op.operand_family = o_.kv_format->family;
-    op.kv_read_bytes = batch * kv_len * static_cast<double>(m_.kv_dim()) * 2 * kv_;
-    op.act_read_bytes = tokens_ * heads * hd * act_;
-    op.act_write_bytes = tokens_ * heads * hd * act_;
-    if (o_.flash_attention) {
-      const double keys = attended_keys(o_.new_tokens, o_.past_tokens, window);
-      op.flops = 4.0 * heads * hd * keys * batch;
-      op.vector_ops = 5.0 * heads * keys * batch;
-    } else {
-      // Scores for the whole T x kv_len rectangle (masked, not skipped), in f32: written by
-      // QK^T, read and written by softmax, read by the value product.
-      const double scores = heads * t * kv_len * batch;
-      op.flops = 4.0 * scores * hd;
-      op.vector_ops = 5.0 * scores;
-      op.act_read_bytes += 2.0 * scores * 4.0;
-      op.act_write_bytes += 2.0 * scores * 4.0;
+    const double kv_dim = static_cast<double>(kv_heads_rank_ * m_.head_dim);
+    Ranked out;
+    for (int t = 0; t < tp_; ++t) {
+      Op op = make("attention", OpKind::attention, "attention", layer, "attention", t);
+      op.m = t_new;
+      op.n = kv_len;
+      op.k = hd;
+      op.batch_count = heads * batch_;
+      op.operand_family = o_.kv_format->family;
+      op.kv_read_bytes = batch_ * kv_len * kv_dim * 2 * kv_;
+      op.act_read_bytes = tokens_ * heads * hd * act_;
+      op.act_write_bytes = tokens_ * heads * hd * act_;
+      op.output_bytes = op.act_write_bytes;
+      if (o_.flash_attention) {
+        const double keys = attended_keys(o_.new_tokens, o_.past_tokens, window);
+        op.flops = 4.0 * heads * hd * keys * batch_;
+        op.vector_ops = 5.0 * heads * keys * batch_;
+      } else {
+        // Scores for the whole T x kv_len rectangle (masked, not skipped), in f32: written by
+        // QK^T, read and written by softmax, read by the value product.
+        const double scores = heads * t_new * kv_len * batch_;
+        op.flops = 4.0 * scores * hd;
+        op.vector_ops = 5.0 * scores;
+        op.act_read_bytes += 2.0 * scores * 4.0;
+        op.act_write_bytes += 2.0 * scores * 4.0;
+      }
+      out.push_back(g_.add(op, inputs_of({q, stored}, t)));
     }
-    return g_.add(op, {q, stored});
+    return out;
   }
 
-  OpId mlp_block(int layer, OpId normed) {
-    OpId routed = normed;
+  Ranked mlp_block(int layer, const Ranked& normed) {
+    Ranked routed = normed;
     if (m_.is_moe()) {
-      OpId logits = matmul("ffn_gate_inp", layer, "mlp", tokens_, {normed});
-      Op router = make(layer_name(layer, "router"), OpKind::router, "mlp", layer, "router");
-      router.vector_ops = tokens_ * static_cast<double>(m_.experts) * 5.0;
-      router.act_read_bytes = tokens_ * static_cast<double>(m_.experts) * act_;
-      router.act_write_bytes = tokens_ * static_cast<double>(m_.experts_per_token) * 8.0;
-      routed = g_.add(router, {logits});
+      // The router is small and replicated on every rank.
+      Ranked logits;
+      for (int t = 0; t < tp_; ++t) {
+        const WeightTensor& wt = w_.get("ffn_gate_inp", layer);
+        Op op = make("ffn_gate_inp", OpKind::matmul, "mlp", layer, "matmul", t);
+        op.m = tokens_, op.n = wt.rows, op.k = wt.cols;
+        op.flops = 2.0 * tokens_ * wt.rows * wt.cols;
+        set_weights(op, wt, wt.elements(), wt.elements());
+        op.act_read_bytes = tokens_ * wt.cols * act_;
+        op.act_write_bytes = tokens_ * wt.rows * act_;
+        op.output_bytes = op.act_write_bytes;
+        logits.push_back(g_.add(op, {normed[static_cast<std::size_t>(t)]}));
+      }
+      routed.clear();
+      for (int t = 0; t < tp_; ++t) {
+        Op router = make("router", OpKind::router, "mlp", layer, "router", t);
+        router.vector_ops = tokens_ * static_cast<double>(m_.experts) * 5.0;
+        router.act_read_bytes = tokens_ * static_cast<double>(m_.experts) * act_;
+        router.act_write_bytes = tokens_ * static_cast<double>(m_.experts_per_token) * 8.0;
+        router.output_bytes = router.act_write_bytes;
+        routed.push_back(g_.add(router, {logits[static_cast<std::size_t>(t)]}));
+      }
     }
-    const double inter = static_cast<double>(m_.intermediate);
+    const double inter = static_cast<double>(m_.intermediate) / tp_;
     const double fanout = m_.is_moe() ? static_cast<double>(m_.experts_per_token) : 1.0;
-    OpId up;
+    Ranked up;
     if (m_.gated_mlp) {
-      OpId gate;
+      Ranked gate;
       if (o_.fuse_gate_up) {
         gate = up = fused_gate_up(layer, routed, normed);
       } else {
-        gate = matmul("ffn_gate", layer, "mlp", tokens_, {normed, routed});
-        up = matmul("ffn_up", layer, "mlp", tokens_, {normed, routed});
+        gate = matmul("ffn_gate", layer, "mlp", tokens_, {normed, routed}, false);
+        up = matmul("ffn_up", layer, "mlp", tokens_, {normed, routed}, false);
       }
-      up = elementwise("ffn_act", layer, "mlp", "ffn_act", tokens_ * inter * fanout, 2.0,
-                       gate == up ? std::vector<OpId>{up} : std::vector<OpId>{gate, up}, 6.0);
+      up = elementwise("ffn_act", layer, "mlp", "ffn_act", tokens_ * inter * fanout, 2.0, {gate, up}, 6.0);
     } else {
-      up = matmul("ffn_up", layer, "mlp", tokens_, {normed});
+      up = matmul("ffn_up", layer, "mlp", tokens_, {normed}, false);
       up = elementwise("ffn_act", layer, "mlp", "ffn_act", tokens_ * inter, 1.0, {up}, 8.0);
     }
-    OpId down = matmul("ffn_down", layer, "mlp", tokens_, {up});
+    Ranked down = matmul("ffn_down", layer, "mlp", tokens_, {up}, true);
     if (m_.is_moe()) {
       down = elementwise("moe_combine", layer, "mlp", "residual", tokens_ * h_, fanout, {down}, fanout);
     }
-    return down;
+    return collective("mlp_allreduce", layer, "all_reduce", tokens_ * h_ * act_, down);
   }
 
-  OpId fused_gate_up(int layer, OpId routed, OpId normed) {
-    OpId gate = matmul("ffn_gate", layer, "mlp", tokens_, {normed, routed}, "ffn_gate_up");
-    Op& op = g_.op(gate);
+  Ranked fused_gate_up(int layer, const Ranked& routed, const Ranked& normed) {
+    Ranked gate = matmul("ffn_gate", layer, "mlp", tokens_, {normed, routed}, false, "ffn_gate_up");
     const WeightTensor& up = w_.get("ffn_up", layer);
-    const double share = op.weight_elements / w_.get("ffn_gate", layer).elements();  // experts touched
-    op.n += up.rows;
-    op.flops *= 2.0;
-    op.weight_elements += up.elements() * share;
-    op.weight_bytes += up.format->bytes(up.elements() * share);
-    op.act_write_bytes *= 2.0;
+    for (OpId id : gate) {
+      Op& op = g_.op(id);
+      op.n *= 2.0;
+      op.flops *= 2.0;
+      op.weight_elements *= 2.0;
+      op.weight_bytes += up.format->bytes(op.weight_elements / 2.0);
+      op.weight_resident_bytes += mb_ == 0 ? up.format->bytes(up.elements() / tp_) : 0.0;
+      op.act_write_bytes *= 2.0;
+      op.output_bytes *= 2.0;
+    }
     return gate;
   }
 
-  OpId transformer_layer(int layer, OpId x) {
-    OpId normed = norm("attn_norm", layer, "norm", x);
-    OpId attn = attention_block(layer, normed);
+  Ranked transformer_layer(int layer, const Ranked& x) {
+    Ranked normed = norm("attn_norm", layer, "norm", x);
+    Ranked attn = attention_block(layer, normed);
     if (m_.sandwich_norm) attn = norm("post_attention_norm", layer, "norm", attn);
     if (m_.parallel_residual) {
-      OpId mlp = mlp_block(layer, normed);
+      Ranked mlp = mlp_block(layer, normed);
       return elementwise("residual", layer, "other", "residual", tokens_ * h_, 3.0, {x, attn, mlp});
     }
-    OpId mid = elementwise("attn_residual", layer, "other", "residual", tokens_ * h_, 2.0, {x, attn});
-    OpId mlp = mlp_block(layer, norm("ffn_norm", layer, "norm", mid));
+    Ranked mid = elementwise("attn_residual", layer, "other", "residual", tokens_ * h_, 2.0, {x, attn});
+    Ranked mlp = mlp_block(layer, norm("ffn_norm", layer, "norm", mid));
     if (m_.sandwich_norm) mlp = norm("post_ffw_norm", layer, "norm", mlp);
     return elementwise("ffn_residual", layer, "other", "residual", tokens_ * h_, 2.0, {mid, mlp});
   }
 
-  OpId lm_head(OpId x) {
-    // Only the last token of each sequence is projected to logits.
-    const double rows = static_cast<double>(o_.batch);
+  OpId lm_head(const Ranked& x) {
+    // Only the last token of each sequence is projected to logits; the vocabulary is split
+    // over the ranks and the logits gathered.
     const std::string role = w_.find("output", -1) ? "output" : "token_embd";
-    OpId logits = matmul(role, -1, "lm_head", rows, {x}, "lm_head");
-    g_.op(logits).act_read_bytes = rows * h_ * act_;
-    g_.op(logits).act_write_bytes = rows * static_cast<double>(m_.vocab) * 4.0;  // logits in f32
-    return logits;
+    Ranked logits = matmul(role, -1, "lm_head", batch_, {x}, false, "lm_head");
+    const bool tied = role == "token_embd";
+    for (OpId id : logits) {
+      Op& op = g_.op(id);
+      op.act_read_bytes = batch_ * h_ * act_;
+      op.act_write_bytes = batch_ * op.n * 4.0;  // logits in f32
+      op.output_bytes = op.act_write_bytes;
+      if (tied) op.weight_key = "token_embd@-1";  // the same stored table as the embedding
+    }
+    const double vocab = static_cast<double>(m_.vocab);
+    return collective("logits_allgather", -1, "all_gather", batch_ * vocab / tp_ * 4.0, logits)[0];
   }
 
   void sampling(OpId logits) {
-    Op op = make("sampling", OpKind::sampling, "other", -1, "sampling");
-    const double values = static_cast<double>(o_.batch * m_.vocab);
+    Op op = make("sampling", OpKind::sampling, "other", -1, "sampling", 0);
+    const double values = batch_ * static_cast<double>(m_.vocab);
     op.vector_ops = values * 3.0;
     op.act_read_bytes = values * 4.0;
-    op.act_write_bytes = static_cast<double>(o_.batch) * 4.0;
+    op.act_write_bytes = batch_ * 4.0;
+    op.output_bytes = op.act_write_bytes;
     g_.add(op, {logits});
   }
 
@@ -337,7 +512,11 @@ class StepBuilder {
   const ModelWeights& w_;
   const LoweringOptions& o_;
   OpGraph g_;
-  double tokens_ = 0, act_ = 0, kv_ = 0, h_ = 0;
+  int tp_ = 1;
+  int stage_ = 0;
+  int64_t mb_ = 0;
+  int64_t kv_heads_rank_ = 1;
+  double batch_ = 0, tokens_ = 0, act_ = 0, kv_ = 0, h_ = 0;
 };
 
 }  // namespace
@@ -347,6 +526,7 @@ OpGraph lower_step(const ModelConfig& model, const ModelWeights& weights, const 
     throw std::invalid_argument("lower_step: batch and new_tokens must be >= 1, past_tokens >= 0");
   }
   if (!options.kv_format || !options.activation_format) throw std::invalid_argument("lower_step: formats not set");
+  check_parallelism(model, options);
   return StepBuilder(model, weights, options).build();
 }
 

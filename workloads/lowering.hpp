@@ -28,11 +28,24 @@ struct LoweringOptions {
   bool gemm_converts_io = false;    // larger matmuls convert inputs to f16 and outputs back to f32
   std::map<std::string, int> kernels_per_op;  // kernel launches per logical op (default 1)
   bool sample = true;               // add the sampling op after the LM head
+  int tp = 1;                       // tensor-parallel ranks per pipeline stage (Megatron-style splits)
+  int pp = 1;                       // pipeline stages (contiguous layer ranges)
+  int64_t microbatches = 1;         // the batch split into this many pipelined micro-batches
 };
 
+/// Checks that the model can be split as asked: heads and intermediate size divisible by
+/// tp, KV heads divisible by tp (or tp a multiple of them: KV heads are then replicated),
+/// at least one layer per stage, 1 <= microbatches <= batch. Throws InputError naming the flag.
+void check_parallelism(const ModelConfig& model, const LoweringOptions& options);
+
+/// The layers pipeline stage `stage` of `stages` runs: [first, last).
+std::pair<int, int> stage_layers(int layers, int stage, int stages);
+
 /// One prefill chunk or decode step. Preconditions: batch, new_tokens >= 1, past_tokens >= 0,
-/// formats set. Only the last token of each sequence produces logits (as llama.cpp and
-/// serving engines do).
+/// formats set, check_parallelism passes. Only the last token of each sequence produces
+/// logits (as llama.cpp and serving engines do). With tp > 1 every op exists once per rank
+/// with its shard of the work, and attention/MLP outputs meet in all-reduce collectives;
+/// with pp > 1 stages hand activations on with send ops, per micro-batch.
 OpGraph lower_step(const ModelConfig& model, const ModelWeights& weights, const LoweringOptions& options);
 
 /// Sum over new tokens i = 1..T of the keys each attends to, min(past + i, window)

@@ -14,6 +14,9 @@ std::string to_string(OpKind kind) {
     case OpKind::router: return "router";
     case OpKind::dequantize: return "dequantize";
     case OpKind::sampling: return "sampling";
+    case OpKind::collective: return "collective";
+    case OpKind::send: return "send";
+    case OpKind::transfer: return "transfer";
   }
   return "?";
 }

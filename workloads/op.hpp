@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace llmsim::workloads {
 
@@ -17,16 +18,21 @@ enum class OpKind {
   router,      // MoE top-k selection
   dequantize,  // expand quantised weights to the activation dtype before a GEMM
   sampling,    // pick the next token from the logits
+  collective,  // all-reduce / all-gather among tensor-parallel ranks
+  send,        // activations from one pipeline stage to the next
+  transfer,    // bytes copied between memories (added by placement: offload, device hand-over)
 };
 
 std::string to_string(OpKind kind);
 
 struct Op {
-  std::string name;   // unique in its graph, e.g. "L3.attn_q"
+  std::string name;   // unique in its graph, e.g. "L3.attn_q" or "L3.attn_q@r2.m1"
   OpKind kind = OpKind::elementwise;
-  std::string group;  // breakdown class: embedding, attention, mlp, norm, lm_head, other
+  std::string group;  // breakdown class: embedding, attention, mlp, norm, lm_head, comm, other
   int layer = -1;     // -1 outside the layer stack
   int kernels = 1;    // kernel launches this op stands for (launch overhead is per kernel)
+  int rank = 0;       // parallel rank that computes it: stage x tp + tensor rank
+  int microbatch = 0;
 
   // GEMM shape of matmul-like work: batch_count independent products of M x K by K x N.
   double m = 0, n = 0, k = 0, batch_count = 1;
@@ -36,6 +42,8 @@ struct Op {
   std::string weight_format;   // storage format of its weights, "" if none
   std::string weight_family;   // float16, ggml, int8, ...
   std::string operand_family;  // for attention: family of the KV cache
+  std::string weight_key;      // the stored tensor it reads ("attn_q@3"), for memory accounting
+  double weight_resident_bytes = 0;  // bytes of that tensor (shard) kept in memory
 
   double weight_bytes = 0;
   bool reads_expanded_weights = false;  // weights were expanded by a dequantize op just before
@@ -43,9 +51,19 @@ struct Op {
   double kv_write_bytes = 0;
   double act_read_bytes = 0;
   double act_write_bytes = 0;
+  double output_bytes = 0;  // the tensor it hands to its consumers (moved if they sit elsewhere)
+
+  // Communication ops: payload per participating rank and who takes part
+  // (collective: the tensor-parallel group; send: {from, to}).
+  std::string collective;  // all_reduce | all_gather
+  double comm_bytes = 0;
+  std::vector<int> ranks;
 
   double bytes() const { return weight_bytes + kv_read_bytes + kv_write_bytes + act_read_bytes + act_write_bytes; }
   bool is_matmul_like() const { return m > 0 && n > 0 && k > 0; }
+  bool is_communication() const {
+    return kind == OpKind::collective || kind == OpKind::send || kind == OpKind::transfer;
+  }
 };
 
 }  // namespace llmsim::workloads

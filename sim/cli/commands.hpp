@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <map>
+#include <string>
 
 #include "sim/data_paths.hpp"
 
@@ -20,6 +22,9 @@ enum ExitCode : int {
 };
 
 using Action = std::function<int(const sim::DataPaths&)>;
+
+/// "a=b,c=d" -> {a: b, c: d}; InputError naming `flag` on a malformed entry.
+std::map<std::string, std::string> parse_assignments(const std::string& text, const std::string& flag);
 
 void add_predict_command(CLI::App& app, Action& action);
 void add_run_command(CLI::App& app, Action& action);

@@ -28,12 +28,26 @@ void add_predict_command(CLI::App& app, Action& action) {
   cmd->add_option("--gen", request->gen, "generated tokens per sequence (llama-bench tg)")->capture_default_str();
   cmd->add_option("--tp", request->tp, "tensor-parallel degree")->capture_default_str();
   cmd->add_option("--pp", request->pp, "pipeline-parallel degree")->capture_default_str();
+  cmd->add_option("--microbatches", request->microbatches, "pipeline micro-batches (default: pp when batch allows)");
+  auto& spec = request->placement;
+  auto op_classes = std::make_shared<std::string>();
+  cmd->add_option("--placement", spec.policy, "single, by-op-class, layer-split or offload")->capture_default_str();
+  cmd->add_option("--devices", spec.devices, "devices for the placement or one per tp x pp rank (ids or kinds)")
+      ->delimiter(',');
+  cmd->add_option("--op-classes", *op_classes, "by-op-class map, e.g. attention=npu,mlp=gpu,default=gpu");
+  cmd->add_option("--split-layer", spec.split_layer, "layer-split: first layer on the second device");
+  cmd->add_option("--offload-memory", spec.offload_memory, "offload: memory that keeps offloaded weights");
+  cmd->add_option("--memory-fraction", spec.memory_fraction, "offload: share of the device memory the model may use")
+      ->capture_default_str();
+  cmd->add_flag("--prefetch", spec.prefetch, "offload: copy the next layer's weights during this one");
+  cmd->add_option("--collectives", spec.collectives, "ring or tree all-reduce")->capture_default_str();
   cmd->add_option("--software", request->software, "software profile: llama.cpp vllm trtllm pytorch")
       ->capture_default_str();
   cmd->add_flag("--json", *json, "print one JSON object instead of the text report");
   cmd->add_option("--trace", *trace, "write a Chrome/Perfetto trace JSON here");
   cmd->add_option("--ops-csv", *ops_csv, "write the per-op table here");
   cmd->callback([=, &action]() {
+    request->placement.op_classes = parse_assignments(*op_classes, "--op-classes");
     action = [=](const sim::DataPaths& paths) {
       sim::TraceWriter tracer;
       sim::OpTableWriter table;

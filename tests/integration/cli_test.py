@@ -49,7 +49,7 @@ class Contract(unittest.TestCase):
             self.assertGreater(result["prediction"]["decode_tokens_per_s"], 0)
             trace = json.load(open(os.path.join(tmp, "out", "trace.json")))
             tracks = {e["args"]["name"] for e in trace["traceEvents"] if e["ph"] == "M"}
-            self.assertIn("device gpu", tracks)
+            self.assertIn("stream gpu", tracks)
             self.assertIn("mem:unified", tracks)
             with open(os.path.join(tmp, "out", "ops.csv")) as f:
                 lines = f.read().splitlines()
@@ -95,7 +95,12 @@ class BadInput(unittest.TestCase):
         self.expect(["predict", "--hardware", "rtx-4090", "--model", "llama-3-8b", "--batch", "-3"], 1, "--batch")
         self.expect(["predict", "--hardware", "rtx-4090", "--model", "llama-3-8b", "--gen", "1000000000"], 1, "--gen")
         self.expect(["predict", "--hardware", "rtx-4090", "--model", "llama-3-8b", "--batch", "many"], 2)
-        self.expect(["predict", "--hardware", "rtx-4090", "--model", "llama-3-8b", "--tp", "2"], 1, "not implemented")
+        self.expect(["predict", "--hardware", "rtx-4090", "--model", "llama-3-8b", "--tp", "2"], 1,
+                    "2 ranks need 2 devices; system 'rtx-4090' has 1 GPU(s)")
+        self.expect(["predict", "--hardware", "dgx-h100", "--model", "llama-3-8b", "--tp", "3"], 1,
+                    "32 attention heads of llama-3-8b cannot be split over 3 ranks")
+        self.expect(["predict", "--hardware", "ryzen-7840u", "--model", "gemma-3-1b", "--placement", "by-op-class",
+                     "--op-classes", "attention=tpu"], 1, "no device 'tpu'")
 
     def test_unsupported_architecture(self):
         self.expect(["predict", "--hardware", "h200-sxm-141gb", "--model", "llama-3.2-11b-vision"], 1,

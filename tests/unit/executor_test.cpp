@@ -39,11 +39,22 @@ std::vector<double> simulate(const std::vector<Task>& tasks, int streams = 1) {
       workloads::Op op;
       op.name = "t" + std::to_string(i);
       graph.add(op, tasks[i].inputs);
-      plan.push_back({platform.device_index(tasks[i].device), platform.memory_index(tasks[i].memory),
-                      tasks[i].launch_s, tasks[i].work_s, tasks[i].bytes});
+      const std::size_t memory = platform.memory_index(tasks[i].memory);
+      if (tasks[i].device.rfind("copy:", 0) == 0) {
+        // A copy from `memory` to the memory named after "copy:", on its own stream.
+        const std::size_t to = platform.memory_index(tasks[i].device.substr(5));
+        plan.push_back(sim::PlannedOp::copy(platform.device_count() + i, platform.memory_host(memory),
+                                            platform.memory_host(to), tasks[i].launch_s, tasks[i].bytes));
+      } else {
+        const std::size_t device = platform.device_index(tasks[i].device);
+        plan.push_back(sim::PlannedOp::on_device(device, platform.device_host(device), platform.memory_host(memory),
+                                                 tasks[i].launch_s, tasks[i].work_s, tasks[i].bytes));
+      }
     }
     sim::Executor executor(platform);
-    const auto timings = executor.run(graph, plan, std::vector<int>(platform.device_count(), streams));
+    std::vector<int> limits(platform.device_count(), streams);
+    limits.resize(platform.device_count() + tasks.size(), 1);
+    const auto timings = executor.run(graph, plan, limits);
     std::vector<double> out;
     for (const auto& t : timings) {
       out.push_back(t.start);
@@ -106,6 +117,21 @@ TEST_CASE("a device runs as many ops at once as it has streams", "[sim][executor
   const auto parallel = simulate(two, 2);
   CHECK(parallel[1] == Approx(0.02));
   CHECK(parallel[3] == Approx(0.02));
+}
+
+TEST_CASE("a copy between memories takes bytes / link bandwidth plus latency", "[sim][executor]") {
+  // 1e8 bytes from the shared memory to the local one over the 10 GB/s, 2 us bus.
+  const auto t = simulate({{"copy:local", "shared", 0, 0, 1e8, {}}});
+  CHECK(t[1] == Approx(1e8 / 10e9 + 2e-6));
+}
+
+TEST_CASE("a full-duplex link carries both directions at full speed", "[sim][executor][contention]") {
+  const auto t = simulate({{"copy:local", "shared", 0, 0, 1e8, {}}, {"copy:shared", "local", 0, 0, 1e8, {}}});
+  CHECK(t[1] == Approx(1e8 / 10e9 + 2e-6));
+  CHECK(t[3] == Approx(1e8 / 10e9 + 2e-6));
+  // Two copies the same way share it.
+  const auto same = simulate({{"copy:local", "shared", 0, 0, 1e8, {}}, {"copy:local", "shared", 0, 0, 1e8, {}}});
+  CHECK(same[1] == Approx(2 * 1e8 / 10e9 + 2e-6));
 }
 
 TEST_CASE("reading another memory crosses the link between them", "[sim][executor]") {

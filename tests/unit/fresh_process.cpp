@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -32,6 +33,7 @@ std::string read_all(int fd) {
 }  // namespace
 
 std::vector<double> in_fresh_process(const std::function<std::vector<double>()>& simulate) {
+  std::fflush(nullptr);  // or the child would print what the parent had buffered
   int fds[2];
   if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
   const pid_t pid = ::fork();

@@ -1,0 +1,86 @@
+// Placement: which device runs each op and which memory holds each tensor, and the
+// copies that follow from it. Policies (docs/placement.md):
+//   single       everything on one device
+//   by-op-class  op classes (attention, mlp, embedding, lm_head, ...) on chosen devices
+//   layer-split  layers below `split_layer` on one device, the rest on another (-ngl)
+//   offload      one device computes; weights of layers that do not fit stay in another
+//                memory and are copied in before use, optionally prefetched
+// Tensor/pipeline parallel ranks (tp x pp) map to one device each.
+// Placing a step turns the logical graph into an executable one: activation copies between
+// devices with different memories, weight copies for offloaded layers, and collectives
+// expanded into link transfers (ring or tree).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sim/executor.hpp"
+#include "sim/op_cost.hpp"
+#include "sim/platform.hpp"
+#include "workloads/op_graph.hpp"
+
+namespace llmsim::sim {
+
+struct PlacementSpec {
+  std::string policy = "single";  // single | by-op-class | layer-split | offload
+  // Device ids or kinds (cpu, gpu, npu). single/offload: the device; layer-split: [first, rest];
+  // with tp x pp > 1: one per rank (default: the first tp x pp GPUs).
+  std::vector<std::string> devices;
+  std::map<std::string, std::string> op_classes;  // by-op-class: group or op kind -> device; "default" too
+  int split_layer = 0;            // layer-split
+  std::string offload_memory;     // offload: where offloaded weights stay ("" = a memory linked to the device's)
+  double memory_fraction = 1.0;   // offload: share of the device memory the model may use
+  bool prefetch = false;          // offload: copy the next layer's weights while this one computes
+  std::string collectives = "ring";  // ring | tree
+};
+
+/// A step ready to execute.
+struct PlacedStep {
+  workloads::OpGraph graph;            // the logical ops plus copies, collectives expanded
+  std::vector<OpCost> costs;
+  std::vector<PlannedOp> plan;
+  std::vector<std::size_t> device;     // device of each op (the sending or receiving device for copies)
+  std::vector<std::size_t> memory;     // memory a compute op reads; destination memory of a copy
+};
+
+class Placer {
+ public:
+  /// Resolves and checks the spec against the system (missing devices, unconnected
+  /// memories: InputError). `ranks` = tp x pp. `offloaded_layers[l]` marks layers whose
+  /// weights stay in the offload memory.
+  Placer(const hwmodels::System& system, const Platform& platform, const std::vector<DeviceModel>& devices,
+         PlacementSpec spec, int ranks, std::vector<bool> offloaded_layers);
+
+  PlacedStep place(const workloads::OpGraph& logical) const;
+
+  const std::vector<std::string>& stream_names() const { return stream_names_; }
+  const std::vector<int>& stream_limits() const { return stream_limits_; }
+  /// Devices that compute something under this placement.
+  std::vector<std::size_t> used_devices() const;
+  std::size_t offload_memory() const { return offload_memory_; }
+  bool has_offload() const;
+  const PlacementSpec& spec() const { return spec_; }
+  /// Device of a logical op under this placement.
+  std::size_t device_for(const workloads::Op& op) const;
+
+ private:
+  std::size_t resolve(const std::string& ref, const std::string& what) const;
+
+  // Streams are numbered three per device: compute, copy engine, communication.
+  const hwmodels::System& system_;
+  const Platform& platform_;
+  const std::vector<DeviceModel>& devices_;
+  PlacementSpec spec_;
+  int ranks_ = 1;
+  std::vector<bool> offloaded_;
+  std::vector<std::size_t> rank_device_;
+  std::map<std::string, std::size_t> class_device_;
+  std::size_t default_device_ = 0;
+  std::size_t second_device_ = 0;
+  std::size_t offload_memory_ = 0;
+  std::vector<std::string> stream_names_;
+  std::vector<int> stream_limits_;
+};
+
+}  // namespace llmsim::sim
