@@ -1,5 +1,5 @@
 // Placement: which device runs each op and which memory holds each tensor, and the
-// copies that follow from it. Policies (docs/placement.md):
+// copies that follow from it. Policies (docs/heterogeneous.md):
 //   single       everything on one device
 //   by-op-class  op classes (attention, mlp, embedding, lm_head, ...) on chosen devices
 //   layer-split  layers below `split_layer` on one device, the rest on another (-ngl)

@@ -25,6 +25,9 @@ struct PredictRequest {
   int tp = 1;
   int pp = 1;
   int64_t microbatches = 0;         // pipeline micro-batches; 0 = pp when the batch allows, else 1
+  int64_t images = 0;               // images per sequence (vision-language models)
+  int64_t image_tiles = 0;          // tiles per image; 0 = the encoder's maximum
+  int replicas = 1;                 // independent copies of the placement serving side by side
   PlacementSpec placement;          // devices empty: `device` (or, with tp x pp > 1, the first GPUs)
 };
 
@@ -68,8 +71,11 @@ struct Prediction {
   PredictRequest request;
   std::string hardware_id, hardware_name, device_id, device_kind, memory_id, model_id, architecture;
   double parameters = 0;
+  PhaseResult vision;   // image encoder, before the prefill
   PhaseResult prefill;
   PhaseResult decode;
+  double request_s = 0;               // vision + prefill + decode: one request end to end
+  double aggregate_output_tokens_per_s = 0;  // over all replicas
 
   double ttft_s = 0;
   double prefill_tokens_per_s = 0;  // B*P / prefill time

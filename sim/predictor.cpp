@@ -36,6 +36,9 @@ void check_request(const PredictRequest& r) {
   in_range("--gen", r.gen, 0, kMaxTokens);
   in_range("--tp", r.tp, 1, 1024);
   in_range("--pp", r.pp, 1, 1024);
+  in_range("--images", r.images, 0, 64);
+  in_range("--replicas", r.replicas, 1, 4096);
+  if (r.images > 0 && r.prompt == 0) throw InputError("--images", "an image comes with a prompt: give --prompt >= 1");
   if (r.prompt + r.gen == 0) throw InputError("--prompt/--gen", "at least one of them must be positive");
   if (r.placement.memory_fraction <= 0 || r.placement.memory_fraction > 1) {
     throw InputError("--memory-fraction", fmt::format("must be in (0, 1], got {}", r.placement.memory_fraction));
@@ -100,13 +103,25 @@ class Run {
     workloads::LoweringOptions options = base_;
     options.past_tokens = past;
     options.new_tokens = fresh;
+    // The first step that sees the image projects its tokens to the cross-attention K and V.
+    options.compute_cross_kv = options.vision_tokens > 0 && past == 0;
     return placer_.place(workloads::lower_step(model_, weights_, options));
   }
 
   /// Simulates one step and adds it to `phase`.
   void simulate(const std::string& phase_name, int64_t index, int64_t steps, int64_t past, int64_t fresh,
                 PhaseResult& phase) {
-    const PlacedStep step = lower_and_place(past, fresh);
+    simulate_graph(phase_name, index, steps, past, fresh, lower_and_place(past, fresh), phase);
+  }
+
+  /// The image encoder for `images` images of `tiles` tiles per sequence.
+  void simulate_vision(int64_t images, int64_t tiles, PhaseResult& phase) {
+    simulate_graph("vision", 0, 1, 0, 0,
+                   placer_.place(workloads::lower_vision_encoder(model_, weights_, base_, images, tiles)), phase);
+  }
+
+  void simulate_graph(const std::string& phase_name, int64_t index, int64_t steps, int64_t past, int64_t fresh,
+                      const PlacedStep& step, PhaseResult& phase) {
     const double begin = platform_.now();
     const std::vector<OpTiming> timings = executor_.run(step.graph, step.plan, placer_.stream_limits());
     phase.seconds += platform_.now() - begin;
@@ -277,12 +292,23 @@ Prediction Predictor::predict(const PredictRequest& request_in, const std::vecto
   options.pp = request.pp;
   options.microbatches = request.microbatches;
   workloads::check_parallelism(model, options);
+  int64_t tiles = 0;
+  if (request.images > 0) {
+    if (!model.vision) throw InputError("--images", fmt::format("model {} has no image encoder", model.id));
+    tiles = request.image_tiles > 0 ? request.image_tiles : model.vision->max_tiles;
+    options.vision_tokens = request.images * tiles * (model.vision->patches_per_tile() + 1);
+  }
 
   const int64_t context = request.prompt + request.gen;
   if (spec.policy == "offload") {
     const double budget = device.memory->capacity_bytes() * spec.memory_fraction -
                           workloads::kv_cache_bytes(model, request.batch, context, kv_format);
     offloaded = choose_offloaded_layers(model, weights, budget, spec.prefetch, staging);
+  }
+  if (request.replicas > 1 && ranks * request.replicas > static_cast<int>(system.devices_of(DeviceKind::gpu).size())) {
+    throw InputError("--replicas", fmt::format("{} replicas of {} devices need {} GPUs; system '{}' has {}", request.replicas,
+                                               ranks, ranks * request.replicas, system.id,
+                                               system.devices_of(DeviceKind::gpu).size()));
   }
   const Placer placer(system, platform, devices, spec, ranks, offloaded);
   Run run(platform, placer, model, weights, options, observers);
@@ -301,6 +327,10 @@ Prediction Predictor::predict(const PredictRequest& request_in, const std::vecto
   for (std::size_t l = 0; l < offloaded.size(); ++l)
     if (offloaded[l]) p.offloaded_layers.push_back(static_cast<int>(l));
 
+  if (request.images > 0) {
+    run.simulate_vision(request.images, tiles, p.vision);
+    finish_floor(p.vision, run.take_floor_bytes(), run.take_floor_flops(), platform, devices, system, "bfloat16");
+  }
   const int64_t chunk = profile.prefill_chunk_tokens > 0 ? profile.prefill_chunk_tokens : request.prompt;
   const int64_t chunks = request.prompt > 0 ? (request.prompt + chunk - 1) / chunk : 0;
   for (int64_t c = 0; c < chunks; ++c) {
@@ -313,12 +343,14 @@ Prediction Predictor::predict(const PredictRequest& request_in, const std::vecto
   finish_floor(p.decode, run.take_floor_bytes(), run.take_floor_flops(), platform, devices, system, matrix_family);
 
   const double b = static_cast<double>(request.batch);
-  p.ttft_s = request.prompt > 0 ? p.prefill.seconds : p.decode.seconds / std::max<int64_t>(p.decode.steps, 1);
+  p.ttft_s = request.prompt > 0 ? p.vision.seconds + p.prefill.seconds
+                                : p.decode.seconds / std::max<int64_t>(p.decode.steps, 1);
+  p.request_s = p.vision.seconds + p.prefill.seconds + p.decode.seconds;
   p.prefill_tokens_per_s = p.prefill.seconds > 0 ? b * static_cast<double>(request.prompt) / p.prefill.seconds : 0;
   p.tpot_s = request.gen > 0 ? p.decode.seconds / static_cast<double>(request.gen) : 0;
   p.decode_tokens_per_s = p.decode.seconds > 0 ? b * static_cast<double>(request.gen) / p.decode.seconds : 0;
-  const double total = p.prefill.seconds + p.decode.seconds;
-  p.output_tokens_per_s = total > 0 ? b * static_cast<double>(request.gen) / total : 0;
+  p.output_tokens_per_s = p.request_s > 0 ? b * static_cast<double>(request.gen) / p.request_s : 0;
+  p.aggregate_output_tokens_per_s = p.output_tokens_per_s * request.replicas;
 
   // Memory: the full-context decode step holds the whole KV cache; the first prefill chunk
   // (or a decode step without a prompt) has the most activations.
@@ -338,6 +370,15 @@ Prediction Predictor::predict(const PredictRequest& request_in, const std::vecto
 
   auto& a = p.assumptions;
   a.push_back("placement: " + p.placement);
+  if (request.replicas > 1) {
+    a.push_back(fmt::format("{} replicas of this placement serve independently; aggregate rates are {} x one replica's "
+                            "(they share no links in this model)", request.replicas, request.replicas));
+  }
+  if (request.images > 0) {
+    a.push_back(fmt::format("{} image(s) of {} tiles per sequence: {} image tokens each; the image encoder runs "
+                            "unsplit on the first device before the prefill",
+                            request.images, tiles, options.vision_tokens));
+  }
   a.push_back(fmt::format("efficiency: {}", eff.basis));
   a.push_back(fmt::format(
       "efficiency parameters: launch {} us per kernel, GEMM up to {:.0f}% of the matrix peak, GEMV kernels {:.0f}% of "

@@ -100,12 +100,17 @@ nlohmann::ordered_json to_json(const Prediction& p) {
   j["prompt"] = p.request.prompt;
   j["gen"] = p.request.gen;
   j["ttft_s"] = p.ttft_s;
+  j["vision_s"] = p.vision.seconds;
+  j["request_s"] = p.request_s;
   j["prefill_s"] = p.prefill.seconds;
   j["prefill_tokens_per_s"] = p.prefill_tokens_per_s;
   j["tpot_s"] = p.tpot_s;
   j["decode_s"] = p.decode.seconds;
   j["decode_tokens_per_s"] = p.decode_tokens_per_s;
   j["output_tokens_per_s"] = p.output_tokens_per_s;
+  j["replicas"] = p.request.replicas;
+  j["aggregate_output_tokens_per_s"] = p.aggregate_output_tokens_per_s;
+  j["images"] = p.request.images;
   j["peak_memory_bytes"] = p.memory.total();
   j["memory"] = {{"weights_bytes", p.memory.weights},
                  {"kv_cache_bytes", p.memory.kv_cache},
@@ -130,6 +135,7 @@ nlohmann::ordered_json to_json(const Prediction& p) {
   j["pp"] = p.request.pp;
   j["offloaded_layers"] = p.offloaded_layers;
   j["bound"] = p.bound();
+  j["vision"] = phase_json(p.vision);
   j["prefill"] = phase_json(p.prefill);
   j["decode"] = phase_json(p.decode);
   j["assumptions"] = p.assumptions;
@@ -142,6 +148,7 @@ std::string to_text(const Prediction& p) {
                                 p.device_id, p.device_kind);
   out += fmt::format("{} parameters ({:.2f} B), weights {}, KV {}, software {}, batch {}, prompt {}, gen {}\n\n",
                      p.architecture, p.parameters / 1e9, r.dtype, r.kv_dtype, r.software, r.batch, r.prompt, r.gen);
+  if (r.images > 0) out += fmt::format("image encoder        {:10.4f} s   ({} image(s) per sequence)\n", p.vision.seconds, r.images);
   if (r.prompt > 0) {
     out += fmt::format("time to first token  {:10.4f} s   prefill {:10.1f} tokens/s\n", p.ttft_s,
                        p.prefill_tokens_per_s);
@@ -149,6 +156,11 @@ std::string to_text(const Prediction& p) {
   if (r.gen > 0) {
     out += fmt::format("time per output tok  {:10.5f} s   decode  {:10.1f} tokens/s   end-to-end output {:.1f} tokens/s\n",
                        p.tpot_s, p.decode_tokens_per_s, p.output_tokens_per_s);
+  }
+  out += fmt::format("one request          {:10.4f} s end to end\n", p.request_s);
+  if (r.replicas > 1) {
+    out += fmt::format("{} replicas           {:10.1f} output tokens/s together\n", r.replicas,
+                       p.aggregate_output_tokens_per_s);
   }
   out += "placement            " + p.placement + "\n";
   for (const auto& m : p.memories) {
@@ -158,6 +170,7 @@ std::string to_text(const Prediction& p) {
                        m.fits() ? "fits" : fmt::format("DOES NOT FIT (short by {})", gb(m.total() - m.capacity)));
   }
   out += "\n";
+  out += phase_text("image encoder", p.vision);
   out += phase_text("prefill", p.prefill);
   out += phase_text("decode", p.decode);
   out += "\nassumptions:\n";

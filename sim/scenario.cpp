@@ -33,6 +33,30 @@ void read_placement(const YAML::Node& node, const std::string& file, PlacementSp
   p.finish();
 }
 
+// Request fields, read over `r` (a variant starts from the scenario's request and changes
+// only what it names).
+void read_request(YamlFields& f, const std::filesystem::path& base, const std::string& file, PredictRequest& r) {
+  if (f.has("hardware") || r.hardware.empty()) r.hardware = resolve(f.required_string("hardware"), base);
+  if (f.has("model") || r.model.empty()) r.model = resolve(f.required_string("model"), base);
+  r.device = f.optional_string("device", r.device);
+  r.software = f.optional_string("software", r.software);
+  r.dtype = f.optional_string("dtype", r.dtype);
+  r.kv_dtype = f.optional_string("kv_dtype", r.kv_dtype);
+  r.batch = static_cast<int64_t>(f.optional_number("batch", static_cast<double>(r.batch), 1, 1e5));
+  r.prompt = static_cast<int64_t>(f.optional_number("prompt", static_cast<double>(r.prompt), 0, 1e7));
+  r.gen = static_cast<int64_t>(f.optional_number("gen", static_cast<double>(r.gen), 0, 1e7));
+  r.tp = static_cast<int>(f.optional_number("tp", r.tp, 1, 1024));
+  r.pp = static_cast<int>(f.optional_number("pp", r.pp, 1, 1024));
+  r.microbatches = static_cast<int64_t>(f.optional_number("microbatches", static_cast<double>(r.microbatches), 0, 1e6));
+  r.replicas = static_cast<int>(f.optional_number("replicas", r.replicas, 1, 4096));
+  r.images = static_cast<int64_t>(f.optional_number("images", static_cast<double>(r.images), 0, 64));
+  r.image_tiles = static_cast<int64_t>(f.optional_number("image_tiles", static_cast<double>(r.image_tiles), 0, 64));
+  if (auto placement = f.optional("placement")) {
+    r.placement = PlacementSpec{};  // a variant's placement replaces the scenario's whole
+    read_placement(*placement, file, r.placement);
+  }
+}
+
 }  // namespace
 
 Scenario load_scenario(const std::string& path) {
@@ -43,21 +67,26 @@ Scenario load_scenario(const std::string& path) {
   s.file = path;
   s.name = f.optional_string("name", std::filesystem::path(path).stem().string());
   s.description = f.optional_string("description", "");
-  auto& r = s.request;
-  r.hardware = resolve(f.required_string("hardware"), base);
-  r.device = f.optional_string("device", "");
-  r.model = resolve(f.required_string("model"), base);
-  r.software = f.optional_string("software", r.software);
-  r.dtype = f.optional_string("dtype", r.dtype);
-  r.kv_dtype = f.optional_string("kv_dtype", r.kv_dtype);
-  r.batch = static_cast<int64_t>(f.optional_number("batch", 1, 1, 1e5));
-  r.prompt = static_cast<int64_t>(f.optional_number("prompt", 512, 0, 1e7));
-  r.gen = static_cast<int64_t>(f.optional_number("gen", 128, 0, 1e7));
-  r.tp = static_cast<int>(f.optional_number("tp", 1, 1, 1024));
-  r.pp = static_cast<int>(f.optional_number("pp", 1, 1, 1024));
-  r.microbatches = static_cast<int64_t>(f.optional_number("microbatches", 0, 0, 1e6));
-  if (auto placement = f.optional("placement")) read_placement(*placement, path, r.placement);
   s.trace_decode_steps = static_cast<int64_t>(f.optional_number("trace_decode_steps", 3, 0, 1e6));
+  read_request(f, base, path, s.request);
+  if (auto variants = f.optional("variants")) {
+    if (!variants->IsSequence() || variants->size() == 0) {
+      throw f.error_at(*variants, "variants", "must be a non-empty list of named variants");
+    }
+    for (std::size_t i = 0; i < variants->size(); ++i) {
+      YamlFields v((*variants)[i], path, "variants[" + std::to_string(i) + "]");
+      ScenarioVariant variant;
+      variant.name = v.required_string("name");
+      variant.description = v.optional_string("description", "");
+      variant.request = s.request;
+      read_request(v, base, path, variant.request);
+      v.finish();
+      for (const auto& other : s.variants) {
+        if (other.name == variant.name) throw v.error("name", "repeats another variant's name");
+      }
+      s.variants.push_back(variant);
+    }
+  }
   f.finish();
   return s;
 }

@@ -3,16 +3,25 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "sim/prediction.hpp"
 
 namespace llmsim::sim {
 
+/// One configuration of a scenario that compares several (placements, dtypes, hardware).
+struct ScenarioVariant {
+  std::string name;
+  std::string description;
+  PredictRequest request;
+};
+
 struct Scenario {
   std::string file;
   std::string name;
   std::string description;
-  PredictRequest request;
+  PredictRequest request;              // what a scenario without variants runs
+  std::vector<ScenarioVariant> variants;  // each starts from `request` and changes what it names
   int64_t trace_decode_steps = 3;
 };
 

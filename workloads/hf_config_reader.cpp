@@ -20,7 +20,7 @@ using nlohmann::json;
 const std::vector<std::string> kArchitectures = {
     "LlamaForCausalLM", "MistralForCausalLM", "MixtralForCausalLM", "Qwen2ForCausalLM",
     "GPT2LMHeadModel",  "GPTJForCausalLM",    "Gemma2ForCausalLM",  "Gemma3ForCausalLM",
-    "Gemma3ForConditionalGeneration"};
+    "Gemma3ForConditionalGeneration", "MllamaForConditionalGeneration"};
 
 // Looks keys up in the config first, then in the defaults of its model_type.
 class ConfigView {
@@ -173,6 +173,46 @@ void read_windows(const ConfigView& c, ModelConfig& m) {
   }
 }
 
+int64_t vision_integer(const json& v, const char* key, const std::string& file) {
+  if (!v.contains(key) || !v[key].is_number_integer() || v[key].get<int64_t>() <= 0) {
+    throw InputError(file, fmt::format("field 'vision_config.{}' must be a positive integer", key));
+  }
+  return v[key].get<int64_t>();
+}
+
+void read_mllama(const json& root, const ConfigView& c, ModelConfig& m, const std::string& file) {
+  const json& text = c.raw();
+  if (!text.contains("cross_attention_layers") || !text["cross_attention_layers"].is_array()) {
+    throw InputError(file, "field 'text_config.cross_attention_layers' must be a list of layer indices");
+  }
+  for (const auto& layer : text["cross_attention_layers"]) {
+    const int64_t l = layer.get<int64_t>();
+    if (l < 0 || l >= m.layers) {
+      throw InputError(file, fmt::format("cross-attention layer {} is outside the {} layers", l, m.layers));
+    }
+    m.cross_attention_layers.push_back(l);
+  }
+  if (!root.contains("vision_config") || !root["vision_config"].is_object()) {
+    throw InputError(file, "field 'vision_config' must be an object for MllamaForConditionalGeneration");
+  }
+  const json& v = root["vision_config"];
+  VisionTower t;
+  t.hidden = vision_integer(v, "hidden_size", file);
+  t.intermediate = vision_integer(v, "intermediate_size", file);
+  t.layers = vision_integer(v, "num_hidden_layers", file);
+  t.global_layers = vision_integer(v, "num_global_layers", file);
+  t.heads = vision_integer(v, "attention_heads", file);
+  t.image_size = vision_integer(v, "image_size", file);
+  t.patch = vision_integer(v, "patch_size", file);
+  t.max_tiles = vision_integer(v, "max_num_tiles", file);
+  t.output_dim = vision_integer(v, "vision_output_dim", file);
+  if (v.contains("supported_aspect_ratios") && v["supported_aspect_ratios"].is_array()) {
+    t.aspect_ratios = static_cast<int64_t>(v["supported_aspect_ratios"].size());
+  }
+  m.vision = t;
+  m.extra_embedding_rows = 8;  // MllamaTextModel embeds vocab_size + 8 tokens
+}
+
 }  // namespace
 
 const std::vector<std::string>& supported_architectures() { return kArchitectures; }
@@ -193,12 +233,13 @@ ModelConfig read_hf_config(const std::string& path, const std::string& defaults_
                                        join_names(kArchitectures)));
   }
   // Multimodal Gemma 3 keeps the language model in text_config.
-  const bool nested = m.architecture == "Gemma3ForConditionalGeneration";
+  const bool mllama = m.architecture == "MllamaForConditionalGeneration";
+  const bool nested = m.architecture == "Gemma3ForConditionalGeneration" || mllama;
   if (nested && (!root.contains("text_config") || !root["text_config"].is_object())) {
-    throw InputError(path, "field 'text_config' must be an object for Gemma3ForConditionalGeneration");
+    throw InputError(path, fmt::format("field 'text_config' must be an object for {}", m.architecture));
   }
   const json& text = nested ? root["text_config"] : root;
-  m.model_type = text.value("model_type", nested ? "gemma3_text" : root.value("model_type", ""));
+  m.model_type = text.value("model_type", mllama ? "mllama_text_model" : nested ? "gemma3_text" : root.value("model_type", ""));
   if (m.model_type == "gemma3") m.model_type = "gemma3_text";
   m.torch_dtype = root.value("torch_dtype", text.value("torch_dtype", ""));
 
@@ -223,6 +264,7 @@ ModelConfig read_hf_config(const std::string& path, const std::string& defaults_
       m.qk_norm = m.model_type == "gemma3_text";
       m.tied_embeddings = c.boolean_or("tie_word_embeddings", true);
     }
+    if (mllama) read_mllama(root, c, m, path);
   }
   check_positive(m, path);
   read_windows(c, m);

@@ -93,6 +93,62 @@ class StepBuilder {
     return std::move(g_);
   }
 
+  // The image encoder of a vision-language model for `images` images of `tiles` tiles per
+  // sequence: patch embedding, positions, the local and global ViT layers (bidirectional
+  // attention over all tiles of an image), and the projection to the text width. It runs
+  // unsplit on the first rank.
+  OpGraph build_vision(int64_t images, int64_t tiles) {
+    const VisionTower& v = *m_.vision;
+    tp_ = 1;
+    batch_ = static_cast<double>(o_.batch * images);
+    const double per_image = static_cast<double>(tiles * v.tokens_per_tile());
+    tokens_ = batch_ * per_image;
+    const double h = static_cast<double>(v.hidden);
+    const double hd = h / static_cast<double>(v.heads);
+    Ranked x = matmul("vision.patch_embd", -1, "vision", batch_ * static_cast<double>(tiles * v.patches_per_tile()),
+                      {}, false);
+    {
+      Op op = make("vision.positions", OpKind::elementwise, "vision", -1, "residual", 0);
+      const auto& pos = w_.get("vision.pos_embd", -1);
+      const auto& tile_pos = w_.get("vision.tile_pos_embd", -1);
+      // The position table and the row of the tile-layout table this image uses.
+      op.weight_bytes = pos.bytes() + tile_pos.bytes() / tile_pos.rows;
+      op.vector_ops = tokens_ * h * 3;
+      op.act_read_bytes = tokens_ * h * act_;
+      op.act_write_bytes = tokens_ * h * act_;
+      op.output_bytes = op.act_write_bytes;
+      x = {g_.add(op, {x[0]})};
+    }
+    x = norm("vision.ln_pre", -1, "vision", x, h);
+    for (int l = 0; l < static_cast<int>(v.layers + v.global_layers); ++l) {
+      Ranked normed = norm("vision.attn_norm", l, "vision", x, h);
+      Ranked q = matmul("vision.attn_q", l, "vision", tokens_, {normed}, false);
+      Ranked k = matmul("vision.attn_k", l, "vision", tokens_, {normed}, false);
+      Ranked val = matmul("vision.attn_v", l, "vision", tokens_, {normed}, false);
+      AttentionShape a;
+      a.queries = per_image;
+      a.kv_len = per_image;
+      a.keys = per_image * per_image;
+      a.heads = static_cast<double>(v.heads);
+      a.head_dim = hd;
+      a.kv_dim = h;
+      a.sequences = batch_;
+      a.kv_bytes = act_;
+      Ranked attn = attention_op("vision.attention", l, "vision", {q, k, val}, a);
+      Ranked o = matmul("vision.attn_output", l, "vision", tokens_, {attn}, true);
+      x = elementwise("vision.attn_residual", l, "vision", "residual", tokens_ * h, 2.0, {x, o});
+      Ranked up = matmul("vision.ffn_up", l, "vision", tokens_, {norm("vision.ffn_norm", l, "vision", x, h)}, false);
+      up = elementwise("vision.ffn_act", l, "vision", "ffn_act", tokens_ * static_cast<double>(v.intermediate), 1.0,
+                       {up}, 8.0);
+      Ranked down = matmul("vision.ffn_down", l, "vision", tokens_, {up}, true);
+      x = elementwise("vision.ffn_residual", l, "vision", "residual", tokens_ * h, 2.0, {x, down});
+    }
+    x = norm("vision.ln_post", -1, "vision", x, h);
+    // The final and intermediate layers' outputs, concatenated (output_dim wide), projected.
+    matmul("vision.projector", -1, "vision", tokens_, {x}, false);
+    return std::move(g_);
+  }
+
  private:
   int rank(int t) const { return stage_ * tp_ + t; }
 
@@ -123,7 +179,9 @@ class StepBuilder {
 
   static std::vector<OpId> inputs_of(const std::vector<Ranked>& ranked, int t) {
     std::vector<OpId> out;
-    for (const auto& r : ranked) out.push_back(r.size() == 1 ? r[0] : r[static_cast<std::size_t>(t)]);
+    for (const auto& r : ranked) {
+      if (!r.empty()) out.push_back(r.size() == 1 ? r[0] : r[static_cast<std::size_t>(t)]);
+    }
     return out;
   }
 
@@ -219,6 +277,8 @@ class StepBuilder {
     Ranked out;
     for (int t = 0; t < tp_; ++t) {
       Op op = make(label.empty() ? role : label, OpKind::matmul, group, layer, "matmul", t);
+      // Some stacks launch more kernels for some weight formats ("matmul.int8").
+      if (o_.kernels_per_op.count("matmul." + wt.format->family)) op.kernels = kernels("matmul." + wt.format->family);
       double touched = 1.0;  // weight copies (experts) read
       double m_per_copy = m;
       double rows_out = m;
@@ -364,42 +424,102 @@ class StepBuilder {
     return q;
   }
 
-  Ranked attention(int layer, const Ranked& q, const Ranked& stored) {
-    const int64_t window = m_.attention_window.empty() ? 0 : m_.attention_window[static_cast<std::size_t>(layer)];
-    const double t_new = static_cast<double>(o_.new_tokens);
-    const double heads = static_cast<double>(m_.heads) / tp_;
-    const double hd = static_cast<double>(m_.head_dim);
-    const double total = static_cast<double>(o_.past_tokens + o_.new_tokens);
-    const double kv_len = window > 0 ? std::min(total, static_cast<double>(window)) : total;
-    const double kv_dim = static_cast<double>(kv_heads_rank_ * m_.head_dim);
+  // What one attention op covers, per rank: the queries, the keys they see, and the cache read.
+  struct AttentionShape {
+    double queries = 0;      // new tokens per sequence
+    double kv_len = 0;       // cached positions read per sequence
+    double keys = 0;         // sum over queries of the keys each sees (causal and windowed)
+    double heads = 0;
+    double head_dim = 0;
+    double kv_dim = 0;       // K (or V) width per rank
+    double sequences = 0;
+    double kv_bytes = 0;     // per value in the cache read
+  };
+
+  Ranked attention_op(const std::string& what, int layer, const std::string& group, const std::vector<Ranked>& in,
+                      const AttentionShape& a) {
     Ranked out;
     for (int t = 0; t < tp_; ++t) {
-      Op op = make("attention", OpKind::attention, "attention", layer, "attention", t);
-      op.m = t_new;
-      op.n = kv_len;
-      op.k = hd;
-      op.batch_count = heads * batch_;
+      Op op = make(what, OpKind::attention, group, layer, "attention", t);
+      op.m = a.queries;
+      op.n = a.kv_len;
+      op.k = a.head_dim;
+      op.batch_count = a.heads * a.sequences;
       op.operand_family = o_.kv_format->family;
-      op.kv_read_bytes = batch_ * kv_len * kv_dim * 2 * kv_;
-      op.act_read_bytes = tokens_ * heads * hd * act_;
-      op.act_write_bytes = tokens_ * heads * hd * act_;
+      op.kv_read_bytes = a.sequences * a.kv_len * a.kv_dim * 2 * a.kv_bytes;
+      op.act_read_bytes = a.sequences * a.queries * a.heads * a.head_dim * act_;
+      op.act_write_bytes = op.act_read_bytes;
       op.output_bytes = op.act_write_bytes;
       if (o_.flash_attention) {
-        const double keys = attended_keys(o_.new_tokens, o_.past_tokens, window);
-        op.flops = 4.0 * heads * hd * keys * batch_;
-        op.vector_ops = 5.0 * heads * keys * batch_;
+        op.flops = 4.0 * a.heads * a.head_dim * a.keys * a.sequences;
+        op.vector_ops = 5.0 * a.heads * a.keys * a.sequences;
       } else {
-        // Scores for the whole T x kv_len rectangle (masked, not skipped), in f32: written by
+        // Scores for the whole queries x kv_len rectangle (masked, not skipped), in f32: written by
         // QK^T, read and written by softmax, read by the value product.
-        const double scores = heads * t_new * kv_len * batch_;
-        op.flops = 4.0 * scores * hd;
+        const double scores = a.heads * a.queries * a.kv_len * a.sequences;
+        op.flops = 4.0 * scores * a.head_dim;
         op.vector_ops = 5.0 * scores;
         op.act_read_bytes += 2.0 * scores * 4.0;
         op.act_write_bytes += 2.0 * scores * 4.0;
       }
-      out.push_back(g_.add(op, inputs_of({q, stored}, t)));
+      out.push_back(g_.add(op, inputs_of(in, t)));
     }
     return out;
+  }
+
+  Ranked attention(int layer, const Ranked& q, const Ranked& stored) {
+    const int64_t window = m_.attention_window.empty() ? 0 : m_.attention_window[static_cast<std::size_t>(layer)];
+    const double total = static_cast<double>(o_.past_tokens + o_.new_tokens);
+    AttentionShape a;
+    a.queries = static_cast<double>(o_.new_tokens);
+    a.kv_len = window > 0 ? std::min(total, static_cast<double>(window)) : total;
+    a.keys = attended_keys(o_.new_tokens, o_.past_tokens, window);
+    a.heads = static_cast<double>(m_.heads) / tp_;
+    a.head_dim = static_cast<double>(m_.head_dim);
+    a.kv_dim = static_cast<double>(kv_heads_rank_ * m_.head_dim);
+    a.sequences = batch_;
+    a.kv_bytes = kv_;
+    return attention_op("attention", layer, "attention", {q, stored}, a);
+  }
+
+  // Mllama cross-attention layer: queries from the text, keys and values from the image tokens
+  // (projected once, in the step that first sees the image, and cached), tanh-gated outputs.
+  Ranked cross_attention_layer(int layer, const Ranked& x) {
+    const double vision = static_cast<double>(o_.vision_tokens);
+    const double kv_dim = static_cast<double>(kv_heads_rank_ * m_.head_dim);
+    Ranked normed = norm("attn_norm", layer, "norm", x);
+    Ranked q = matmul("attn_q", layer, "cross_attention", tokens_, {normed}, false);
+    q = norm("attn_q_norm", layer, "cross_attention", q, static_cast<double>(m_.head_dim),
+             tokens_ * static_cast<double>(m_.heads) / tp_);
+    Ranked cache;  // the cross K/V: computed now, or already in memory
+    if (o_.compute_cross_kv) {
+      const double rows = batch_ * vision;
+      Ranked k = matmul("attn_k", layer, "cross_attention", rows, {}, false);
+      Ranked v = matmul("attn_v", layer, "cross_attention", rows, {}, false);
+      k = norm("attn_k_norm", layer, "cross_attention", k, static_cast<double>(m_.head_dim),
+               rows * static_cast<double>(kv_heads_rank_));
+      for (int t = 0; t < tp_; ++t) {
+        Op store = make("cross_kv_store", OpKind::kv_store, "cross_attention", layer, "kv_store", t);
+        store.act_read_bytes = rows * 2 * kv_dim * act_;
+        store.kv_write_bytes = rows * 2 * kv_dim * kv_;
+        cache.push_back(g_.add(store, inputs_of({k, v}, t)));
+      }
+    }
+    AttentionShape a;
+    a.queries = static_cast<double>(o_.new_tokens);
+    a.kv_len = vision;
+    a.keys = a.queries * vision;  // every text token sees every image token
+    a.heads = static_cast<double>(m_.heads) / tp_;
+    a.head_dim = static_cast<double>(m_.head_dim);
+    a.kv_dim = kv_dim;
+    a.sequences = batch_;
+    a.kv_bytes = kv_;
+    Ranked attn = attention_op("cross_attention", layer, "cross_attention", {q, cache}, a);
+    Ranked out = matmul("attn_output", layer, "cross_attention", tokens_, {attn}, true);
+    out = collective("attn_allreduce", layer, "all_reduce", tokens_ * h_ * act_, out);
+    Ranked mid = elementwise("attn_residual", layer, "other", "residual", tokens_ * h_, 2.0, {x, out}, 3.0);
+    Ranked mlp = mlp_block(layer, norm("ffn_norm", layer, "norm", mid));
+    return elementwise("ffn_residual", layer, "other", "residual", tokens_ * h_, 2.0, {mid, mlp}, 3.0);
   }
 
   Ranked mlp_block(int layer, const Ranked& normed) {
@@ -468,6 +588,10 @@ class StepBuilder {
   }
 
   Ranked transformer_layer(int layer, const Ranked& x) {
+    if (m_.is_cross_attention_layer(layer)) {
+      // Without an image the cross-attention layers are skipped (as transformers does).
+      return o_.vision_tokens > 0 ? cross_attention_layer(layer, x) : x;
+    }
     Ranked normed = norm("attn_norm", layer, "norm", x);
     Ranked attn = attention_block(layer, normed);
     if (m_.sandwich_norm) attn = norm("post_attention_norm", layer, "norm", attn);
@@ -520,6 +644,16 @@ class StepBuilder {
 };
 
 }  // namespace
+
+OpGraph lower_vision_encoder(const ModelConfig& model, const ModelWeights& weights, const LoweringOptions& options,
+                             int64_t images, int64_t tiles) {
+  if (!model.vision) throw InputError("--images", fmt::format("model {} has no image encoder", model.id));
+  if (images < 1 || tiles < 1 || tiles > model.vision->max_tiles) {
+    throw InputError("--image-tiles", fmt::format("images must be >= 1 and tiles between 1 and {}, got {} and {}",
+                                                  model.vision->max_tiles, images, tiles));
+  }
+  return StepBuilder(model, weights, options).build_vision(images, tiles);
+}
 
 OpGraph lower_step(const ModelConfig& model, const ModelWeights& weights, const LoweringOptions& options) {
   if (options.batch < 1 || options.new_tokens < 1 || options.past_tokens < 0) {

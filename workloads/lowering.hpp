@@ -26,11 +26,14 @@ struct LoweringOptions {
   int64_t gemv_max_m = 8;           // matmuls with M up to this use GEMV kernels
   bool dequant_before_gemm = false; // larger quantised matmuls first expand weights to f16
   bool gemm_converts_io = false;    // larger matmuls convert inputs to f16 and outputs back to f32
-  std::map<std::string, int> kernels_per_op;  // kernel launches per logical op (default 1)
+  std::map<std::string, int> kernels_per_op;  // kernel launches per logical op (default 1); "matmul.<family>"
+                                              // overrides "matmul" for weights of that format family
   bool sample = true;               // add the sampling op after the LM head
   int tp = 1;                       // tensor-parallel ranks per pipeline stage (Megatron-style splits)
   int pp = 1;                       // pipeline stages (contiguous layer ranges)
   int64_t microbatches = 1;         // the batch split into this many pipelined micro-batches
+  int64_t vision_tokens = 0;        // image tokens each sequence's cross-attention layers attend to
+  bool compute_cross_kv = false;    // this step projects those tokens to cross-attention K and V
 };
 
 /// Checks that the model can be split as asked: heads and intermediate size divisible by
@@ -47,6 +50,12 @@ std::pair<int, int> stage_layers(int layers, int stage, int stages);
 /// with its shard of the work, and attention/MLP outputs meet in all-reduce collectives;
 /// with pp > 1 stages hand activations on with send ops, per micro-batch.
 OpGraph lower_step(const ModelConfig& model, const ModelWeights& weights, const LoweringOptions& options);
+
+/// The image encoder (Mllama) for `images` images of `tiles` tiles per sequence, batch from
+/// `options`; its output is what cross-attention layers attend to. InputError if the model has
+/// no encoder or tiles exceed its maximum.
+OpGraph lower_vision_encoder(const ModelConfig& model, const ModelWeights& weights, const LoweringOptions& options,
+                             int64_t images, int64_t tiles);
 
 /// Sum over new tokens i = 1..T of the keys each attends to, min(past + i, window)
 /// (window 0 = unlimited): the causal attention work of a step.

@@ -3,12 +3,33 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace llmsim::workloads {
 
 enum class NormKind { rms, layer };
+
+/// The image encoder of a vision-language model (Mllama): a ViT over image tiles whose
+/// output, projected to the text width, is what cross-attention layers attend to.
+struct VisionTower {
+  int64_t hidden = 0;
+  int64_t intermediate = 0;
+  int64_t layers = 0;         // local transformer layers
+  int64_t global_layers = 0;  // gated global layers after them
+  int64_t heads = 0;
+  int64_t image_size = 0;     // tile side in pixels
+  int64_t patch = 0;
+  int64_t max_tiles = 0;
+  int64_t output_dim = 0;     // concatenated final + intermediate layer outputs, before projection
+  int64_t channels = 3;
+  int64_t aspect_ratios = 8;  // supported tile layouts (positional embeddings exist per layout)
+
+  int64_t patches_per_tile() const { return (image_size / patch) * (image_size / patch); }
+  /// Patches plus the class token, padded to a multiple of 8 as the encoder does.
+  int64_t tokens_per_tile() const { return (patches_per_tile() + 1 + 7) / 8 * 8; }
+};
 enum class PositionKind { rope, learned };
 
 struct ModelConfig {
@@ -47,6 +68,13 @@ struct ModelConfig {
 
   // Per layer: 0 = global attention, else the sliding-window size in tokens.
   std::vector<int64_t> attention_window;
+
+  // Vision-language models: decoder layers that cross-attend to image tokens, and the encoder.
+  std::vector<int64_t> cross_attention_layers;
+  std::optional<VisionTower> vision;
+  int64_t extra_embedding_rows = 0;  // Mllama: 8 image/special tokens beyond the vocabulary
+
+  bool is_cross_attention_layer(int64_t layer) const;
 
   int64_t gqa_ratio() const { return kv_heads > 0 ? heads / kv_heads : 1; }
   int64_t q_dim() const { return heads * head_dim; }

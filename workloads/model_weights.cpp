@@ -12,7 +12,8 @@ ModelWeights::ModelWeights(const ModelConfig& m, const FormatTable& formats, con
   const double kv = static_cast<double>(m.kv_dim());
   const bool layer_norm = m.norm == NormKind::layer;
 
-  add("token_embd", -1, static_cast<double>(m.vocab), h);
+  add("token_embd", -1, static_cast<double>(m.vocab + m.extra_embedding_rows), h);
+  if (m.vision) add_vision_tower(*m.vision);
   if (m.positions == PositionKind::learned) add("pos_embd", -1, static_cast<double>(m.max_positions), h);
 
   for (int l = 0; l < static_cast<int>(m.layers); ++l) {
@@ -31,9 +32,14 @@ ModelWeights::ModelWeights(const ModelConfig& m, const FormatTable& formats, con
         add_vector("attn_v.bias", l, kv);
       }
     }
-    if (m.qk_norm) {
+    const bool cross = m.is_cross_attention_layer(l);
+    if (m.qk_norm || cross) {
       add_vector("attn_q_norm", l, static_cast<double>(m.head_dim));
       add_vector("attn_k_norm", l, static_cast<double>(m.head_dim));
+    }
+    if (cross) {  // tanh gates on the cross-attention and MLP outputs
+      add_vector("cross_attn_gate", l, 1);
+      add_vector("cross_mlp_gate", l, 1);
     }
     add("attn_output", l, h, q);
     if (m.output_bias) add_vector("attn_output.bias", l, h);
@@ -57,6 +63,34 @@ ModelWeights::ModelWeights(const ModelConfig& m, const FormatTable& formats, con
   if (layer_norm) add_vector("output_norm.bias", -1, h);
   if (!m.tied_embeddings) add("output", -1, static_cast<double>(m.vocab), h);
   if (m.lm_head_bias) add_vector("output.bias", -1, static_cast<double>(m.vocab));
+}
+
+void ModelWeights::add_vision_tower(const VisionTower& v) {
+  const double h = static_cast<double>(v.hidden);
+  const double positions = static_cast<double>(v.patches_per_tile() + 1);
+  const double layouts = static_cast<double>(v.aspect_ratios + 1);
+  const double tiles = static_cast<double>(v.max_tiles);
+  add("vision.patch_embd", -1, h, static_cast<double>(v.channels * v.patch * v.patch));
+  add_vector("vision.class_embd", -1, h);
+  add("vision.pos_embd", -1, positions, h);
+  add("vision.tile_pos_embd", -1, layouts, tiles * positions * h);  // gated, one table per tile layout
+  add("vision.pre_tile_pos_embd", -1, layouts, tiles * h);
+  add("vision.post_tile_pos_embd", -1, layouts, tiles * h);
+  add_vector("vision.pos_gates", -1, 3);  // tanh gates of the three positional embeddings
+  add_vector("vision.ln_pre", -1, 2 * h);
+  add_vector("vision.ln_post", -1, 2 * h);
+  for (int l = 0; l < static_cast<int>(v.layers + v.global_layers); ++l) {
+    add_vector("vision.attn_norm", l, 2 * h);
+    for (const char* role : {"vision.attn_q", "vision.attn_k", "vision.attn_v", "vision.attn_output"}) add(role, l, h, h);
+    add_vector("vision.ffn_norm", l, 2 * h);
+    add("vision.ffn_up", l, static_cast<double>(v.intermediate), h);
+    add_vector("vision.ffn_up.bias", l, static_cast<double>(v.intermediate));
+    add("vision.ffn_down", l, h, static_cast<double>(v.intermediate));
+    add_vector("vision.ffn_down.bias", l, h);
+    if (l >= v.layers) add_vector("vision.gates", l, 2);
+  }
+  add("vision.projector", -1, static_cast<double>(model_->hidden), static_cast<double>(v.output_dim));
+  add_vector("vision.projector.bias", -1, static_cast<double>(model_->hidden));
 }
 
 void ModelWeights::add(const std::string& role, int layer, double rows, double cols, double copies) {
@@ -103,7 +137,7 @@ double ModelWeights::bytes() const {
 double ModelWeights::active_matmul_parameters() const {
   double sum = 0;
   for (const auto& t : tensors_) {
-    if (t.is_vector || t.role == "token_embd" || t.role == "pos_embd") continue;
+    if (t.is_vector || t.role == "token_embd" || t.role == "pos_embd" || t.role.rfind("vision.", 0) == 0) continue;
     const double active = (t.copies > 1) ? static_cast<double>(model_->experts_per_token) / t.copies : 1.0;
     sum += t.elements() * active;
   }

@@ -44,6 +44,7 @@ class ModelWeights {
  private:
   void add(const std::string& role, int layer, double rows, double cols, double copies = 1);
   void add_vector(const std::string& role, int layer, double size);
+  void add_vision_tower(const VisionTower& vision);
 
   const ModelConfig* model_;
   const FormatTable* formats_;

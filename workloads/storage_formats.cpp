@@ -130,7 +130,10 @@ const StorageFormat& FormatTable::weight_format(const WeightMix& mix, const std:
   const std::string effective_role = (role == "token_embd" && context.tied_embeddings) ? "output" : role;
   std::string current = mix.default_format;
   for (const auto& rule : mix.rules) {
-    if (std::find(rule.tensors.begin(), rule.tensors.end(), effective_role) == rule.tensors.end()) continue;
+    // "vision" names every tensor of an image encoder (roles "vision.*").
+    const bool vision = effective_role.rfind("vision.", 0) == 0 &&
+                        std::find(rule.tensors.begin(), rule.tensors.end(), "vision") != rule.tensors.end();
+    if (!vision && std::find(rule.tensors.begin(), rule.tensors.end(), effective_role) == rule.tensors.end()) continue;
     if (!layer_selected(rule.layers, context.layer, context.layers)) continue;
     if (!condition_holds(rule.when, context)) continue;
     if (!rule.only_from.empty() && rule.only_from != current) continue;

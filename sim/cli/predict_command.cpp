@@ -29,6 +29,9 @@ void add_predict_command(CLI::App& app, Action& action) {
   cmd->add_option("--tp", request->tp, "tensor-parallel degree")->capture_default_str();
   cmd->add_option("--pp", request->pp, "pipeline-parallel degree")->capture_default_str();
   cmd->add_option("--microbatches", request->microbatches, "pipeline micro-batches (default: pp when batch allows)");
+  cmd->add_option("--replicas", request->replicas, "independent copies of the placement (aggregate throughput)");
+  cmd->add_option("--images", request->images, "images per sequence (vision-language models)");
+  cmd->add_option("--image-tiles", request->image_tiles, "tiles per image (default: the encoder's maximum)");
   auto& spec = request->placement;
   auto op_classes = std::make_shared<std::string>();
   cmd->add_option("--placement", spec.policy, "single, by-op-class, layer-split or offload")->capture_default_str();

@@ -1,12 +1,15 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <fstream>
 #include <memory>
 
+#include "hwmodels/input_error.hpp"
 #include "sim/atomic_file.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/op_table_writer.hpp"
 #include "sim/predictor.hpp"
+#include "sim/process_pool.hpp"
 #include "sim/report.hpp"
 #include "sim/scenario.hpp"
 #include "sim/trace_writer.hpp"
@@ -15,13 +18,115 @@ namespace llmsim::cli {
 
 namespace {
 
-nlohmann::ordered_json scenario_json(const sim::Scenario& s) {
-  const auto& r = s.request;
-  return {{"file", s.file},       {"name", s.name},         {"description", s.description},
-          {"hardware", r.hardware}, {"device", r.device},     {"model", r.model},
-          {"software", r.software}, {"dtype", r.dtype},       {"kv_dtype", r.kv_dtype},
-          {"batch", r.batch},       {"prompt", r.prompt},     {"gen", r.gen},
-          {"tp", r.tp},             {"pp", r.pp},             {"trace_decode_steps", s.trace_decode_steps}};
+namespace fs = std::filesystem;
+
+nlohmann::ordered_json request_json(const sim::PredictRequest& r) {
+  const auto& p = r.placement;
+  return {{"hardware", r.hardware}, {"device", r.device},   {"model", r.model},   {"software", r.software},
+          {"dtype", r.dtype},       {"kv_dtype", r.kv_dtype}, {"batch", r.batch},  {"prompt", r.prompt},
+          {"gen", r.gen},           {"tp", r.tp},           {"pp", r.pp},         {"microbatches", r.microbatches},
+          {"replicas", r.replicas}, {"images", r.images},   {"image_tiles", r.image_tiles},
+          {"placement",
+           {{"policy", p.policy}, {"devices", p.devices}, {"op_classes", p.op_classes},
+            {"split_layer", p.split_layer}, {"offload_memory", p.offload_memory},
+            {"memory_fraction", p.memory_fraction}, {"prefetch", p.prefetch}, {"collectives", p.collectives}}}};
+}
+
+// One prediction with its three output files in `dir`; returns the exit code.
+int run_one(const sim::DataPaths& paths, const sim::Scenario& scenario, const sim::PredictRequest& request,
+            const std::string& dir, nlohmann::ordered_json scenario_json, bool print) {
+  sim::TraceWriter tracer(scenario.trace_decode_steps);
+  sim::OpTableWriter table;
+  const sim::Prediction p = sim::Predictor(paths).predict(request, {tracer.observer(), table.observer()});
+  nlohmann::ordered_json result;
+  result["scenario"] = std::move(scenario_json);  // the resolved inputs, so the run can be repeated
+  result["prediction"] = sim::to_json(p);
+  sim::write_file_atomically(dir + "/result.json", result.dump(2) + "\n");
+  sim::write_file_atomically(dir + "/ops.csv", table.csv());
+  sim::write_file_atomically(dir + "/trace.json", tracer.json());
+  if (print) fmt::print("{}", sim::to_text(p));
+  return p.fits ? kOk : kDoesNotFit;
+}
+
+nlohmann::ordered_json scenario_header(const sim::Scenario& s) {
+  return {{"file", s.file}, {"name", s.name}, {"description", s.description},
+          {"trace_decode_steps", s.trace_decode_steps}};
+}
+
+std::string fmt_rate(double v) { return v > 0 ? fmt::format("{:.1f}", v) : "-"; }
+
+// Runs every variant in its own process (one SimGrid engine each) and writes the comparison.
+int run_variants(const sim::DataPaths& paths, const sim::Scenario& s, const std::string& dir, bool quiet) {
+  const auto& variants = s.variants;
+  const auto outcomes = sim::run_in_children(
+      variants.size(), 2,
+      [&](std::size_t i) {
+        const auto& v = variants[i];
+        const std::string sub = dir + "/" + v.name;
+        fs::create_directories(sub);
+        try {
+          auto header = scenario_header(s);
+          header["variant"] = v.name;
+          header["variant_description"] = v.description;
+          header["request"] = request_json(v.request);
+          return run_one(paths, s, v.request, sub, header, false);
+        } catch (const InputError& e) {
+          sim::write_file_atomically(sub + "/error.txt", std::string(e.what()) + "\n");
+          return static_cast<int>(kInputError);
+        }
+      },
+      [&](std::size_t i, const sim::ChildOutcome& o) {
+        if (!quiet) fmt::print(stderr, "  variant {} done (exit {})\n", variants[i].name, o.exit_code);
+      });
+
+  nlohmann::ordered_json combined;
+  combined["scenario"] = scenario_header(s);
+  combined["variants"] = nlohmann::ordered_json::array();
+  std::string csv = "variant,status,placement,decode_tokens_per_s,ttft_s,request_s,aggregate_output_tokens_per_s,"
+                    "decode_bound,decode_floor_tokens_per_s,memory_bytes,fits\n";
+  std::string table = fmt::format("{:<28} {:>10} {:>9} {:>10} {:>11} {:>13}  {:<16} {}\n", "variant", "decode t/s",
+                                  "TTFT s", "request s", "aggregate", "floor t/s", "decode bound", "memory");
+  int worst = kOk;
+  for (std::size_t i = 0; i < variants.size(); ++i) {
+    const auto& v = variants[i];
+    const std::string sub = dir + "/" + v.name;
+    nlohmann::ordered_json entry{{"name", v.name}, {"description", v.description}, {"exit_code", outcomes[i].exit_code}};
+    if (std::ifstream in(sub + "/result.json"); in && (outcomes[i].exit_code == kOk || outcomes[i].exit_code == kDoesNotFit)) {
+      const auto result = nlohmann::ordered_json::parse(in);
+      const auto& p = result["prediction"];
+      entry["prediction"] = p;
+      const double gen = p["gen"].get<double>() * p["batch"].get<double>();
+      const double floor_s = p["decode"]["ceiling_seconds"].get<double>();
+      const double floor_rate = floor_s > 0 ? gen / floor_s : 0;
+      const bool fits = p["fits"].get<bool>();
+      double memory = 0;
+      for (const auto& m : p["memories"]) memory += m["total_bytes"].get<double>();
+      table += fmt::format("{:<28} {:>10} {:>9.3f} {:>10.3f} {:>11} {:>13}  {:<16} {:.1f} GB{}\n", v.name,
+                           fmt_rate(p["decode_tokens_per_s"].get<double>()), p["ttft_s"].get<double>(),
+                           p["request_s"].get<double>(), fmt_rate(p["aggregate_output_tokens_per_s"].get<double>()),
+                           fmt_rate(floor_rate), p["decode"]["bound"].get<std::string>(), memory / 1e9,
+                           fits ? "" : " (does not fit)");
+      csv += fmt::format("{},ok,\"{}\",{},{},{},{},{},{},{},{}\n", v.name, p["placement"].get<std::string>(),
+                         p["decode_tokens_per_s"].get<double>(), p["ttft_s"].get<double>(),
+                         p["request_s"].get<double>(), p["aggregate_output_tokens_per_s"].get<double>(),
+                         p["decode"]["bound"].get<std::string>(), floor_rate, memory, fits);
+    } else {
+      std::string error = "failed";
+      if (std::ifstream err(sub + "/error.txt"); err) std::getline(err, error);
+      entry["error"] = error;
+      table += fmt::format("{:<28} failed: {}\n", v.name, error);
+      csv += fmt::format("{},failed,\"{}\",,,,,,,,\n", v.name, error);
+      worst = kInputError;
+    }
+    combined["variants"].push_back(entry);
+  }
+  sim::write_file_atomically(dir + "/result.json", combined.dump(2) + "\n");
+  sim::write_file_atomically(dir + "/summary.csv", csv);
+  if (!quiet) {
+    fmt::print("scenario {}: {}\n\n{}\nwrote {}/result.json, {}/summary.csv and per variant result.json, ops.csv, "
+               "trace.json\n", s.name, s.description, table, dir, dir);
+  }
+  return worst;
 }
 
 }  // namespace
@@ -37,26 +142,21 @@ void add_run_command(CLI::App& app, Action& action) {
   cmd->callback([=, &action]() {
     action = [=](const sim::DataPaths& paths) {
       std::string path = *file;
-      if (!std::filesystem::exists(path)) {
-        const auto shipped = std::filesystem::path(paths.scenarios()) / (path + (path.ends_with(".yaml") ? "" : ".yaml"));
-        if (std::filesystem::exists(shipped)) path = shipped.string();
+      if (!fs::exists(path)) {
+        const auto shipped = fs::path(paths.scenarios()) / (path + (path.ends_with(".yaml") ? "" : ".yaml"));
+        if (fs::exists(shipped)) path = shipped.string();
       }
       const sim::Scenario scenario = sim::load_scenario(path);
       const std::string dir = out->empty() ? "results/" + scenario.name : *out;
-      sim::TraceWriter tracer(scenario.trace_decode_steps);
-      sim::OpTableWriter table;
-      const sim::Prediction p = sim::Predictor(paths).predict(scenario.request, {tracer.observer(), table.observer()});
-      nlohmann::ordered_json result;
-      result["scenario"] = scenario_json(scenario);  // the resolved inputs, so the run can be repeated
-      result["prediction"] = sim::to_json(p);
-      sim::write_file_atomically(dir + "/result.json", result.dump(2) + "\n");
-      sim::write_file_atomically(dir + "/ops.csv", table.csv());
-      sim::write_file_atomically(dir + "/trace.json", tracer.json());
+      if (!scenario.variants.empty()) return run_variants(paths, scenario, dir, *quiet);
+      if (!*quiet) fmt::print("scenario {}: {}\n\n", scenario.name, scenario.description);
+      auto header = scenario_header(scenario);
+      header["request"] = request_json(scenario.request);
+      const int code = run_one(paths, scenario, scenario.request, dir, header, !*quiet);
       if (!*quiet) {
-        fmt::print("scenario {}: {}\n\n{}", scenario.name, scenario.description, sim::to_text(p));
         fmt::print("\nwrote {0}/result.json, {0}/ops.csv, {0}/trace.json (open the trace in ui.perfetto.dev)\n", dir);
       }
-      return p.fits ? kOk : kDoesNotFit;
+      return code;
     };
   });
 }

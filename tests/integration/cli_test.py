@@ -45,7 +45,7 @@ class Contract(unittest.TestCase):
             out = llmsim("run", scenario, "--out", os.path.join(tmp, "out"), "--quiet")
             self.assertEqual(out.returncode, 0, out.stderr)
             result = json.load(open(os.path.join(tmp, "out", "result.json")))
-            self.assertEqual(result["scenario"]["model"], "gpt2")
+            self.assertEqual(result["scenario"]["request"]["model"], "gpt2")
             self.assertGreater(result["prediction"]["decode_tokens_per_s"], 0)
             trace = json.load(open(os.path.join(tmp, "out", "trace.json")))
             tracks = {e["args"]["name"] for e in trace["traceEvents"] if e["ph"] == "M"}
@@ -55,6 +55,27 @@ class Contract(unittest.TestCase):
                 lines = f.read().splitlines()
             self.assertTrue(lines[0].startswith("phase,step"))
             self.assertGreater(len(lines), 100)
+
+    def test_variants_run_in_their_own_processes_and_are_compared(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            scenario = os.path.join(tmp, "v.yaml")
+            with open(scenario, "w") as f:
+                f.write("name: v\nhardware: ryzen-7840u\nmodel: gpt2\ndtype: f16\nprompt: 16\ngen: 2\n"
+                        "variants:\n"
+                        "  - {name: gpu, placement: {policy: single, devices: [gpu]}}\n"
+                        "  - {name: split, placement: {policy: by-op-class, devices: [gpu], "
+                        "op_classes: {attention: npu, default: gpu}}}\n"
+                        "  - {name: broken, placement: {policy: single, devices: [tpu]}}\n")
+            out = llmsim("run", scenario, "--out", os.path.join(tmp, "out"), "--quiet")
+            self.assertEqual(out.returncode, 1, out.stderr)  # one variant failed, the others ran
+            combined = json.load(open(os.path.join(tmp, "out", "result.json")))
+            by_name = {v["name"]: v for v in combined["variants"]}
+            self.assertGreater(by_name["gpu"]["prediction"]["decode_tokens_per_s"], 0)
+            self.assertIn("npu", by_name["split"]["prediction"]["decode"]["devices"])
+            self.assertIn("no device 'tpu'", by_name["broken"]["error"])
+            with open(os.path.join(tmp, "out", "summary.csv")) as f:
+                self.assertEqual(len(f.read().splitlines()), 4)
+            self.assertTrue(os.path.exists(os.path.join(tmp, "out", "split", "trace.json")))
 
     def test_same_inputs_same_bytes(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -103,8 +124,14 @@ class BadInput(unittest.TestCase):
                      "--op-classes", "attention=tpu"], 1, "no device 'tpu'")
 
     def test_unsupported_architecture(self):
-        self.expect(["predict", "--hardware", "h200-sxm-141gb", "--model", "llama-3.2-11b-vision"], 1,
-                    "unsupported architecture 'MllamaForConditionalGeneration'")
+        with tempfile.TemporaryDirectory() as tmp:
+            config = os.path.join(tmp, "falcon.json")
+            with open(config, "w") as f:
+                f.write('{"architectures": ["FalconForCausalLM"]}')
+            self.expect(["predict", "--hardware", "h200-sxm-141gb", "--model", config], 1,
+                        "unsupported architecture 'FalconForCausalLM'")
+        self.expect(["predict", "--hardware", "h200-sxm-141gb", "--model", "llama-3-8b", "--images", "1"], 1,
+                    "has no image encoder")
 
     def test_model_that_does_not_fit_is_a_result_with_exit_3(self):
         out = llmsim("predict", "--hardware", "rtx-4090", "--model", "llama-3-70b", "--dtype", "f16",

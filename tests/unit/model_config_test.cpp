@@ -30,6 +30,9 @@ TEST_CASE("parameter counts match hand-worked totals", "[workloads][models]") {
   CHECK(parameters("gpt2") == 124'439'808.0);
   // Mixtral 8x7B: 8 experts of 3 x 4096 x 14336 per layer plus a 8 x 4096 router.
   CHECK(parameters("mixtral-8x7b") == 46'702'792'704.0);
+  // Llama-3.2-11B-Vision: the parameter count Hugging Face lists for the safetensors checkpoint
+  // (vision tower with its gated positional tables, projector, 32 self- + 8 cross-attention layers).
+  CHECK(parameters("llama-3.2-11b-vision") == 10'670'220'835.0);
 }
 
 TEST_CASE("configs are normalised across architectures", "[workloads][models]") {
@@ -62,7 +65,8 @@ TEST_CASE("bad model configs name the file and the field", "[workloads][models][
   const auto negative = test::write_temp("negative.json", R"({"architectures": ["LlamaForCausalLM"], "model_type": "llama",
     "hidden_size": -64, "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 8})");
   CHECK_THROWS_WITH(read_hf_config(negative, test::model_defaults()), Contains("'hidden_size' must be a non-negative"));
-  CHECK_THROWS_WITH(load_model("llama-3.2-11b-vision"),
-                    Contains("unsupported architecture 'MllamaForConditionalGeneration'") && Contains("LlamaForCausalLM"));
+  const auto falcon = test::write_temp("falcon.json", R"({"architectures": ["FalconForCausalLM"], "hidden_size": 64})");
+  CHECK_THROWS_WITH(read_hf_config(falcon, test::model_defaults()),
+                    Contains("unsupported architecture 'FalconForCausalLM'") && Contains("LlamaForCausalLM"));
   CHECK_THROWS_WITH(load_model("llama-5"), Contains("unknown model id 'llama-5'") && Contains("llama-3-8b"));
 }

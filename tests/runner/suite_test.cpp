@@ -1,0 +1,73 @@
+// Suites are data: the shipped ones load and expand, and malformed ones are refused with
+// the file, line and field named.
+#include <catch2/catch.hpp>
+
+#include "hwmodels/input_error.hpp"
+#include "validate/runner/core/bench_runner.hpp"
+#include "validate/runner/core/size_text.hpp"
+#include "validate/runner/core/suite.hpp"
+
+using namespace llmsim::bench;
+
+namespace {
+const std::string kSuites = std::string(LLMSIM_SOURCE_DIR) + "/validate/runner/suites/";
+const std::string kFixtures = LLMSIM_RUNNER_FIXTURES;
+}  // namespace
+
+TEST_CASE("sizes read as people write them", "[suite]") {
+  CHECK(parse_size("4KiB") == 4096);
+  CHECK(parse_size("1 GiB") == 1073741824);
+  CHECK(parse_size("64MB") == 64000000);
+  CHECK(parse_size("4096") == 4096);
+  CHECK_FALSE(parse_size("lots").has_value());
+  CHECK_FALSE(parse_size("4 KiBs").has_value());
+  CHECK(format_size(4096) == "4KiB");
+  CHECK(format_size(1073741824) == "1GiB");
+  CHECK(format_size(1000) == "1000B");
+}
+
+TEST_CASE("the shipped suites load, expand and cover every backend", "[suite]") {
+  for (const char* name : {"quick", "full"}) {
+    INFO(name);
+    const Suite suite = load_suite(kSuites + name + ".yaml");
+    CHECK(suite.name == name);
+    for (const char* backend : {"cpu", "vulkan", "cuda"}) {
+      INFO(backend);
+      CHECK(BenchRunner::cases_for(suite, backend).size() >= 5);
+    }
+  }
+  // quick: bandwidth reaches beyond any last-level cache, GEMM spans decode to prefill.
+  const Suite quick = load_suite(kSuites + "quick.yaml");
+  std::int64_t max_bytes = 0, max_m = 0;
+  bool has_step = false;
+  for (const auto& c : BenchRunner::cases_for(quick, "cpu")) {
+    if (c.spec.kernel == llmsim::measurements::KERNEL_CLASS_TRIAD) max_bytes = std::max(max_bytes, c.spec.bytes);
+    if (c.spec.kernel == llmsim::measurements::KERNEL_CLASS_GEMM) max_m = std::max(max_m, c.spec.m);
+    has_step = has_step || c.spec.kernel == llmsim::measurements::KERNEL_CLASS_DECODE_STEP;
+  }
+  CHECK(max_bytes >= (std::int64_t{1} << 30));
+  CHECK(max_m >= 256);
+  CHECK(has_step);
+}
+
+TEST_CASE("list-valued fields expand into every combination", "[suite]") {
+  const Suite suite = load_suite(kFixtures + "/tiny_suite.yaml");
+  int gemv = 0, gemm = 0;
+  for (const auto& c : suite.cases) {
+    if (c.spec.kernel == llmsim::measurements::KERNEL_CLASS_GEMV) ++gemv;
+    if (c.spec.kernel == llmsim::measurements::KERNEL_CLASS_GEMM) ++gemm;
+  }
+  CHECK(gemv == 4);  // four dtypes
+  CHECK(gemm == 2);  // two m values
+  CHECK(suite.cases[0].timing.max_time_s == 0.1);
+  CHECK_FALSE(suite.cases.back().runs_on("vulkan"));
+}
+
+TEST_CASE("malformed suites are refused with file, line and field", "[suite]") {
+  CHECK_THROWS_WITH(load_suite(kFixtures + "/bad_unknown_key.yaml"),
+                    Catch::Contains("bad_unknown_key.yaml:7") && Catch::Contains("tile"));
+  CHECK_THROWS_WITH(load_suite(kFixtures + "/bad_size.yaml"),
+                    Catch::Contains("bad_size.yaml:4") && Catch::Contains("must be a size like"));
+  CHECK_THROWS_AS(load_suite(kFixtures + "/not_yaml.yaml"), llmsim::InputError);
+  CHECK_THROWS_AS(load_suite(kFixtures + "/does_not_exist.yaml"), llmsim::InputError);
+}
