@@ -238,7 +238,7 @@ std::string describe_placement(const PlacementSpec& spec, const PredictRequest& 
   }
   if (spec.policy == "offload") {
     const auto n = std::count(offloaded.begin(), offloaded.end(), true);
-    return fmt::format("{} computes; weights of {} of {} layers stay in {} and are copied in {} ", devices, n,
+    return fmt::format("{} computes; weights of {} of {} layers stay in {} and are copied in {}", devices, n,
                        offloaded.size(), platform.memory_name(placer.offload_memory()),
                        spec.prefetch ? "ahead of use (prefetch)" : "just before use (no prefetch)");
   }
