@@ -13,6 +13,7 @@
 #include "sim/memory_accounting.hpp"
 #include "sim/placement.hpp"
 #include "sim/platform.hpp"
+#include "sim/simulation_context.hpp"
 #include "workloads/lowering.hpp"
 #include "workloads/memory_footprint.hpp"
 #include "workloads/model_registry.hpp"
@@ -43,12 +44,6 @@ void check_request(const PredictRequest& r) {
   if (r.placement.memory_fraction <= 0 || r.placement.memory_fraction > 1) {
     throw InputError("--memory-fraction", fmt::format("must be in (0, 1], got {}", r.placement.memory_fraction));
   }
-}
-
-std::string default_device(const hwmodels::System& system) {
-  for (auto kind : {DeviceKind::gpu, DeviceKind::npu, DeviceKind::cpu})
-    if (const auto* d = system.first_device(kind)) return d->id;
-  return system.devices.front().id;
 }
 
 std::string weight_summary(const workloads::ModelWeights& weights) {
@@ -252,44 +247,29 @@ Predictor::Predictor(DataPaths paths) : paths_(std::move(paths)) {}
 Prediction Predictor::predict(const PredictRequest& request_in, const std::vector<StepObserver>& observers) const {
   PredictRequest request = request_in;
   check_request(request);
-  const hwmodels::System system = hwmodels::Catalog(paths_.catalog()).load(request.hardware);
-  const hwmodels::SoftwareProfile profile = hwmodels::ProfileSet(paths_.profiles()).load(request.software);
-  const hwmodels::MemoryKinds kinds = hwmodels::MemoryKinds::load(paths_.memory_kinds());
-  const workloads::FormatTable formats = workloads::FormatTable::load(paths_.formats());
-  const workloads::ModelConfig model =
-      workloads::ModelRegistry(paths_.models(), paths_.model_defaults()).load(request.model);
-  const workloads::ModelWeights weights(model, formats, formats.mix(request.dtype));
-  const workloads::StorageFormat& kv_format = formats.format(request.kv_dtype);
+  const SimulationContext context(paths_, request.hardware, request.model, request.software, request.dtype,
+                                  request.kv_dtype);
+  const hwmodels::System& system = context.system;
+  const hwmodels::SoftwareProfile& profile = context.profile;
+  const workloads::FormatTable& formats = context.formats;
+  const workloads::ModelConfig& model = context.model;
+  const workloads::ModelWeights& weights = *context.weights;
+  const workloads::StorageFormat& kv_format = *context.kv_format;
+  const std::vector<DeviceModel>& devices = context.devices;
+  Platform& platform = *context.platform;
 
   PlacementSpec& spec = request.placement;
   const int ranks = request.tp * request.pp;
-  if (spec.devices.empty() && ranks == 1) spec.devices = {request.device.empty() ? default_device(system) : request.device};
+  if (spec.devices.empty() && ranks == 1) spec.devices = {request.device.empty() ? context.default_device() : request.device};
   if (request.microbatches == 0) request.microbatches = request.batch >= request.pp ? request.pp : 1;
-
-  std::vector<DeviceModel> devices;
-  for (const auto& d : system.devices) devices.push_back(make_device_model(system, d, profile, kinds));
-  Platform platform(system, devices);
 
   // Resolve devices first (so bad names fail before any work), then the offload split.
   std::vector<bool> offloaded(static_cast<std::size_t>(model.layers), false);
   double staging = 0;
-  const Placer probe(system, platform, devices, spec, ranks, offloaded);
-  const DeviceModel& device = devices[probe.used_devices().front()];
-  const auto& eff = device.efficiency;
-
-  workloads::LoweringOptions options;
+  Deployment probe = make_deployment(context, spec, request.tp, request.pp, offloaded);
+  const DeviceModel& device = devices[probe.primary];
+  workloads::LoweringOptions options = probe.base;
   options.batch = request.batch;
-  options.kv_format = &kv_format;
-  options.activation_format = &formats.format(eff.activation_dtype);
-  options.flash_attention = profile.flash_attention;
-  options.fuse_qkv = profile.fuse_qkv;
-  options.fuse_gate_up = profile.fuse_gate_up;
-  options.gemv_max_m = eff.matmul.vector_max_m;
-  options.dequant_before_gemm = eff.dequant_before_gemm;
-  options.gemm_converts_io = eff.gemm_converts_io;
-  options.kernels_per_op = profile.kernels_per_op;
-  options.tp = request.tp;
-  options.pp = request.pp;
   options.microbatches = request.microbatches;
   workloads::check_parallelism(model, options);
   int64_t tiles = 0;
@@ -310,7 +290,8 @@ Prediction Predictor::predict(const PredictRequest& request_in, const std::vecto
                                                ranks, ranks * request.replicas, system.id,
                                                system.devices_of(DeviceKind::gpu).size()));
   }
-  const Placer placer(system, platform, devices, spec, ranks, offloaded);
+  const Deployment deployment = make_deployment(context, spec, request.tp, request.pp, offloaded);
+  const Placer& placer = *deployment.placer;
   Run run(platform, placer, model, weights, options, observers);
 
   Prediction p;
@@ -379,6 +360,7 @@ Prediction Predictor::predict(const PredictRequest& request_in, const std::vecto
                             "unsplit on the first device before the prefill",
                             request.images, tiles, options.vision_tokens));
   }
+  const auto& eff = device.efficiency;
   a.push_back(fmt::format("efficiency: {}", eff.basis));
   a.push_back(fmt::format(
       "efficiency parameters: launch {} us per kernel, GEMM up to {:.0f}% of the matrix peak, GEMV kernels {:.0f}% of "

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 #include <stdexcept>
 
 #include "hwmodels/input_error.hpp"
@@ -24,6 +25,43 @@ double expected_distinct_experts(double tokens, double top_k, double experts) {
   return experts * (1.0 - std::pow(1.0 - top_k / experts, tokens));
 }
 
+namespace {
+
+std::vector<int64_t> windows_of(const ModelConfig& m) {
+  std::vector<int64_t> out{0};
+  for (int64_t w : m.attention_window)
+    if (std::find(out.begin(), out.end(), w) == out.end()) out.push_back(w);
+  return out;
+}
+
+void add_sequence(StepShape& s, const std::vector<int64_t>& windows, const SequenceWork& q, double count) {
+  s.sequences += count;
+  s.tokens += count * static_cast<double>(q.new_tokens);
+  s.logits_rows += q.produces_token ? count : 0.0;
+  s.max_new = std::max(s.max_new, static_cast<double>(q.new_tokens));
+  const double total = static_cast<double>(q.past_tokens + q.new_tokens);
+  for (int64_t w : windows) {
+    AttentionWork& a = s.by_window[w];
+    const double kv = w > 0 ? std::min(total, static_cast<double>(w)) : total;
+    a.kv += count * kv;
+    a.keys += count * attended_keys(q.new_tokens, q.past_tokens, w);
+    a.scores += count * static_cast<double>(q.new_tokens) * kv;
+  }
+}
+
+}  // namespace
+
+StepShape step_shape(const ModelConfig& model, const LoweringOptions& options) {
+  StepShape s;
+  const auto windows = windows_of(model);
+  if (options.sequences.empty()) {
+    add_sequence(s, windows, {options.new_tokens, options.past_tokens, true}, static_cast<double>(options.batch));
+  } else {
+    for (const auto& q : options.sequences) add_sequence(s, windows, q, 1.0);
+  }
+  return s;
+}
+
 void check_parallelism(const ModelConfig& m, const LoweringOptions& o) {
   if (o.tp < 1 || o.tp > 1024) throw InputError("--tp", fmt::format("must be between 1 and 1024, got {}", o.tp));
   if (o.pp < 1 || o.pp > 1024) throw InputError("--pp", fmt::format("must be between 1 and 1024, got {}", o.pp));
@@ -41,7 +79,13 @@ void check_parallelism(const ModelConfig& m, const LoweringOptions& o) {
   if (o.pp > m.layers) {
     throw InputError("--pp", fmt::format("{} stages for {} layers: at least one layer per stage", o.pp, m.layers));
   }
-  if (o.microbatches < 1 || o.microbatches > o.batch) {
+  if (!o.sequences.empty() && (o.microbatches != 1 || o.pp != 1)) {
+    throw InputError("--pp", "a ragged (serving) batch is not split into pipeline micro-batches; use pp = 1");
+  }
+  if (o.representative_layers && (o.microbatches != 1 || o.pp != 1)) {
+    throw InputError("--pp", "representative layers need pp = 1 and one micro-batch");
+  }
+  if (o.microbatches < 1 || (o.sequences.empty() && o.microbatches > o.batch)) {
     throw InputError("--microbatches", fmt::format("must be between 1 and the batch ({}), got {}", o.batch,
                                                    o.microbatches));
   }
@@ -76,14 +120,33 @@ class StepBuilder {
 
   OpGraph build() {
     for (mb_ = 0; mb_ < o_.microbatches; ++mb_) {
-      batch_ = static_cast<double>(o_.batch / o_.microbatches + (mb_ < o_.batch % o_.microbatches ? 1 : 0));
-      tokens_ = batch_ * static_cast<double>(o_.new_tokens);
+      if (o_.sequences.empty()) {
+        LoweringOptions part = o_;
+        part.batch = o_.batch / o_.microbatches + (mb_ < o_.batch % o_.microbatches ? 1 : 0);
+        shape_ = step_shape(m_, part);
+      } else {
+        shape_ = step_shape(m_, o_);
+      }
+      batch_ = shape_.sequences;
+      tokens_ = shape_.tokens;
       stage_ = 0;
       Ranked x = embedding();
+      std::set<std::pair<bool, int64_t>> kinds;  // (cross-attention, window) already lowered
       for (stage_ = 0; stage_ < o_.pp; ++stage_) {
         if (stage_ > 0) x = send_from_previous_stage(x);
         const auto [first, last] = stage_layers(static_cast<int>(m_.layers), stage_, o_.pp);
-        for (int layer = first; layer < last; ++layer) x = transformer_layer(layer, x);
+        for (int layer = first; layer < last; ++layer) {
+          if (o_.representative_layers) {
+            const auto kind = layer_kind(layer);
+            if (!kinds.insert(kind).second) {
+              ++multiplicity_[representative_[kind]];
+              continue;
+            }
+            representative_[kind] = layer;
+            multiplicity_[layer] = 1;
+          }
+          x = transformer_layer(layer, x);
+        }
       }
       stage_ = o_.pp - 1;
       x = norm("output_norm", -1, "norm", x);
@@ -126,9 +189,10 @@ class StepBuilder {
       Ranked k = matmul("vision.attn_k", l, "vision", tokens_, {normed}, false);
       Ranked val = matmul("vision.attn_v", l, "vision", tokens_, {normed}, false);
       AttentionShape a;
-      a.queries = per_image;
-      a.kv_len = per_image;
-      a.keys = per_image * per_image;
+      a.queries = tokens_;
+      a.kv = tokens_;
+      a.keys = tokens_ * per_image;  // bidirectional within each image
+      a.scores = a.keys;
       a.heads = static_cast<double>(v.heads);
       a.head_dim = hd;
       a.kv_dim = h;
@@ -149,7 +213,14 @@ class StepBuilder {
     return std::move(g_);
   }
 
+  const std::map<int, int>& multiplicity() const { return multiplicity_; }
+
  private:
+  std::pair<bool, int64_t> layer_kind(int layer) const {
+    const int64_t window = m_.attention_window.empty() ? 0 : m_.attention_window[static_cast<std::size_t>(layer)];
+    return {m_.is_cross_attention_layer(layer), window};
+  }
+
   int rank(int t) const { return stage_ * tp_ + t; }
 
   int kernels(const std::string& key) const {
@@ -424,16 +495,17 @@ class StepBuilder {
     return q;
   }
 
-  // What one attention op covers, per rank: the queries, the keys they see, and the cache read.
+  // What one attention op covers, per rank: totals over its sequences.
   struct AttentionShape {
-    double queries = 0;      // new tokens per sequence
-    double kv_len = 0;       // cached positions read per sequence
-    double keys = 0;         // sum over queries of the keys each sees (causal and windowed)
+    double queries = 0;    // new tokens
+    double kv = 0;         // cached positions read
+    double keys = 0;       // query-key pairs a causal (flash) kernel computes
+    double scores = 0;     // query x cached-position rectangle a non-flash kernel computes
     double heads = 0;
     double head_dim = 0;
-    double kv_dim = 0;       // K (or V) width per rank
+    double kv_dim = 0;     // K (or V) width per rank
     double sequences = 0;
-    double kv_bytes = 0;     // per value in the cache read
+    double kv_bytes = 0;   // per value in the cache read
   };
 
   Ranked attention_op(const std::string& what, int layer, const std::string& group, const std::vector<Ranked>& in,
@@ -441,22 +513,22 @@ class StepBuilder {
     Ranked out;
     for (int t = 0; t < tp_; ++t) {
       Op op = make(what, OpKind::attention, group, layer, "attention", t);
-      op.m = a.queries;
-      op.n = a.kv_len;
+      op.m = a.queries / a.sequences;
+      op.n = a.kv / a.sequences;
       op.k = a.head_dim;
       op.batch_count = a.heads * a.sequences;
       op.operand_family = o_.kv_format->family;
-      op.kv_read_bytes = a.sequences * a.kv_len * a.kv_dim * 2 * a.kv_bytes;
-      op.act_read_bytes = a.sequences * a.queries * a.heads * a.head_dim * act_;
+      op.kv_read_bytes = a.kv * a.kv_dim * 2 * a.kv_bytes;
+      op.act_read_bytes = a.queries * a.heads * a.head_dim * act_;
       op.act_write_bytes = op.act_read_bytes;
       op.output_bytes = op.act_write_bytes;
       if (o_.flash_attention) {
-        op.flops = 4.0 * a.heads * a.head_dim * a.keys * a.sequences;
-        op.vector_ops = 5.0 * a.heads * a.keys * a.sequences;
+        op.flops = 4.0 * a.heads * a.head_dim * a.keys;
+        op.vector_ops = 5.0 * a.heads * a.keys;
       } else {
-        // Scores for the whole queries x kv_len rectangle (masked, not skipped), in f32: written by
+        // Scores for the whole queries x kv rectangle (masked, not skipped), in f32: written by
         // QK^T, read and written by softmax, read by the value product.
-        const double scores = a.heads * a.queries * a.kv_len * a.sequences;
+        const double scores = a.heads * a.scores;
         op.flops = 4.0 * scores * a.head_dim;
         op.vector_ops = 5.0 * scores;
         op.act_read_bytes += 2.0 * scores * 4.0;
@@ -469,11 +541,12 @@ class StepBuilder {
 
   Ranked attention(int layer, const Ranked& q, const Ranked& stored) {
     const int64_t window = m_.attention_window.empty() ? 0 : m_.attention_window[static_cast<std::size_t>(layer)];
-    const double total = static_cast<double>(o_.past_tokens + o_.new_tokens);
+    const AttentionWork& w = shape_.by_window.at(window);
     AttentionShape a;
-    a.queries = static_cast<double>(o_.new_tokens);
-    a.kv_len = window > 0 ? std::min(total, static_cast<double>(window)) : total;
-    a.keys = attended_keys(o_.new_tokens, o_.past_tokens, window);
+    a.queries = tokens_;
+    a.kv = w.kv;
+    a.keys = w.keys;
+    a.scores = w.scores;
     a.heads = static_cast<double>(m_.heads) / tp_;
     a.head_dim = static_cast<double>(m_.head_dim);
     a.kv_dim = static_cast<double>(kv_heads_rank_ * m_.head_dim);
@@ -494,8 +567,10 @@ class StepBuilder {
     Ranked cache;  // the cross K/V: computed now, or already in memory
     if (o_.compute_cross_kv) {
       const double rows = batch_ * vision;
-      Ranked k = matmul("attn_k", layer, "cross_attention", rows, {}, false);
-      Ranked v = matmul("attn_v", layer, "cross_attention", rows, {}, false);
+      // Inputs are the image tokens already in memory; waiting for this layer's norm keeps the
+      // projection inside its layer (layers stay sequential, see lower_step_representative).
+      Ranked k = matmul("attn_k", layer, "cross_attention", rows, {normed}, false);
+      Ranked v = matmul("attn_v", layer, "cross_attention", rows, {normed}, false);
       k = norm("attn_k_norm", layer, "cross_attention", k, static_cast<double>(m_.head_dim),
                rows * static_cast<double>(kv_heads_rank_));
       for (int t = 0; t < tp_; ++t) {
@@ -506,9 +581,10 @@ class StepBuilder {
       }
     }
     AttentionShape a;
-    a.queries = static_cast<double>(o_.new_tokens);
-    a.kv_len = vision;
-    a.keys = a.queries * vision;  // every text token sees every image token
+    a.queries = tokens_;
+    a.kv = batch_ * vision;
+    a.keys = tokens_ * vision;  // every text token sees every image token
+    a.scores = a.keys;
     a.heads = static_cast<double>(m_.heads) / tp_;
     a.head_dim = static_cast<double>(m_.head_dim);
     a.kv_dim = kv_dim;
@@ -609,25 +685,26 @@ class StepBuilder {
     // Only the last token of each sequence is projected to logits; the vocabulary is split
     // over the ranks and the logits gathered.
     const std::string role = w_.find("output", -1) ? "output" : "token_embd";
-    Ranked logits = matmul(role, -1, "lm_head", batch_, {x}, false, "lm_head");
+    const double rows = shape_.logits_rows;
+    Ranked logits = matmul(role, -1, "lm_head", rows, {x}, false, "lm_head");
     const bool tied = role == "token_embd";
     for (OpId id : logits) {
       Op& op = g_.op(id);
-      op.act_read_bytes = batch_ * h_ * act_;
-      op.act_write_bytes = batch_ * op.n * 4.0;  // logits in f32
+      op.act_read_bytes = rows * h_ * act_;
+      op.act_write_bytes = rows * op.n * 4.0;  // logits in f32
       op.output_bytes = op.act_write_bytes;
       if (tied) op.weight_key = "token_embd@-1";  // the same stored table as the embedding
     }
     const double vocab = static_cast<double>(m_.vocab);
-    return collective("logits_allgather", -1, "all_gather", batch_ * vocab / tp_ * 4.0, logits)[0];
+    return collective("logits_allgather", -1, "all_gather", rows * vocab / tp_ * 4.0, logits)[0];
   }
 
   void sampling(OpId logits) {
     Op op = make("sampling", OpKind::sampling, "other", -1, "sampling", 0);
-    const double values = batch_ * static_cast<double>(m_.vocab);
+    const double values = shape_.logits_rows * static_cast<double>(m_.vocab);
     op.vector_ops = values * 3.0;
     op.act_read_bytes = values * 4.0;
-    op.act_write_bytes = batch_ * 4.0;
+    op.act_write_bytes = shape_.logits_rows * 4.0;
     op.output_bytes = op.act_write_bytes;
     g_.add(op, {logits});
   }
@@ -641,6 +718,9 @@ class StepBuilder {
   int64_t mb_ = 0;
   int64_t kv_heads_rank_ = 1;
   double batch_ = 0, tokens_ = 0, act_ = 0, kv_ = 0, h_ = 0;
+  StepShape shape_;
+  std::map<std::pair<bool, int64_t>, int> representative_;
+  std::map<int, int> multiplicity_;
 };
 
 }  // namespace
@@ -655,9 +735,24 @@ OpGraph lower_vision_encoder(const ModelConfig& model, const ModelWeights& weigh
   return StepBuilder(model, weights, options).build_vision(images, tiles);
 }
 
+RepresentativeStep lower_step_representative(const ModelConfig& model, const ModelWeights& weights,
+                                             const LoweringOptions& options) {
+  LoweringOptions o = options;
+  o.representative_layers = true;
+  check_parallelism(model, o);
+  StepBuilder builder(model, weights, o);
+  RepresentativeStep out;
+  out.graph = builder.build();
+  out.layer_multiplicity = builder.multiplicity();
+  return out;
+}
+
 OpGraph lower_step(const ModelConfig& model, const ModelWeights& weights, const LoweringOptions& options) {
-  if (options.batch < 1 || options.new_tokens < 1 || options.past_tokens < 0) {
+  if (options.sequences.empty() && (options.batch < 1 || options.new_tokens < 1 || options.past_tokens < 0)) {
     throw std::invalid_argument("lower_step: batch and new_tokens must be >= 1, past_tokens >= 0");
+  }
+  for (const auto& q : options.sequences) {
+    if (q.new_tokens < 1 || q.past_tokens < 0) throw std::invalid_argument("lower_step: bad sequence work");
   }
   if (!options.kv_format || !options.activation_format) throw std::invalid_argument("lower_step: formats not set");
   check_parallelism(model, options);

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <compare>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "workloads/model_config.hpp"
 #include "workloads/model_weights.hpp"
@@ -12,6 +14,13 @@
 #include "workloads/storage_formats.hpp"
 
 namespace llmsim::workloads {
+
+/// One sequence's share of a step: a prefill chunk (new_tokens > 1) or a decode token.
+struct SequenceWork {
+  int64_t new_tokens = 1;
+  int64_t past_tokens = 0;
+  bool produces_token = true;  // false for a prefill chunk that does not end the prompt
+};
 
 /// How the software stack shapes the graph; filled from a software profile.
 struct LoweringOptions {
@@ -34,7 +43,47 @@ struct LoweringOptions {
   int64_t microbatches = 1;         // the batch split into this many pipelined micro-batches
   int64_t vision_tokens = 0;        // image tokens each sequence's cross-attention layers attend to
   bool compute_cross_kv = false;    // this step projects those tokens to cross-attention K and V
+  // A ragged batch (serving): when not empty it replaces batch, new_tokens and past_tokens.
+  std::vector<SequenceWork> sequences;
+  // Lower one layer of each distinct kind (self/cross attention, window size) instead of all;
+  // see lower_step_representative. Requires pp == 1 and one micro-batch.
+  bool representative_layers = false;
 };
+
+/// Sums over the sequences of a step of what attention costs under one window size.
+struct AttentionWork {
+  double kv = 0;      // cached positions read (sum of min(context, window))
+  double keys = 0;    // query-key pairs a causal kernel computes
+  double scores = 0;  // query x cached-position rectangle a non-flash kernel computes
+  auto operator<=>(const AttentionWork&) const = default;
+};
+
+/// Everything about a step's batch that its graph depends on. Two batches with the same
+/// StepShape lower to the same graph, so it is an exact memoisation key.
+struct StepShape {
+  double sequences = 0;
+  double tokens = 0;       // new tokens over all sequences
+  double logits_rows = 0;  // sequences that produce a token this step
+  double max_new = 0;      // the longest chunk (GEMM tiles of attention)
+  std::map<int64_t, AttentionWork> by_window;  // window (0 = global) -> sums
+  auto operator<=>(const StepShape&) const = default;
+};
+
+/// The shape of the options' batch (ragged or uniform), for every window size the model uses.
+StepShape step_shape(const ModelConfig& model, const LoweringOptions& options);
+
+/// A step lowered with representative layers, and how many layers each stands for.
+struct RepresentativeStep {
+  OpGraph graph;
+  std::map<int, int> layer_multiplicity;  // representative layer index -> layers of its kind
+};
+
+/// Lowers one layer per distinct kind. When every op of a layer depends on the previous
+/// layer's output (true without pipeline stages and without offload prefetch), the full
+/// step's time is the prologue, plus each representative layer's time times its
+/// multiplicity, plus the epilogue: exact, and L/kinds times cheaper to simulate.
+RepresentativeStep lower_step_representative(const ModelConfig& model, const ModelWeights& weights,
+                                             const LoweringOptions& options);
 
 /// Checks that the model can be split as asked: heads and intermediate size divisible by
 /// tp, KV heads divisible by tp (or tp a multiple of them: KV heads are then replicated),
