@@ -66,8 +66,9 @@ class StepPlacer {
   }
 
   // Bytes copied from one memory to another on `stream`, after `inputs`.
-  OpId copy(const std::string& name, const std::string& group, double bytes, std::size_t from, std::size_t to,
-            std::size_t device, std::size_t stream, double launch_s, const std::vector<OpId>& inputs) {
+  // `layer` keeps the copy in its layer's segment (representative-layer timing relies on it).
+  OpId copy(const std::string& name, const std::string& group, int layer, double bytes, std::size_t from,
+            std::size_t to, std::size_t device, std::size_t stream, double launch_s, const std::vector<OpId>& inputs) {
     const std::size_t from_host = platform_.memory_host(from);
     const std::size_t to_host = platform_.memory_host(to);
     if (!platform_.connected(from_host, to_host)) {
@@ -78,6 +79,7 @@ class StepPlacer {
     op.name = name;
     op.kind = OpKind::transfer;
     op.group = group;
+    op.layer = layer;
     op.output_bytes = bytes;
     op.comm_bytes = bytes;
     OpCost cost;
@@ -103,7 +105,7 @@ class StepPlacer {
         if (it == moved_.end()) {
           const double bytes = step_.graph.op(produced).output_bytes;
           const OpId c = copy(fmt::format("{}->{}", step_.graph.op(produced).name, platform_.memory_name(mem)),
-                              "comm", bytes, where, mem, d, placer_copy_stream(d), launch_of(d), {produced});
+                              "comm", op.layer, bytes, where, mem, d, placer_copy_stream(d), launch_of(d), {produced});
           it = moved_.emplace(key, c).first;
         }
         std::replace(inputs.begin(), inputs.end(), produced, it->second);
@@ -126,7 +128,7 @@ class StepPlacer {
         if (prev != layer_first_.end()) after.push_back(prev->second);
         stream = placer_copy_stream(d);
       }
-      const OpId c = copy(op.name + ".weights", "offload", op.weight_bytes, offload_memory_, mem, d, stream,
+      const OpId c = copy(op.name + ".weights", "offload", op.layer, op.weight_bytes, offload_memory_, mem, d, stream,
                           launch_of(d), after);
       last_weight_copy_ = c;
       inputs.push_back(c);
@@ -161,7 +163,7 @@ class StepPlacer {
       const double hop_latency = platform_.route_latency(platform_.memory_host(mem[i]), platform_.memory_host(mem[j]));
       // The first step's latency is the route's own; the other steps' are added before the copy.
       const double launch = launch_of(dev[i]) + (steps - 1) * hop_latency;
-      out.push_back(copy(fmt::format("{}.ring{}", op.name, i), "comm", bytes, mem[i], mem[j], dev[i],
+      out.push_back(copy(fmt::format("{}.ring{}", op.name, i), "comm", op.layer, bytes, mem[i], mem[j], dev[i],
                          placer_comm_stream(dev[i]), launch, inputs));
     }
     return out;
@@ -178,13 +180,13 @@ class StepPlacer {
       for (std::size_t i = 0; i + step < n; i += 2 * step) {
         std::vector<OpId> after = ready[i];
         after.insert(after.end(), ready[i + step].begin(), ready[i + step].end());
-        ready[i] = {copy(fmt::format("{}.reduce{}<{}", op.name, i, i + step), "comm", op.comm_bytes, mem[i + step],
+        ready[i] = {copy(fmt::format("{}.reduce{}<{}", op.name, i, i + step), "comm", op.layer, op.comm_bytes, mem[i + step],
                          mem[i], dev[i + step], placer_comm_stream(dev[i + step]), launch_of(dev[i + step]), after)};
       }
     }
     for (std::size_t step = top / 2; step >= 1; step /= 2) {
       for (std::size_t i = 0; i + step < n; i += 2 * step) {
-        ready[i + step] = {copy(fmt::format("{}.bcast{}>{}", op.name, i, i + step), "comm", op.comm_bytes, mem[i],
+        ready[i + step] = {copy(fmt::format("{}.bcast{}>{}", op.name, i, i + step), "comm", op.layer, op.comm_bytes, mem[i],
                                 mem[i + step], dev[i], placer_comm_stream(dev[i]), launch_of(dev[i]), ready[i])};
       }
       if (step == 1) break;
@@ -202,7 +204,7 @@ class StepPlacer {
     const std::size_t from = platform_.memory_of_device(from_dev);
     const std::size_t to = platform_.memory_of_device(to_dev);
     if (from == to) return inputs;  // stages sharing a memory hand over in place
-    return {copy(op.name, "comm", op.comm_bytes, from, to, from_dev, placer_comm_stream(from_dev),
+    return {copy(op.name, "comm", op.layer, op.comm_bytes, from, to, from_dev, placer_comm_stream(from_dev),
                  launch_of(from_dev), inputs)};
   }
 

@@ -247,26 +247,26 @@ Predictor::Predictor(DataPaths paths) : paths_(std::move(paths)) {}
 Prediction Predictor::predict(const PredictRequest& request_in, const std::vector<StepObserver>& observers) const {
   PredictRequest request = request_in;
   check_request(request);
-  const SimulationContext context(paths_, request.hardware, request.model, request.software, request.dtype,
+  const SimulationContext setup(paths_, request.hardware, request.model, request.software, request.dtype,
                                   request.kv_dtype);
-  const hwmodels::System& system = context.system;
-  const hwmodels::SoftwareProfile& profile = context.profile;
-  const workloads::FormatTable& formats = context.formats;
-  const workloads::ModelConfig& model = context.model;
-  const workloads::ModelWeights& weights = *context.weights;
-  const workloads::StorageFormat& kv_format = *context.kv_format;
-  const std::vector<DeviceModel>& devices = context.devices;
-  Platform& platform = *context.platform;
+  const hwmodels::System& system = setup.system;
+  const hwmodels::SoftwareProfile& profile = setup.profile;
+  const workloads::FormatTable& formats = setup.formats;
+  const workloads::ModelConfig& model = setup.model;
+  const workloads::ModelWeights& weights = *setup.weights;
+  const workloads::StorageFormat& kv_format = *setup.kv_format;
+  const std::vector<DeviceModel>& devices = setup.devices;
+  Platform& platform = *setup.platform;
 
   PlacementSpec& spec = request.placement;
   const int ranks = request.tp * request.pp;
-  if (spec.devices.empty() && ranks == 1) spec.devices = {request.device.empty() ? context.default_device() : request.device};
+  if (spec.devices.empty() && ranks == 1) spec.devices = {request.device.empty() ? setup.default_device() : request.device};
   if (request.microbatches == 0) request.microbatches = request.batch >= request.pp ? request.pp : 1;
 
   // Resolve devices first (so bad names fail before any work), then the offload split.
   std::vector<bool> offloaded(static_cast<std::size_t>(model.layers), false);
   double staging = 0;
-  Deployment probe = make_deployment(context, spec, request.tp, request.pp, offloaded);
+  Deployment probe = make_deployment(setup, spec, request.tp, request.pp, offloaded);
   const DeviceModel& device = devices[probe.primary];
   workloads::LoweringOptions options = probe.base;
   options.batch = request.batch;
@@ -290,7 +290,7 @@ Prediction Predictor::predict(const PredictRequest& request_in, const std::vecto
                                                ranks, ranks * request.replicas, system.id,
                                                system.devices_of(DeviceKind::gpu).size()));
   }
-  const Deployment deployment = make_deployment(context, spec, request.tp, request.pp, offloaded);
+  const Deployment deployment = make_deployment(setup, spec, request.tp, request.pp, offloaded);
   const Placer& placer = *deployment.placer;
   Run run(platform, placer, model, weights, options, observers);
 
