@@ -5,7 +5,8 @@ set -eu
 PACKAGES="build-essential cmake pkg-config git
   libsimgrid-dev libboost-graph-dev libyaml-cpp-dev libprotobuf-dev protobuf-compiler
   catch2 nlohmann-json3-dev libcli11-dev libfmt-dev libbenchmark-dev
-  python3 python3-yaml"
+  python3 python3-yaml
+  libopenblas-dev libfccp-dev libvulkan-dev glslc mesa-vulkan-drivers"
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 # shellcheck disable=SC2086

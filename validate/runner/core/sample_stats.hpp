@@ -1,0 +1,19 @@
+// Summary statistics of timing samples (seconds per call).
+#pragma once
+
+#include <vector>
+
+namespace llmsim::bench {
+
+struct SampleStats {
+  double min = 0, median = 0, mean = 0, p90 = 0, max = 0;
+  double cv = 0;  // sample standard deviation / mean; 0 for fewer than 2 samples
+};
+
+/// Precondition: `samples` is not empty. p90 is the nearest-rank 90th percentile.
+SampleStats summarize(std::vector<double> samples);
+
+/// The median of `samples` (mean of the two middle values for an even count); not empty.
+double median_of(std::vector<double> samples);
+
+}  // namespace llmsim::bench
