@@ -25,9 +25,9 @@ const std::vector<std::string> kPolicies = {"single", "by-op-class", "layer-spli
 class StepPlacer {
  public:
   StepPlacer(const Placer& placer, const Platform& platform, const std::vector<DeviceModel>& devices,
-             const std::vector<bool>& offloaded, std::size_t offload_memory)
+             const std::vector<bool>& offloaded, std::size_t offload_memory, bool symmetric)
       : placer_(placer), platform_(platform), devices_(devices), offloaded_(offloaded),
-        offload_memory_(offload_memory) {}
+        offload_memory_(offload_memory), symmetric_(symmetric) {}
 
   PlacedStep run(const OpGraph& logical) {
     remap_.assign(logical.size(), {});
@@ -151,14 +151,14 @@ class StepPlacer {
       mem.push_back(platform_.memory_of_device(dev.back()));
     }
     const bool gather = op.collective == "all_gather";
-    if (placer_.spec().collectives == "tree" && !gather) return tree_all_reduce(op, inputs, dev, mem);
+    if (placer_.spec().collectives == "tree" && !gather && !symmetric_) return tree_all_reduce(op, inputs, dev, mem);
     // Ring: every rank sends to the next at once; all-reduce moves 2(N-1)/N of the payload per
     // link in 2(N-1) steps (reduce-scatter then all-gather), all-gather (N-1)/N in N-1 steps.
     const double nd = static_cast<double>(n);
     const double steps = gather ? nd - 1 : 2 * (nd - 1);
     const double bytes = op.comm_bytes * steps / nd;
     std::vector<OpId> out;
-    for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t i = 0; i < (symmetric_ ? 1 : n); ++i) {
       const std::size_t j = (i + 1) % n;
       const double hop_latency = platform_.route_latency(platform_.memory_host(mem[i]), platform_.memory_host(mem[j]));
       // The first step's latency is the route's own; the other steps' are added before the copy.
@@ -217,6 +217,7 @@ class StepPlacer {
   const std::vector<DeviceModel>& devices_;
   const std::vector<bool>& offloaded_;
   std::size_t offload_memory_;
+  bool symmetric_ = false;
   PlacedStep step_;
   std::vector<std::vector<OpId>> remap_;
   std::map<std::pair<OpId, std::size_t>, OpId> moved_;
@@ -347,8 +348,8 @@ bool Placer::has_offload() const {
   return spec_.policy == "offload" && std::any_of(offloaded_.begin(), offloaded_.end(), [](bool b) { return b; });
 }
 
-PlacedStep Placer::place(const OpGraph& logical) const {
-  return StepPlacer(*this, platform_, devices_, offloaded_, offload_memory_).run(logical);
+PlacedStep Placer::place(const OpGraph& logical, bool symmetric) const {
+  return StepPlacer(*this, platform_, devices_, offloaded_, offload_memory_, symmetric).run(logical);
 }
 
 }  // namespace llmsim::sim

@@ -52,7 +52,9 @@ class Placer {
   Placer(const hwmodels::System& system, const Platform& platform, const std::vector<DeviceModel>& devices,
          PlacementSpec spec, int ranks, std::vector<bool> offloaded_layers);
 
-  PlacedStep place(const workloads::OpGraph& logical) const;
+  /// `symmetric`: the graph has tensor rank 0's ops only (LoweringOptions::symmetric_ranks);
+  /// each ring collective then becomes rank 0's one hop, which takes what every hop takes.
+  PlacedStep place(const workloads::OpGraph& logical, bool symmetric = false) const;
 
   const std::vector<std::string>& stream_names() const { return stream_names_; }
   const std::vector<int>& stream_limits() const { return stream_limits_; }

@@ -115,6 +115,7 @@ class StepBuilder {
     kv_ = o_.kv_format->bits_per_weight / 8.0;
     h_ = static_cast<double>(m_.hidden);
     tp_ = o_.tp;
+    emitted_ranks_ = o_.symmetric_ranks ? 1 : tp_;
     kv_heads_rank_ = std::max<int64_t>(m_.kv_heads / tp_, 1);
   }
 
@@ -163,6 +164,7 @@ class StepBuilder {
   OpGraph build_vision(int64_t images, int64_t tiles) {
     const VisionTower& v = *m_.vision;
     tp_ = 1;
+    emitted_ranks_ = 1;
     batch_ = static_cast<double>(o_.batch * images);
     const double per_image = static_cast<double>(tiles * v.tokens_per_tile());
     tokens_ = batch_ * per_image;
@@ -279,14 +281,14 @@ class StepBuilder {
     op.collective = type;
     op.comm_bytes = bytes;
     op.output_bytes = bytes;
-    for (int t = 0; t < tp_; ++t) op.ranks.push_back(rank(t));
+    for (int t = 0; t < tp_; ++t) op.ranks.push_back(rank(t));  // all ranks take part, emitted or not
     const OpId id = g_.add(op, in);
-    return Ranked(static_cast<std::size_t>(tp_), id);
+    return Ranked(static_cast<std::size_t>(emitted_ranks_), id);
   }
 
   Ranked send_from_previous_stage(const Ranked& x) {
     Ranked out;
-    for (int t = 0; t < tp_; ++t) {
+    for (int t = 0; t < emitted_ranks_; ++t) {
       Op op = make("stage_send", OpKind::send, "comm", -1, "send", t);
       op.comm_bytes = tokens_ * h_ * act_;
       op.output_bytes = op.comm_bytes;
@@ -299,7 +301,7 @@ class StepBuilder {
   Ranked embedding() {
     const WeightTensor& table = w_.get("token_embd", -1);
     Ranked out;
-    for (int t = 0; t < tp_; ++t) {
+    for (int t = 0; t < emitted_ranks_; ++t) {
       // Vocabulary-parallel: each rank holds vocab/tp rows and gathers the ones it owns.
       Op op = make("embedding", OpKind::embedding, "embedding", -1, "embedding", t);
       set_weights(op, table, tokens_ * h_ / tp_, table.elements() / tp_);
@@ -321,7 +323,7 @@ class StepBuilder {
     width = width > 0 ? width : h_;
     rows = rows > 0 ? rows : tokens_;
     Ranked out;
-    for (int t = 0; t < tp_; ++t) {
+    for (int t = 0; t < emitted_ranks_; ++t) {
       Op op = make(role, OpKind::norm, group, layer, "norm", t);
       op.vector_ops = rows * width * (m_.norm == NormKind::layer ? 7.0 : 5.0);
       op.act_read_bytes = rows * width * act_;
@@ -346,7 +348,7 @@ class StepBuilder {
     const double n = row_parallel ? wt.rows : wt.rows / split;
     const double k = row_parallel ? wt.cols / split : wt.cols;
     Ranked out;
-    for (int t = 0; t < tp_; ++t) {
+    for (int t = 0; t < emitted_ranks_; ++t) {
       Op op = make(label.empty() ? role : label, OpKind::matmul, group, layer, "matmul", t);
       // Some stacks launch more kernels for some weight formats ("matmul.int8").
       if (o_.kernels_per_op.count("matmul." + wt.format->family)) op.kernels = kernels("matmul." + wt.format->family);
@@ -415,7 +417,7 @@ class StepBuilder {
                      double elements, double inputs_read, const std::vector<Ranked>& inputs,
                      double ops_per_element = 1.0) {
     Ranked out;
-    for (int t = 0; t < tp_; ++t) {
+    for (int t = 0; t < emitted_ranks_; ++t) {
       Op op = make(what, OpKind::elementwise, group, layer, kernel_key, t);
       op.vector_ops = elements * ops_per_element;
       op.act_read_bytes = elements * inputs_read * act_;
@@ -447,7 +449,7 @@ class StepBuilder {
     }
     if (m_.positions == PositionKind::rope) {
       Ranked roped;
-      for (int t = 0; t < tp_; ++t) {
+      for (int t = 0; t < emitted_ranks_; ++t) {
         Op rope = make("rope", OpKind::rope, "attention", layer, "rope", t);
         const double rotated =
             tokens_ * (q_dim + kv_dim) * static_cast<double>(m_.rotary_dim) / static_cast<double>(m_.head_dim);
@@ -460,7 +462,7 @@ class StepBuilder {
       q = k = roped;
     }
     Ranked stored;
-    for (int t = 0; t < tp_; ++t) {
+    for (int t = 0; t < emitted_ranks_; ++t) {
       Op store = make("kv_store", OpKind::kv_store, "attention", layer, "kv_store", t);
       store.act_read_bytes = tokens_ * 2 * kv_dim * act_;
       store.kv_write_bytes = tokens_ * 2 * kv_dim * kv_;
@@ -475,7 +477,7 @@ class StepBuilder {
   Ranked fused_qkv(int layer, const Ranked& normed) {
     // One matmul over the concatenated Q, K, V shards (each keeps its own format).
     Ranked q = matmul("attn_q", layer, "attention", tokens_, {normed}, false, "attn_qkv");
-    for (int t = 0; t < tp_; ++t) {
+    for (int t = 0; t < emitted_ranks_; ++t) {
       Op& op = g_.op(q[static_cast<std::size_t>(t)]);
       for (const char* role : {"attn_k", "attn_v"}) {
         const WeightTensor& wt = w_.get(role, layer);
@@ -511,7 +513,7 @@ class StepBuilder {
   Ranked attention_op(const std::string& what, int layer, const std::string& group, const std::vector<Ranked>& in,
                       const AttentionShape& a) {
     Ranked out;
-    for (int t = 0; t < tp_; ++t) {
+    for (int t = 0; t < emitted_ranks_; ++t) {
       Op op = make(what, OpKind::attention, group, layer, "attention", t);
       op.m = a.queries / a.sequences;
       op.n = a.kv / a.sequences;
@@ -573,7 +575,7 @@ class StepBuilder {
       Ranked v = matmul("attn_v", layer, "cross_attention", rows, {normed}, false);
       k = norm("attn_k_norm", layer, "cross_attention", k, static_cast<double>(m_.head_dim),
                rows * static_cast<double>(kv_heads_rank_));
-      for (int t = 0; t < tp_; ++t) {
+      for (int t = 0; t < emitted_ranks_; ++t) {
         Op store = make("cross_kv_store", OpKind::kv_store, "cross_attention", layer, "kv_store", t);
         store.act_read_bytes = rows * 2 * kv_dim * act_;
         store.kv_write_bytes = rows * 2 * kv_dim * kv_;
@@ -603,7 +605,7 @@ class StepBuilder {
     if (m_.is_moe()) {
       // The router is small and replicated on every rank.
       Ranked logits;
-      for (int t = 0; t < tp_; ++t) {
+      for (int t = 0; t < emitted_ranks_; ++t) {
         const WeightTensor& wt = w_.get("ffn_gate_inp", layer);
         Op op = make("ffn_gate_inp", OpKind::matmul, "mlp", layer, "matmul", t);
         op.m = tokens_, op.n = wt.rows, op.k = wt.cols;
@@ -615,7 +617,7 @@ class StepBuilder {
         logits.push_back(g_.add(op, {normed[static_cast<std::size_t>(t)]}));
       }
       routed.clear();
-      for (int t = 0; t < tp_; ++t) {
+      for (int t = 0; t < emitted_ranks_; ++t) {
         Op router = make("router", OpKind::router, "mlp", layer, "router", t);
         router.vector_ops = tokens_ * static_cast<double>(m_.experts) * 5.0;
         router.act_read_bytes = tokens_ * static_cast<double>(m_.experts) * act_;
@@ -714,6 +716,7 @@ class StepBuilder {
   const LoweringOptions& o_;
   OpGraph g_;
   int tp_ = 1;
+  int emitted_ranks_ = 1;  // tensor ranks given ops: all, or only the first when they are identical
   int stage_ = 0;
   int64_t mb_ = 0;
   int64_t kv_heads_rank_ = 1;

@@ -48,6 +48,9 @@ struct LoweringOptions {
   // Lower one layer of each distinct kind (self/cross attention, window size) instead of all;
   // see lower_step_representative. Requires pp == 1 and one micro-batch.
   bool representative_layers = false;
+  // Give ops to tensor rank 0 only: when every rank's devices and links are alike, the other
+  // ranks do the same work at the same time (collectives still name all ranks).
+  bool symmetric_ranks = false;
 };
 
 /// Sums over the sequences of a step of what attention costs under one window size.

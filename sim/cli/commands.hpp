@@ -28,6 +28,8 @@ std::map<std::string, std::string> parse_assignments(const std::string& text, co
 
 void add_predict_command(CLI::App& app, Action& action);
 void add_run_command(CLI::App& app, Action& action);
+void add_serve_command(CLI::App& app, Action& action);
+void add_plan_command(CLI::App& app, Action& action);
 void add_catalog_commands(CLI::App& app, Action& action);
 
 }  // namespace llmsim::cli

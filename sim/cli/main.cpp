@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   cli::Action action;
   cli::add_predict_command(app, action);
   cli::add_run_command(app, action);
+  cli::add_serve_command(app, action);
+  cli::add_plan_command(app, action);
   cli::add_catalog_commands(app, action);
   try {
     app.parse(argc, argv);

@@ -1,0 +1,67 @@
+#include "sim/serving/chunked_scheduler.hpp"
+
+#include <algorithm>
+
+namespace llmsim::sim::serving {
+
+ScheduledStep ChunkedScheduler::schedule(ReplicaQueues& q, std::vector<RequestProgress>& requests, KvBlockManager& kv,
+                                         double now) {
+  ScheduledStep step;
+  step.swapped_in_blocks = swap_in(q, requests, kv);
+  // Decodes first: room for one token each (preempting if blocks are short).
+  std::vector<std::size_t> prefilling;
+  std::vector<std::size_t> decoding;
+  for (std::size_t index : q.running) (requests[index].prefilled() ? decoding : prefilling).push_back(index);
+  if (!decoding.empty()) {
+    // Only decoding requests need a block now; preemption works on the whole running list.
+    step.swapped_out_blocks = make_room_for_decode(q, requests, kv);
+    decoding.clear();
+    prefilling.clear();
+    for (std::size_t index : q.running) (requests[index].prefilled() ? decoding : prefilling).push_back(index);
+  }
+  int64_t budget = config_.max_batched_tokens;
+  for (std::size_t index : decoding) {
+    if (budget == 0) break;
+    step.slots.push_back({index, 1, requests[index].computed, true, true});
+    --budget;
+  }
+  auto add_chunk = [&](std::size_t index) {
+    RequestProgress& r = requests[index];
+    const int64_t chunk = std::min({config_.chunk_tokens, r.prefill_target() - r.computed, budget});
+    if (chunk <= 0) return false;
+    const int64_t extra = kv.blocks_for(r.computed + chunk) - r.blocks;
+    if (extra > 0 && !kv.allocate(extra)) return false;
+    r.blocks += std::max<int64_t>(extra, 0);
+    if (r.first_scheduled_s < 0) r.first_scheduled_s = now;
+    step.slots.push_back({index, chunk, r.computed, r.computed + chunk == r.prefill_target(), false});
+    budget -= chunk;
+    return true;
+  };
+  for (std::size_t index : prefilling) {
+    if (budget == 0) break;
+    add_chunk(index);
+  }
+  while (budget > 0 && q.swapped.empty() && !q.waiting.empty() &&
+         static_cast<int64_t>(q.running.size()) < config_.max_batch) {
+    const std::size_t index = q.waiting.front();
+    if (requests[index].prefilled()) {  // handed over already prefilled (disaggregated serving)
+      const int64_t blocks = kv.blocks_for(requests[index].computed);
+      if (!kv.allocate(blocks)) break;
+      requests[index].blocks = blocks;
+      requests[index].state = RequestState::running;
+      q.running.push_back(index);
+      q.waiting.pop_front();
+      continue;
+    }
+    requests[index].state = RequestState::running;
+    if (!add_chunk(index)) {
+      requests[index].state = RequestState::waiting;
+      break;
+    }
+    q.running.push_back(index);
+    q.waiting.pop_front();
+  }
+  return step;
+}
+
+}  // namespace llmsim::sim::serving

@@ -1,0 +1,115 @@
+#include "sim/serving/serve_config.hpp"
+
+#include <filesystem>
+
+#include "hwmodels/yaml_fields.hpp"
+
+namespace llmsim::sim::serving {
+
+namespace {
+
+std::string resolve(const std::string& value, const std::filesystem::path& base) {
+  if (value.find('/') == std::string::npos || std::filesystem::path(value).is_absolute()) return value;
+  return (base / value).lexically_normal().string();
+}
+
+ReplicaSpec read_replica(const YAML::Node& node, const std::string& file, const std::string& path) {
+  YamlFields f(node, file, path);
+  ReplicaSpec r;
+  r.tp = static_cast<int>(f.optional_number("tp", 1, 1, 1024));
+  r.pp = static_cast<int>(f.optional_number("pp", 1, 1, 1024));
+  if (auto devices = f.optional("devices")) {
+    if (!devices->IsSequence()) throw f.error_at(*devices, "devices", "must be a list of device ids");
+    for (const auto& d : *devices) r.placement.devices.push_back(d.as<std::string>());
+  }
+  r.placement.collectives = f.optional_string("collectives", r.placement.collectives);
+  f.finish();
+  return r;
+}
+
+void read_lengths(const YAML::Node& node, const std::string& file, LengthSpec& l) {
+  YamlFields f(node, file, "workload.lengths");
+  l.distribution = f.optional_string("distribution", l.distribution);
+  l.prompt_mean = f.optional_number("prompt_mean", l.prompt_mean, 1, 1e7);
+  l.output_mean = f.optional_number("output_mean", l.output_mean, 1, 1e7);
+  l.sigma = f.optional_number("sigma", l.sigma, 0, 10);
+  l.prompt_max = static_cast<int64_t>(f.optional_number("prompt_max", static_cast<double>(l.prompt_max), 1, 1e7));
+  l.output_max = static_cast<int64_t>(f.optional_number("output_max", static_cast<double>(l.output_max), 1, 1e7));
+  f.finish();
+}
+
+}  // namespace
+
+ServeConfig load_serve_config(const std::string& path) {
+  const YAML::Node root = load_yaml_file(path);
+  YamlFields f(root, path, "");
+  const auto base = std::filesystem::path(path).parent_path();
+  ServeConfig c;
+  c.file = path;
+  c.name = f.optional_string("name", std::filesystem::path(path).stem().string());
+  c.description = f.optional_string("description", "");
+  c.hardware = resolve(f.required_string("hardware"), base);
+  c.model = resolve(f.required_string("model"), base);
+  c.software = f.optional_string("software", c.software);
+  c.dtype = f.optional_string("dtype", c.dtype);
+  c.kv_dtype = f.optional_string("kv_dtype", c.kv_dtype);
+  if (auto r = f.optional("replica")) c.replica = read_replica(*r, path, "replica");
+  c.replicas = static_cast<int>(f.optional_number("replicas", 1, 1, 100000));
+  c.router = f.optional_string("router", c.router);
+  if (c.router != "round-robin" && c.router != "least-loaded") throw f.error("router", "must be round-robin or least-loaded");
+  if (auto s = f.optional("scheduler")) {
+    YamlFields sf(*s, path, "scheduler");
+    auto& sc = c.scheduler;
+    sc.policy = sf.optional_string("policy", sc.policy);
+    sc.max_batch = static_cast<int64_t>(sf.optional_number("max_batch", static_cast<double>(sc.max_batch), 1, 1e6));
+    sc.max_batched_tokens = static_cast<int64_t>(
+        sf.optional_number("max_batched_tokens", static_cast<double>(sc.max_batched_tokens), 1, 1e8));
+    sc.chunk_tokens = static_cast<int64_t>(sf.optional_number("chunk_tokens", static_cast<double>(sc.chunk_tokens), 1, 1e8));
+    sc.static_timeout_s = sf.optional_number("static_timeout_s", sc.static_timeout_s, 0, 1e6);
+    sc.preemption = sf.optional_string("preemption", sc.preemption);
+    sf.finish();
+  }
+  if (auto kv = f.optional("kv")) {
+    YamlFields kf(*kv, path, "kv");
+    c.block_tokens = static_cast<int64_t>(kf.optional_number("block_tokens", static_cast<double>(c.block_tokens), 1, 1e6));
+    c.gpu_memory_utilization = kf.optional_number("gpu_memory_utilization", c.gpu_memory_utilization, 0.01, 1.0);
+    kf.finish();
+  }
+  if (auto d = f.optional("disaggregated")) {
+    YamlFields df(*d, path, "disaggregated");
+    c.disaggregated = true;
+    c.prefill = read_replica(df.required("prefill"), path, "disaggregated.prefill");
+    c.prefill_replicas = static_cast<int>(df.optional_number("prefill_replicas", 1, 1, 100000));
+    df.finish();
+  }
+  {
+    YamlFields w(f.required("workload"), path, "workload");
+    auto& ws = c.workload;
+    ws.arrival = w.optional_string("arrival", ws.arrival);
+    ws.rate = w.optional_number("rate", ws.rate, -1e300, 1e300);
+    ws.requests = static_cast<int64_t>(w.optional_number("requests", static_cast<double>(ws.requests), -1e18, 1e18));
+    ws.burst_size = static_cast<int64_t>(w.optional_number("burst_size", static_cast<double>(ws.burst_size), 1, 1e6));
+    ws.seed = static_cast<uint64_t>(w.optional_number("seed", static_cast<double>(ws.seed), 0, 1e15));
+    if (auto t = w.optional("trace_file")) {  // always a path: relative to the scenario file
+      const std::filesystem::path trace(t->as<std::string>());
+      ws.trace_file = trace.is_absolute() ? trace.string() : (base / trace).lexically_normal().string();
+    }
+    if (auto l = w.optional("lengths")) read_lengths(*l, path, ws.lengths);
+    w.finish();
+  }
+  if (auto s = f.optional("slo")) {
+    YamlFields sf(*s, path, "slo");
+    c.slo.ttft_s = sf.optional_number("ttft_s", c.slo.ttft_s, 0, 1e9);
+    c.slo.tpot_s = sf.optional_number("tpot_s", c.slo.tpot_s, 0, 1e9);
+    sf.finish();
+  }
+  if (auto cost = f.optional("cost")) {
+    YamlFields cf(*cost, path, "cost");
+    c.usd_per_device_hour = cf.optional_number("usd_per_device_hour", 0, 0, 1e9);
+    cf.finish();
+  }
+  f.finish();
+  return c;
+}
+
+}  // namespace llmsim::sim::serving

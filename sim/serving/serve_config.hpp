@@ -1,0 +1,54 @@
+// A serving scenario (`llmsim serve FILE.yaml`): the model server (hardware, model, software,
+// parallelism, replicas, scheduler, KV cache), its traffic and the SLO it is judged by.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sim/placement.hpp"
+#include "sim/serving/scheduler.hpp"
+#include "sim/serving/workload.hpp"
+
+namespace llmsim::sim::serving {
+
+struct Slo {
+  double ttft_s = 2.0;   // a request meets the SLO when its TTFT and TPOT are both within these
+  double tpot_s = 0.1;
+};
+
+/// What one replica runs: a placement of the model on some devices of the system.
+struct ReplicaSpec {
+  int tp = 1;
+  int pp = 1;
+  PlacementSpec placement;  // devices: one per rank; empty = the first tp x pp GPUs
+};
+
+struct ServeConfig {
+  std::string file;
+  std::string name;
+  std::string description;
+  std::string hardware;
+  std::string model;
+  std::string software = "vllm";
+  std::string dtype = "bf16";
+  std::string kv_dtype = "bf16";
+  ReplicaSpec replica;
+  int replicas = 1;                    // independent copies of `replica`, each on its own devices
+  std::string router = "round-robin";  // round-robin | least-loaded
+  SchedulerConfig scheduler;
+  int64_t block_tokens = 16;           // KV block size (vLLM default)
+  double gpu_memory_utilization = 0.9; // share of device memory the server may use (vLLM default)
+  // Disaggregated serving: `prefill_replicas` copies of `prefill` take the prompts and hand the
+  // KV cache over the link to the `replicas` decode copies of `replica`.
+  bool disaggregated = false;
+  ReplicaSpec prefill;
+  int prefill_replicas = 1;
+  WorkloadSpec workload;
+  Slo slo;
+  double usd_per_device_hour = 0;      // for cost per million tokens (0 = not reported)
+};
+
+/// Reads a serve scenario; InputError with file:line for unknown keys or bad values.
+ServeConfig load_serve_config(const std::string& path);
+
+}  // namespace llmsim::sim::serving

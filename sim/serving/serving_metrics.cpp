@@ -1,0 +1,70 @@
+#include "sim/serving/serving_metrics.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace llmsim::sim::serving {
+
+double percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0.0;
+  std::sort(values.begin(), values.end());
+  const auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(values.size())));
+  return values[std::clamp<std::size_t>(rank, 1, values.size()) - 1];
+}
+
+Distribution summarize(const std::vector<double>& values) {
+  Distribution d;
+  d.count = values.size();
+  if (values.empty()) return d;
+  double sum = 0;
+  for (double v : values) sum += v;
+  d.mean = sum / static_cast<double>(values.size());
+  d.p50 = percentile(values, 50);
+  d.p90 = percentile(values, 90);
+  d.p99 = percentile(values, 99);
+  d.max = *std::max_element(values.begin(), values.end());
+  return d;
+}
+
+ServingMetrics compute_metrics(const std::vector<RequestProgress>& requests, const Slo& slo, int devices) {
+  ServingMetrics m;
+  m.requests = requests.size();
+  std::vector<double> ttft, tpot, e2e, queueing;
+  double first_arrival = requests.empty() ? 0.0 : requests.front().request.arrival_s;
+  double last_finish = first_arrival;
+  double output_tokens = 0;
+  std::size_t good = 0;
+  for (const auto& r : requests) {
+    first_arrival = std::min(first_arrival, r.request.arrival_s);
+    m.preemptions += r.preemptions;
+    if (r.finish_s < 0) continue;
+    ++m.completed;
+    last_finish = std::max(last_finish, r.finish_s);
+    output_tokens += static_cast<double>(r.generated);
+    const double t_first = r.first_token_s - r.request.arrival_s;
+    // TPOT over the tokens after the first; a one-token answer has none and counts as 0.
+    const double t_per = r.request.output_tokens > 1
+                             ? (r.finish_s - r.first_token_s) / static_cast<double>(r.request.output_tokens - 1)
+                             : 0.0;
+    ttft.push_back(t_first);
+    tpot.push_back(t_per);
+    e2e.push_back(r.finish_s - r.request.arrival_s);
+    queueing.push_back(r.first_scheduled_s - r.request.arrival_s);
+    if (t_first <= slo.ttft_s && t_per <= slo.tpot_s) ++good;
+  }
+  m.ttft_s = summarize(ttft);
+  m.tpot_s = summarize(tpot);
+  m.e2e_s = summarize(e2e);
+  m.queueing_s = summarize(queueing);
+  m.makespan_s = last_finish - first_arrival;
+  if (m.makespan_s > 0) {
+    m.requests_per_s = static_cast<double>(m.completed) / m.makespan_s;
+    m.output_tokens_per_s = output_tokens / m.makespan_s;
+    m.output_tokens_per_s_per_device = m.output_tokens_per_s / std::max(devices, 1);
+    m.goodput_requests_per_s = static_cast<double>(good) / m.makespan_s;
+  }
+  m.slo_attainment = m.completed > 0 ? static_cast<double>(good) / static_cast<double>(m.completed) : 0.0;
+  return m;
+}
+
+}  // namespace llmsim::sim::serving

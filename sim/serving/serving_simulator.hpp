@@ -1,0 +1,65 @@
+// The serving event loop: requests arrive, a router sends each to a replica, each replica's
+// scheduler forms batch steps whose durations come from simulating their OpGraphs
+// (StepTimer), and requests progress token by token until they finish. Events are ordered
+// by (time, priority, sequence), defined once in serving_event.hpp; only this class owns
+// the queue.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/data_paths.hpp"
+#include "sim/serving/kv_block_manager.hpp"
+#include "sim/serving/request.hpp"
+#include "sim/serving/scheduler.hpp"
+#include "sim/serving/serve_config.hpp"
+#include "sim/serving/serving_metrics.hpp"
+#include "sim/serving/step_timer.hpp"
+#include "sim/simulation_context.hpp"
+
+namespace llmsim::sim::serving {
+
+struct ReplicaStats {
+  std::string role;  // mixed | prefill | decode
+  int64_t steps = 0;
+  double busy_s = 0;
+  int64_t kv_blocks = 0;
+  int64_t kv_blocks_peak = 0;
+  int64_t preemptions = 0;
+  std::vector<std::pair<double, double>> kv_utilisation;  // (time, used share), at most ~500 points
+};
+
+struct ServingResult {
+  std::vector<RequestProgress> requests;
+  ServingMetrics metrics;
+  std::vector<ReplicaStats> replicas;
+  int devices = 0;
+  std::size_t simulated_steps = 0;
+  std::size_t memo_hits = 0;
+  double simulated_ops = 0;
+  std::vector<std::string> assumptions;
+};
+
+class ServingSimulator {
+ public:
+  /// Loads the model and system, builds the deployments and sizes each replica's KV cache;
+  /// InputError when the model does not fit or a request could never be scheduled.
+  ServingSimulator(const DataPaths& paths, ServeConfig config);
+  ~ServingSimulator();
+
+  /// Serves `requests` (sorted by arrival). `progress(done, total)` is called as requests finish.
+  ServingResult run(std::vector<Request> requests,
+                    const std::function<void(std::size_t, std::size_t)>& progress = {});
+
+ private:
+  struct Role;
+  struct Replica;
+  ServeConfig config_;
+  std::unique_ptr<SimulationContext> context_;
+  std::vector<std::unique_ptr<Role>> roles_;
+  std::vector<std::string> assumptions_;
+};
+
+}  // namespace llmsim::sim::serving

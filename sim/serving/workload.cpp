@@ -1,0 +1,173 @@
+#include "sim/serving/workload.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+
+#include "hwmodels/input_error.hpp"
+
+namespace llmsim::sim::serving {
+
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+// Uniform in (0, 1) from the generator's 53 high bits: the same doubles on every platform.
+class Draw {
+ public:
+  explicit Draw(uint64_t seed) : engine_(seed) {}
+  double uniform() { return (static_cast<double>(engine_() >> 11) + 0.5) * 0x1.0p-53; }
+  double exponential(double rate) { return -std::log(uniform()) / rate; }
+  double normal() { return std::sqrt(-2.0 * std::log(uniform())) * std::cos(2.0 * kPi * uniform()); }
+  // Log-normal with the given mean and log-space sigma.
+  double lognormal(double mean, double sigma) { return mean * std::exp(sigma * normal() - sigma * sigma / 2.0); }
+
+ private:
+  std::mt19937_64 engine_;
+};
+
+int64_t draw_length(Draw& d, const LengthSpec& s, double mean, int64_t max) {
+  if (s.distribution == "fixed") return static_cast<int64_t>(std::llround(mean));
+  const double v = d.lognormal(mean, s.sigma);
+  return std::clamp<int64_t>(static_cast<int64_t>(std::llround(v)), 1, max);
+}
+
+void check(const WorkloadSpec& s) {
+  if (!(s.rate > 0) || !std::isfinite(s.rate)) throw InputError("rate", fmt::format("must be positive, got {}", s.rate));
+  if (s.requests < 1 || s.requests > 10'000'000) {
+    throw InputError("requests", fmt::format("must be between 1 and 10000000, got {}", s.requests));
+  }
+  const auto& l = s.lengths;
+  if (l.distribution != "sharegpt" && l.distribution != "fixed" && l.distribution != "lognormal") {
+    throw InputError("lengths.distribution", "must be sharegpt, lognormal or fixed");
+  }
+  if (!(l.prompt_mean >= 1) || !(l.output_mean >= 1)) throw InputError("lengths", "means must be at least 1 token");
+  if (s.burst_size < 1) throw InputError("burst_size", "must be at least 1");
+}
+
+}  // namespace
+
+std::vector<Request> make_requests(const WorkloadSpec& spec) {
+  if (spec.arrival == "trace") return read_request_trace(spec.trace_file);
+  if (spec.arrival != "poisson" && spec.arrival != "bursts") {
+    throw InputError("arrival", fmt::format("must be poisson, bursts or trace, got '{}'", spec.arrival));
+  }
+  check(spec);
+  Draw d(spec.seed);
+  std::vector<Request> out;
+  double t = 0;
+  const int64_t burst = spec.arrival == "bursts" ? spec.burst_size : 1;
+  while (static_cast<int64_t>(out.size()) < spec.requests) {
+    t += d.exponential(spec.rate / static_cast<double>(burst));
+    for (int64_t i = 0; i < burst && static_cast<int64_t>(out.size()) < spec.requests; ++i) {
+      Request r;
+      r.id = static_cast<int64_t>(out.size());
+      r.arrival_s = t;
+      r.prompt_tokens = draw_length(d, spec.lengths, spec.lengths.prompt_mean, spec.lengths.prompt_max);
+      r.output_tokens = draw_length(d, spec.lengths, spec.lengths.output_mean, spec.lengths.output_max);
+      out.push_back(r);
+    }
+  }
+  return out;
+}
+
+namespace {
+
+int64_t positive_count(const std::string& text, const std::string& where, const std::string& column) {
+  try {
+    std::size_t used = 0;
+    const long long v = std::stoll(text, &used);
+    if (used == text.size() && v >= 1) return v;
+  } catch (const std::exception&) {
+  }
+  throw InputError(where, fmt::format("'{}' must be a whole number >= 1, got '{}'", column, text));
+}
+
+double arrival_time(const std::string& text, const std::string& where) {
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(text, &used);
+    if (used == text.size() && v >= 0 && std::isfinite(v)) return v;
+  } catch (const std::exception&) {
+  }
+  throw InputError(where, fmt::format("'arrival_s' must be a time >= 0 in seconds, got '{}'", text));
+}
+
+std::vector<std::string> split_csv(const std::string& line) {
+  std::vector<std::string> out;
+  std::stringstream in(line);
+  std::string cell;
+  while (std::getline(in, cell, ',')) {
+    cell.erase(0, cell.find_first_not_of(" \t\r"));
+    cell.erase(cell.find_last_not_of(" \t\r") + 1);
+    out.push_back(cell);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Request> read_request_trace(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError(path, "trace file not found or unreadable");
+  std::vector<Request> out;
+  std::string line;
+  const bool jsonl = path.ends_with(".jsonl") || path.ends_with(".json");
+  std::map<std::string, std::size_t> column;
+  int64_t number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    const std::string where = fmt::format("{}:{}", path, number);
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    Request r;
+    r.id = static_cast<int64_t>(out.size());
+    if (jsonl) {
+      nlohmann::json j;
+      try {
+        j = nlohmann::json::parse(line);
+      } catch (const nlohmann::json::parse_error& e) {
+        throw InputError(where, std::string("malformed JSON: ") + e.what());
+      }
+      for (const char* key : {"arrival_s", "prompt_tokens", "output_tokens"}) {
+        if (!j.contains(key)) throw InputError(where, fmt::format("missing '{}'", key));
+      }
+      r.arrival_s = arrival_time(j["arrival_s"].dump(), where);
+      r.prompt_tokens = positive_count(j["prompt_tokens"].dump(), where, "prompt_tokens");
+      r.output_tokens = positive_count(j["output_tokens"].dump(), where, "output_tokens");
+    } else if (column.empty()) {
+      const auto names = split_csv(line);
+      for (std::size_t i = 0; i < names.size(); ++i) column[names[i]] = i;
+      for (const char* key : {"arrival_s", "prompt_tokens", "output_tokens"}) {
+        if (!column.count(key)) {
+          throw InputError(where, fmt::format("header must name the columns arrival_s, prompt_tokens, output_tokens; "
+                                              "'{}' is missing",
+                                              key));
+        }
+      }
+      continue;
+    } else {
+      const auto cells = split_csv(line);
+      auto cell = [&](const char* key) -> const std::string& {
+        const std::size_t i = column.at(key);
+        if (i >= cells.size()) throw InputError(where, fmt::format("row has no '{}' column", key));
+        return cells[i];
+      };
+      r.arrival_s = arrival_time(cell("arrival_s"), where);
+      r.prompt_tokens = positive_count(cell("prompt_tokens"), where, "prompt_tokens");
+      r.output_tokens = positive_count(cell("output_tokens"), where, "output_tokens");
+    }
+    out.push_back(r);
+  }
+  if (out.empty()) throw InputError(path, "the trace has no requests");
+  std::stable_sort(out.begin(), out.end(), [](const Request& a, const Request& b) { return a.arrival_s < b.arrival_s; });
+  for (std::size_t i = 0; i < out.size(); ++i) out[i].id = static_cast<int64_t>(i);
+  return out;
+}
+
+}  // namespace llmsim::sim::serving

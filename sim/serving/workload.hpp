@@ -1,0 +1,41 @@
+// Where requests come from: a Poisson process, bursts, or a trace file; prompt and output
+// lengths fixed or drawn from a ShareGPT-like distribution. Everything is drawn from one
+// seeded generator with distributions written here (not std::*_distribution, whose output
+// differs between standard libraries), so a seed gives the same requests everywhere.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/serving/request.hpp"
+
+namespace llmsim::sim::serving {
+
+struct LengthSpec {
+  std::string distribution = "sharegpt";  // sharegpt | fixed | lognormal
+  double prompt_mean = 161.3;             // sharegpt: means from Kwon et al. (vLLM, SOSP 2023), sec. 6.1
+  double output_mean = 338.0;
+  double sigma = 1.0;                     // spread of the log-normal (assumed)
+  int64_t prompt_max = 4096;
+  int64_t output_max = 2048;
+};
+
+struct WorkloadSpec {
+  std::string arrival = "poisson";  // poisson | bursts | trace
+  double rate = 1.0;                // requests/s (poisson; average rate for bursts)
+  int64_t requests = 100;
+  int64_t burst_size = 8;           // bursts: this many requests at once, bursts Poisson at rate / burst_size
+  std::string trace_file;           // trace: CSV (arrival_s,prompt_tokens,output_tokens) or JSONL
+  uint64_t seed = 1;
+  LengthSpec lengths;
+};
+
+/// Requests sorted by arrival. InputError for bad rates, sizes or trace files.
+std::vector<Request> make_requests(const WorkloadSpec& spec);
+
+/// Reads a CSV with header arrival_s,prompt_tokens,output_tokens (any column order) or JSONL
+/// objects with those keys. Errors name the file, line and column.
+std::vector<Request> read_request_trace(const std::string& path);
+
+}  // namespace llmsim::sim::serving
