@@ -32,10 +32,10 @@ std::vector<MemoryUse> account_memory(const Platform& platform, const Placer& pl
     const std::size_t memory = in_offload ? placer.offload_memory() : final_decode.memory[v];
     if (stored.insert({memory, op.weight_key, op.rank % tp}).second) uses[memory].weights += op.weight_resident_bytes;
   }
-  // KV cache: what the attention ops read at the full context.
+  // KV cache (and recurrent state): what the step reads of it at the full context.
   for (std::size_t v = 0; v < final_decode.graph.size(); ++v) {
     const auto& op = final_decode.graph.op(v);
-    if (op.kind == OpKind::attention) uses[final_decode.memory[v]].kv_cache += op.kv_read_bytes;
+    if (!op.is_communication()) uses[final_decode.memory[v]].kv_cache += op.kv_read_bytes;
   }
   // Activations: each device's largest op, summed over the devices sharing a memory.
   std::map<std::size_t, double> per_device;

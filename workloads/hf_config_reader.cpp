@@ -20,7 +20,7 @@ using nlohmann::json;
 const std::vector<std::string> kArchitectures = {
     "LlamaForCausalLM", "MistralForCausalLM", "MixtralForCausalLM", "Qwen2ForCausalLM",
     "GPT2LMHeadModel",  "GPTJForCausalLM",    "Gemma2ForCausalLM",  "Gemma3ForCausalLM",
-    "Gemma3ForConditionalGeneration", "MllamaForConditionalGeneration"};
+    "Gemma3ForConditionalGeneration", "MllamaForConditionalGeneration", "LlmsimRecurrentForCausalLM"};
 
 // Looks keys up in the config first, then in the defaults of its model_type.
 class ConfigView {
@@ -173,6 +173,67 @@ void read_windows(const ConfigView& c, ModelConfig& m) {
   }
 }
 
+// llmsim's own format for attention-free and hybrid models (no Hugging Face class exists for
+// the hybrids it describes): workloads/models/README.md documents the keys.
+void read_recurrent(const ConfigView& c, ModelConfig& m, const std::string& file) {
+  const json& raw = c.raw();
+  m.hidden = c.integer("hidden_size");
+  m.layers = c.integer("num_hidden_layers");
+  m.vocab = c.integer("vocab_size");
+  m.max_positions = c.integer("max_position_embeddings");
+  m.tied_embeddings = c.boolean_or("tie_word_embeddings", false);
+  m.norm = NormKind::layer;
+  m.positions = PositionKind::rope;  // no position embedding table; recurrence carries order
+  m.rotary_dim = 0;
+  if (!raw.contains("layer_types") || !raw["layer_types"].is_array() ||
+      raw["layer_types"].size() != static_cast<std::size_t>(m.layers)) {
+    throw InputError(file, fmt::format("'layer_types' must list one type per layer ({} layers)", m.layers));
+  }
+  const std::vector<std::string> known = {"attention", "rwkv6", "mamba2", "rwkv6+mamba2"};
+  for (const auto& t : raw["layer_types"]) {
+    const std::string type = t.is_string() ? t.get<std::string>() : t.dump();
+    if (std::find(known.begin(), known.end(), type) == known.end()) {
+      throw InputError(file, fmt::format("unknown block type '{}' in 'layer_types'; known: {}", type, join_names(known)));
+    }
+    m.layer_types.push_back(type);
+  }
+  auto& r = m.recurrent;
+  auto read = [&](const char* section, const char* key, auto& field) {
+    if (raw.contains(section) && raw[section].contains(key)) {
+      const auto& v = raw[section][key];
+      if (!v.is_number() || v.get<double>() <= 0) {
+        throw InputError(file, fmt::format("'{}.{}' must be a positive number", section, key));
+      }
+      field = v.get<std::decay_t<decltype(field)>>();
+    }
+  };
+  read("rwkv", "head_size", r.rwkv_head_size);
+  read("rwkv", "ffn_mult", r.rwkv_ffn_mult);
+  read("rwkv", "mix_lora_rank", r.rwkv_mix_lora);
+  read("rwkv", "decay_lora_rank", r.rwkv_decay_lora);
+  if (raw.contains("rwkv") && raw["rwkv"].contains("kernel")) r.rwkv_kernel = raw["rwkv"]["kernel"].get<std::string>();
+  if (r.rwkv_kernel != "cuda" && r.rwkv_kernel != "loop") throw InputError(file, "'rwkv.kernel' must be cuda or loop");
+  read("mamba", "d_state", r.mamba_d_state);
+  read("mamba", "expand", r.mamba_expand);
+  read("mamba", "headdim", r.mamba_headdim);
+  read("mamba", "d_conv", r.mamba_d_conv);
+  read("mamba", "ngroups", r.mamba_ngroups);
+  read("mamba", "chunk_size", r.mamba_chunk);
+  // Attention-shaped fields the rest of llmsim expects (used only by attention layers).
+  m.head_dim = r.rwkv_head_size;
+  m.heads = std::max<int64_t>(m.hidden / m.head_dim, 1);
+  m.kv_heads = m.heads;
+  m.intermediate = c.integer_or("intermediate_size", r.rwkv_ffn(m.hidden));
+  m.gated_mlp = true;
+  if (m.hidden % r.rwkv_head_size != 0) {
+    throw InputError(file, fmt::format("hidden size {} is not a multiple of rwkv.head_size {}", m.hidden,
+                                       r.rwkv_head_size));
+  }
+  if (r.mamba_inner(m.hidden) % r.mamba_headdim != 0) {
+    throw InputError(file, "mamba.expand x hidden_size must be a multiple of mamba.headdim");
+  }
+}
+
 int64_t vision_integer(const json& v, const char* key, const std::string& file) {
   if (!v.contains(key) || !v[key].is_number_integer() || v[key].get<int64_t>() <= 0) {
     throw InputError(file, fmt::format("field 'vision_config.{}' must be a positive integer", key));
@@ -247,7 +308,9 @@ ModelConfig read_hf_config(const std::string& path, const std::string& defaults_
   const YAML::Node defaults = defaults_root[m.model_type];
   const ConfigView c(text, defaults, path);
 
-  if (m.architecture == "GPT2LMHeadModel") {
+  if (m.architecture == "LlmsimRecurrentForCausalLM") {
+    read_recurrent(c, m, path);
+  } else if (m.architecture == "GPT2LMHeadModel") {
     read_gpt2_like(c, m, false);
   } else if (m.architecture == "GPTJForCausalLM") {
     read_gpt2_like(c, m, true);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <set>
 #include <stdexcept>
+#include <tuple>
 
 #include "hwmodels/input_error.hpp"
 
@@ -65,6 +66,9 @@ StepShape step_shape(const ModelConfig& model, const LoweringOptions& options) {
 void check_parallelism(const ModelConfig& m, const LoweringOptions& o) {
   if (o.tp < 1 || o.tp > 1024) throw InputError("--tp", fmt::format("must be between 1 and 1024, got {}", o.tp));
   if (o.pp < 1 || o.pp > 1024) throw InputError("--pp", fmt::format("must be between 1 and 1024, got {}", o.pp));
+  if (m.has_recurrent_layers() && o.tp != 1) {
+    throw InputError("--tp", fmt::format("{} has RWKV/Mamba blocks, which llmsim does not split over tensor ranks", m.id));
+  }
   if (m.heads % o.tp != 0) {
     throw InputError("--tp", fmt::format("{} attention heads of {} cannot be split over {} ranks", m.heads, m.id, o.tp));
   }
@@ -132,7 +136,7 @@ class StepBuilder {
       tokens_ = shape_.tokens;
       stage_ = 0;
       Ranked x = embedding();
-      std::set<std::pair<bool, int64_t>> kinds;  // (cross-attention, window) already lowered
+      std::set<LayerKind> kinds;  // already lowered
       for (stage_ = 0; stage_ < o_.pp; ++stage_) {
         if (stage_ > 0) x = send_from_previous_stage(x);
         const auto [first, last] = stage_layers(static_cast<int>(m_.layers), stage_, o_.pp);
@@ -218,9 +222,11 @@ class StepBuilder {
   const std::map<int, int>& multiplicity() const { return multiplicity_; }
 
  private:
-  std::pair<bool, int64_t> layer_kind(int layer) const {
+  using LayerKind = std::tuple<std::string, bool, int64_t>;  // block type, cross-attention, window
+
+  LayerKind layer_kind(int layer) const {
     const int64_t window = m_.attention_window.empty() ? 0 : m_.attention_window[static_cast<std::size_t>(layer)];
-    return {m_.is_cross_attention_layer(layer), window};
+    return {m_.layer_type(layer), m_.is_cross_attention_layer(layer), window};
   }
 
   int rank(int t) const { return stage_ * tp_ + t; }
@@ -665,7 +671,139 @@ class StepBuilder {
     return gate;
   }
 
+  // Attention-free blocks: RWKV-6 time-mix and/or Mamba-2 mixer on the normed input (side by
+  // side in a hybrid), residual, then RWKV-6 channel-mix where the block has one.
+  Ranked recurrent_layer(int layer, const Ranked& x) {
+    const std::string& type = m_.layer_type(layer);
+    const bool rwkv = type == "rwkv6" || type == "rwkv6+mamba2";
+    const bool mamba = type == "mamba2" || type == "rwkv6+mamba2";
+    Ranked normed = norm("ln1", layer, "norm", x);
+    std::vector<Ranked> sum{x};
+    if (rwkv) sum.push_back(rwkv_time_mix(layer, normed));
+    if (mamba) sum.push_back(mamba_mixer(layer, normed));
+    Ranked mid = elementwise("mix_residual", layer, "other", "residual", tokens_ * h_, static_cast<double>(sum.size()),
+                             sum);
+    if (!rwkv) return mid;
+    Ranked channel = rwkv_channel_mix(layer, norm("ln2", layer, "norm", mid));
+    return elementwise("ffn_residual", layer, "other", "residual", tokens_ * h_, 2.0, {mid, channel});
+  }
+
+  Ranked weighted_elementwise(const std::string& what, int layer, const std::string& group, double elements,
+                              double inputs_read, const std::vector<Ranked>& in, double ops, const std::string& weights) {
+    Ranked out = elementwise(what, layer, group, "elementwise", elements, inputs_read, in, ops);
+    for (OpId id : out) {
+      g_.op(id).weight_bytes = vector_bytes(weights, layer);
+      g_.op(id).weight_key = fmt::format("{}@{}", weights, layer);
+      g_.op(id).weight_resident_bytes = mb_ == 0 ? g_.op(id).weight_bytes : 0.0;
+    }
+    return out;
+  }
+
+  Ranked rwkv_time_mix(int layer, const Ranked& normed) {
+    const RecurrentShape& r = m_.recurrent;
+    const double mix = 5.0 * static_cast<double>(r.rwkv_mix_lora);
+    // Data-dependent token shift: a LoRA gives five mixing coefficients per token.
+    Ranked shift = weighted_elementwise("tm_shift", layer, "rwkv", tokens_ * h_, 2.0, {normed}, 2.0, "tm_maa");
+    Ranked lora = matmul("tm_mix_w1", layer, "rwkv", tokens_, {shift}, false);
+    lora = elementwise("tm_mix_tanh", layer, "rwkv", "elementwise", tokens_ * mix, 1.0, {lora}, 4.0);
+    lora = matmul("tm_mix_w2", layer, "rwkv", tokens_, {lora}, false);
+    Ranked mixed = elementwise("tm_lerp", layer, "rwkv", "elementwise", tokens_ * 5.0 * h_, 3.0, {lora, shift}, 3.0);
+    Ranked decay = matmul("tm_decay_w1", layer, "rwkv", tokens_, {mixed}, false);
+    decay = elementwise("tm_decay_tanh", layer, "rwkv", "elementwise",
+                        tokens_ * static_cast<double>(r.rwkv_decay_lora), 1.0, {decay}, 4.0);
+    decay = matmul("tm_decay_w2", layer, "rwkv", tokens_, {decay}, false);
+    decay = weighted_elementwise("tm_decay_exp", layer, "rwkv", tokens_ * h_, 1.0, {decay}, 4.0, "tm_decay");
+    Ranked rr = matmul("tm_r", layer, "rwkv", tokens_, {mixed}, false);
+    Ranked kk = matmul("tm_k", layer, "rwkv", tokens_, {mixed}, false);
+    Ranked vv = matmul("tm_v", layer, "rwkv", tokens_, {mixed}, false);
+    Ranked gg = matmul("tm_g", layer, "rwkv", tokens_, {mixed}, false);
+    gg = elementwise("tm_g_silu", layer, "rwkv", "elementwise", tokens_ * h_, 1.0, {gg}, 6.0);
+    // WKV: per head a head_size x head_size state, decayed and updated each token.
+    const double hs = static_cast<double>(r.rwkv_head_size);
+    const double heads = h_ / hs;
+    Ranked wkv;
+    for (int t = 0; t < emitted_ranks_; ++t) {
+      Op op = make("wkv", OpKind::scan, "rwkv", layer, "wkv", t);
+      op.vector_ops = tokens_ * h_ * hs * 4.0;
+      op.act_read_bytes = tokens_ * 4.0 * h_ * act_;
+      op.act_write_bytes = tokens_ * h_ * act_;
+      op.output_bytes = op.act_write_bytes;
+      op.weight_bytes = vector_bytes("tm_faaaa", layer);
+      const double state = batch_ * heads * hs * hs * 4.0;  // f32 state, read and written once per step
+      op.kv_read_bytes = state;
+      op.kv_write_bytes = state;
+      // A per-token loop of small tensor ops (no fused kernel) launches ~8 kernels per token.
+      if (r.rwkv_kernel == "loop") op.kernels = static_cast<int>(static_cast<double>(o_.new_tokens) * 8.0);
+      wkv.push_back(g_.add(op, inputs_of({rr, kk, vv, decay}, t)));
+    }
+    Ranked y = weighted_elementwise("tm_ln_x", layer, "rwkv", tokens_ * h_, 1.0, {wkv}, 7.0, "tm_ln_x");
+    y = elementwise("tm_gate", layer, "rwkv", "elementwise", tokens_ * h_, 2.0, {y, gg}, 1.0);
+    return matmul("tm_o", layer, "rwkv", tokens_, {y}, false);
+  }
+
+  Ranked rwkv_channel_mix(int layer, const Ranked& normed) {
+    const double ffn = static_cast<double>(m_.recurrent.rwkv_ffn(m_.hidden));
+    Ranked shift = weighted_elementwise("cm_shift", layer, "rwkv", tokens_ * h_, 2.0, {normed}, 4.0, "cm_maa");
+    Ranked k = matmul("cm_k", layer, "mlp", tokens_, {shift}, false);
+    k = elementwise("cm_relu2", layer, "mlp", "ffn_act", tokens_ * ffn, 1.0, {k}, 2.0);
+    Ranked v = matmul("cm_v", layer, "mlp", tokens_, {k}, false);
+    Ranked r = matmul("cm_r", layer, "mlp", tokens_, {shift}, false);
+    return elementwise("cm_gate", layer, "mlp", "elementwise", tokens_ * h_, 2.0, {r, v}, 6.0);
+  }
+
+  Ranked mamba_mixer(int layer, const Ranked& normed) {
+    const RecurrentShape& r = m_.recurrent;
+    const double inner = static_cast<double>(r.mamba_inner(m_.hidden));
+    const double heads = static_cast<double>(r.mamba_heads(m_.hidden));
+    const double conv = static_cast<double>(r.mamba_conv_dim(m_.hidden));
+    const double state = static_cast<double>(r.mamba_d_state);
+    const double headdim = static_cast<double>(r.mamba_headdim);
+    Ranked zxbcdt = matmul("mamba_in_proj", layer, "mamba", tokens_, {normed}, false);
+    Ranked xbc;
+    for (int t = 0; t < emitted_ranks_; ++t) {
+      // Causal depthwise conv1d over x, B, C; a decode step reads and writes its conv state.
+      Op op = make("mamba_conv", OpKind::elementwise, "mamba", layer, "elementwise", t);
+      op.vector_ops = tokens_ * conv * static_cast<double>(r.mamba_d_conv) * 2.0 + tokens_ * conv * 6.0;
+      op.act_read_bytes = tokens_ * conv * act_;
+      op.act_write_bytes = tokens_ * conv * act_;
+      op.output_bytes = op.act_write_bytes;
+      op.weight_bytes = vector_bytes("mamba_conv", layer);
+      op.weight_key = fmt::format("mamba_conv@{}", layer);
+      op.weight_resident_bytes = mb_ == 0 ? op.weight_bytes : 0.0;
+      const double conv_state = batch_ * conv * static_cast<double>(r.mamba_d_conv) * act_;
+      op.kv_read_bytes = conv_state;
+      op.kv_write_bytes = conv_state;
+      xbc.push_back(g_.add(op, {zxbcdt[static_cast<std::size_t>(t)]}));
+    }
+    Ranked y;
+    const double chunk = std::min(static_cast<double>(r.mamba_chunk), static_cast<double>(o_.new_tokens));
+    for (int t = 0; t < emitted_ranks_; ++t) {
+      // SSD (state space duality): within chunks a masked matmul, across chunks the state.
+      Op op = make("ssd", OpKind::scan, "mamba", layer, "ssd", t);
+      op.m = chunk;
+      op.n = headdim;
+      op.k = state;
+      op.batch_count = heads * tokens_ / chunk;
+      op.flops = 2.0 * tokens_ * heads * (chunk * (state + headdim) + 2.0 * headdim * state);
+      op.vector_ops = tokens_ * heads * chunk;  // decay mask
+      op.act_read_bytes = tokens_ * (inner + 2.0 * static_cast<double>(r.mamba_ngroups) * state + heads) * act_;
+      op.act_write_bytes = tokens_ * inner * act_;
+      op.output_bytes = op.act_write_bytes;
+      op.weight_bytes = vector_bytes("mamba_heads", layer);
+      op.weight_key = fmt::format("mamba_heads@{}", layer);
+      op.weight_resident_bytes = mb_ == 0 ? op.weight_bytes : 0.0;
+      const double ssm_state = batch_ * heads * headdim * state * 4.0;
+      op.kv_read_bytes = ssm_state;
+      op.kv_write_bytes = ssm_state;
+      op.operand_family = "float16";
+      y.push_back(g_.add(op, inputs_of({xbc}, t)));
+    }
+    y = norm("mamba_norm", layer, "mamba", y, inner);  // RMSNorm gated by z
+    return matmul("mamba_out_proj", layer, "mamba", tokens_, {y, zxbcdt}, false);
+  }
+
   Ranked transformer_layer(int layer, const Ranked& x) {
+    if (m_.layer_type(layer) != "attention") return recurrent_layer(layer, x);
     if (m_.is_cross_attention_layer(layer)) {
       // Without an image the cross-attention layers are skipped (as transformers does).
       return o_.vision_tokens > 0 ? cross_attention_layer(layer, x) : x;
@@ -698,7 +836,8 @@ class StepBuilder {
       if (tied) op.weight_key = "token_embd@-1";  // the same stored table as the embedding
     }
     const double vocab = static_cast<double>(m_.vocab);
-    return collective("logits_allgather", -1, "all_gather", rows * vocab / tp_ * 4.0, logits)[0];
+    // An all-gather's payload is the whole gathered buffer; a ring moves (N-1)/N of it per link.
+    return collective("logits_allgather", -1, "all_gather", rows * vocab * 4.0, logits)[0];
   }
 
   void sampling(OpId logits) {
@@ -722,7 +861,7 @@ class StepBuilder {
   int64_t kv_heads_rank_ = 1;
   double batch_ = 0, tokens_ = 0, act_ = 0, kv_ = 0, h_ = 0;
   StepShape shape_;
-  std::map<std::pair<bool, int64_t>, int> representative_;
+  std::map<LayerKind, int> representative_;
   std::map<int, int> multiplicity_;
 };
 

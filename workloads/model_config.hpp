@@ -11,6 +11,27 @@ namespace llmsim::workloads {
 
 enum class NormKind { rms, layer };
 
+/// Shapes of the attention-free blocks: RWKV-6 ("Finch", Peng et al. 2024) time-mix and
+/// channel-mix, and the Mamba-2 mixer (Dao and Gu 2024, mamba_ssm's Mamba2 module).
+struct RecurrentShape {
+  int64_t rwkv_head_size = 64;
+  double rwkv_ffn_mult = 3.5;      // channel-mix hidden = mult x d
+  int64_t rwkv_mix_lora = 32;      // rank of the data-dependent token-shift LoRA (5 mixes)
+  int64_t rwkv_decay_lora = 64;    // rank of the decay LoRA
+  std::string rwkv_kernel = "cuda";  // cuda: one fused WKV kernel; loop: a per-token loop of small ops
+  int64_t mamba_d_state = 64;
+  int64_t mamba_expand = 2;
+  int64_t mamba_headdim = 64;
+  int64_t mamba_d_conv = 4;
+  int64_t mamba_ngroups = 1;
+  int64_t mamba_chunk = 256;       // SSD chunk length
+
+  int64_t mamba_inner(int64_t hidden) const { return mamba_expand * hidden; }
+  int64_t mamba_heads(int64_t hidden) const { return mamba_inner(hidden) / mamba_headdim; }
+  int64_t mamba_conv_dim(int64_t hidden) const { return mamba_inner(hidden) + 2 * mamba_ngroups * mamba_d_state; }
+  int64_t rwkv_ffn(int64_t hidden) const { return static_cast<int64_t>(rwkv_ffn_mult * static_cast<double>(hidden)); }
+};
+
 /// The image encoder of a vision-language model (Mllama): a ViT over image tiles whose
 /// output, projected to the text width, is what cross-attention layers attend to.
 struct VisionTower {
@@ -74,7 +95,14 @@ struct ModelConfig {
   std::optional<VisionTower> vision;
   int64_t extra_embedding_rows = 0;  // Mllama: 8 image/special tokens beyond the vocabulary
 
+  // Per layer: attention (transformer layer), rwkv6 (time-mix + channel-mix), mamba2 (mixer),
+  // or rwkv6+mamba2 (time-mix and mixer side by side, then channel-mix). Empty = attention.
+  std::vector<std::string> layer_types;
+  RecurrentShape recurrent;
+
   bool is_cross_attention_layer(int64_t layer) const;
+  const std::string& layer_type(int64_t layer) const;
+  bool has_recurrent_layers() const;
 
   int64_t gqa_ratio() const { return kv_heads > 0 ? heads / kv_heads : 1; }
   int64_t q_dim() const { return heads * head_dim; }

@@ -17,6 +17,10 @@ ModelWeights::ModelWeights(const ModelConfig& m, const FormatTable& formats, con
   if (m.positions == PositionKind::learned) add("pos_embd", -1, static_cast<double>(m.max_positions), h);
 
   for (int l = 0; l < static_cast<int>(m.layers); ++l) {
+    if (m.layer_type(l) != "attention") {
+      add_recurrent_layer(l);
+      continue;
+    }
     add_vector("attn_norm", l, h);
     if (layer_norm) add_vector("attn_norm.bias", l, h);
     if (m.positions == PositionKind::learned) {
@@ -63,6 +67,45 @@ ModelWeights::ModelWeights(const ModelConfig& m, const FormatTable& formats, con
   if (layer_norm) add_vector("output_norm.bias", -1, h);
   if (!m.tied_embeddings) add("output", -1, static_cast<double>(m.vocab), h);
   if (m.lm_head_bias) add_vector("output.bias", -1, static_cast<double>(m.vocab));
+}
+
+void ModelWeights::add_recurrent_layer(int l) {
+  const ModelConfig& m = *model_;
+  const RecurrentShape& r = m.recurrent;
+  const double h = static_cast<double>(m.hidden);
+  const std::string& type = m.layer_type(l);
+  add_vector("ln1", l, 2 * h);  // LayerNorm weight and bias
+  if (type == "rwkv6" || type == "rwkv6+mamba2") {
+    // Time-mix: data-dependent token shift (5 mixes through a LoRA), decay LoRA, R K V G O.
+    add_vector("tm_maa", l, 6 * h);
+    add("tm_mix_w1", l, 5.0 * static_cast<double>(r.rwkv_mix_lora), h);
+    add("tm_mix_w2", l, 5.0 * h, static_cast<double>(r.rwkv_mix_lora));
+    add_vector("tm_decay", l, h);
+    add("tm_decay_w1", l, static_cast<double>(r.rwkv_decay_lora), h);
+    add("tm_decay_w2", l, h, static_cast<double>(r.rwkv_decay_lora));
+    add_vector("tm_faaaa", l, h);
+    for (const char* role : {"tm_r", "tm_k", "tm_v", "tm_g", "tm_o"}) add(role, l, h, h);
+    add_vector("tm_ln_x", l, 2 * h);  // GroupNorm weight and bias
+  }
+  if (type == "mamba2" || type == "rwkv6+mamba2") {
+    const double inner = static_cast<double>(r.mamba_inner(m.hidden));
+    const double heads = static_cast<double>(r.mamba_heads(m.hidden));
+    const double conv = static_cast<double>(r.mamba_conv_dim(m.hidden));
+    add("mamba_in_proj", l, 2 * inner + 2.0 * static_cast<double>(r.mamba_ngroups * r.mamba_d_state) + heads, h);
+    add_vector("mamba_conv", l, conv * static_cast<double>(r.mamba_d_conv) + conv);  // depthwise weight + bias
+    add_vector("mamba_heads", l, 3 * heads);  // dt_bias, A_log, D
+    add_vector("mamba_norm", l, inner);
+    add("mamba_out_proj", l, h, inner);
+  }
+  if (type == "rwkv6" || type == "rwkv6+mamba2") {
+    // Channel-mix: token shift, key (d -> ffn), squared ReLU, value (ffn -> d), receptance gate.
+    const double ffn = static_cast<double>(r.rwkv_ffn(m.hidden));
+    add_vector("ln2", l, 2 * h);
+    add_vector("cm_maa", l, 2 * h);
+    add("cm_k", l, ffn, h);
+    add("cm_v", l, h, ffn);
+    add("cm_r", l, h, h);
+  }
 }
 
 void ModelWeights::add_vision_tower(const VisionTower& v) {

@@ -45,6 +45,7 @@ class ModelWeights {
   void add(const std::string& role, int layer, double rows, double cols, double copies = 1);
   void add_vector(const std::string& role, int layer, double size);
   void add_vision_tower(const VisionTower& vision);
+  void add_recurrent_layer(int layer);
 
   const ModelConfig* model_;
   const FormatTable* formats_;

@@ -17,6 +17,9 @@ std::string to_string(OpKind kind) {
     case OpKind::collective: return "collective";
     case OpKind::send: return "send";
     case OpKind::transfer: return "transfer";
+    case OpKind::scan: return "scan";
+    case OpKind::loss: return "loss";
+    case OpKind::optimizer: return "optimizer";
   }
   return "?";
 }

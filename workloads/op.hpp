@@ -21,6 +21,9 @@ enum class OpKind {
   collective,  // all-reduce / all-gather among tensor-parallel ranks
   send,        // activations from one pipeline stage to the next
   transfer,    // bytes copied between memories (added by placement: offload, device hand-over)
+  scan,        // recurrence over the sequence with a carried state (RWKV WKV, Mamba SSD)
+  loss,        // training: cross-entropy over the logits
+  optimizer,   // training: parameter update (AdamW)
 };
 
 std::string to_string(OpKind kind);

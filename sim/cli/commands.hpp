@@ -31,5 +31,6 @@ void add_run_command(CLI::App& app, Action& action);
 void add_serve_command(CLI::App& app, Action& action);
 void add_plan_command(CLI::App& app, Action& action);
 void add_catalog_commands(CLI::App& app, Action& action);
+void add_chakra_commands(CLI::App& app, Action& action);
 
 }  // namespace llmsim::cli

@@ -1,0 +1,61 @@
+#include "workloads/chakra/trace_file.hpp"
+
+#include <fmt/format.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
+#include <google/protobuf/util/delimited_message_util.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "hwmodels/input_error.hpp"
+
+namespace llmsim::chakra {
+
+namespace {
+
+std::string describe_last(const TraceFile& trace) {
+  if (trace.nodes.empty()) return "right after the GlobalMetadata";
+  const auto& last = trace.nodes.back();
+  return fmt::format("after node #{} (id {}, '{}')", trace.nodes.size() - 1, last.id(), last.name());
+}
+
+}  // namespace
+
+TraceFile read_trace_file(const std::string& path) {
+  TraceFile trace;
+  trace.path = path;
+  if (!std::filesystem::is_regular_file(path)) throw InputError(path, "trace file not found");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, "cannot open the trace file");
+  google::protobuf::io::IstreamInputStream stream(&in);
+  bool clean_eof = false;
+  if (!google::protobuf::util::ParseDelimitedFromZeroCopyStream(&trace.metadata, &stream, &clean_eof)) {
+    throw InputError(path, clean_eof ? "empty file: a Chakra trace starts with a length-prefixed GlobalMetadata"
+                                     : "not a Chakra trace: the GlobalMetadata at its start does not parse");
+  }
+  for (;;) {
+    const auto offset = stream.ByteCount();
+    ChakraProtoMsg::Node node;
+    if (!google::protobuf::util::ParseDelimitedFromZeroCopyStream(&node, &stream, &clean_eof)) {
+      if (clean_eof) break;
+      // A length prefix promising more bytes than are left, or bytes that are no Node.
+      throw InputError(path,
+                       fmt::format("truncated or corrupt node message at byte {} ({})", offset, describe_last(trace)));
+    }
+    trace.nodes.push_back(std::move(node));
+  }
+  return trace;
+}
+
+void write_trace_file(const TraceFile& trace) {
+  std::ofstream out(trace.path, std::ios::binary | std::ios::trunc);
+  if (!out) throw InputError(trace.path, "cannot create the trace file (does the directory exist?)");
+  bool ok = google::protobuf::util::SerializeDelimitedToOstream(trace.metadata, &out);
+  for (const auto& node : trace.nodes) ok = ok && google::protobuf::util::SerializeDelimitedToOstream(node, &out);
+  out.flush();
+  if (!ok || !out) throw InputError(trace.path, "writing the trace failed (disk full?)");
+}
+
+std::string rank_file_path(const std::string& prefix, int rank) { return fmt::format("{}.{}.et", prefix, rank); }
+
+}  // namespace llmsim::chakra
