@@ -60,6 +60,7 @@ StepShape step_shape(const ModelConfig& model, const LoweringOptions& options) {
   } else {
     for (const auto& q : options.sequences) add_sequence(s, windows, q, 1.0);
   }
+  if (options.training) s.logits_rows = s.tokens;  // the loss needs every position's logits
   return s;
 }
 
@@ -156,7 +157,7 @@ class StepBuilder {
       stage_ = o_.pp - 1;
       x = norm("output_norm", -1, "norm", x);
       OpId logits = lm_head(x);
-      if (o_.sample) sampling(logits);
+      if (o_.sample && !o_.training) sampling(logits);
     }
     return std::move(g_);
   }
@@ -468,6 +469,8 @@ class StepBuilder {
       q = k = roped;
     }
     Ranked stored;
+    // Training keeps no KV cache: attention reads this step's K and V as activations.
+    if (o_.training) return finish_attention(layer, q, v);
     for (int t = 0; t < emitted_ranks_; ++t) {
       Op store = make("kv_store", OpKind::kv_store, "attention", layer, "kv_store", t);
       store.act_read_bytes = tokens_ * 2 * kv_dim * act_;
@@ -475,7 +478,18 @@ class StepBuilder {
       store.vector_ops = tokens_ * 2 * kv_dim;
       stored.push_back(g_.add(store, inputs_of({k, v}, t)));
     }
-    Ranked attn = attention(layer, q, stored);
+    return finish_attention(layer, q, stored);
+  }
+
+  Ranked finish_attention(int layer, const Ranked& q, const Ranked& kv) {
+    Ranked attn = attention(layer, q, kv);
+    if (o_.training) {
+      for (OpId id : attn) {  // K and V come from activations, not a cache
+        Op& op = g_.op(id);
+        op.act_read_bytes += op.kv_read_bytes * act_ / kv_;
+        op.kv_read_bytes = 0;
+      }
+    }
     Ranked out = matmul("attn_output", layer, "attention", tokens_, {attn}, true);
     return collective("attn_allreduce", layer, "all_reduce", tokens_ * h_ * act_, out);
   }
@@ -732,8 +746,13 @@ class StepBuilder {
       const double state = batch_ * heads * hs * hs * 4.0;  // f32 state, read and written once per step
       op.kv_read_bytes = state;
       op.kv_write_bytes = state;
-      // A per-token loop of small tensor ops (no fused kernel) launches ~8 kernels per token.
-      if (r.rwkv_kernel == "loop") op.kernels = static_cast<int>(static_cast<double>(o_.new_tokens) * 8.0);
+      // A per-token loop of small tensor ops (no fused kernel) launches `wkv_token` kernels per
+      // token (default 8; the implementation decides, so scenarios may set it; 0 stands for a
+      // fused WKV kernel, one launch).
+      if (r.rwkv_kernel == "loop") {
+        const int per_token = o_.kernels_per_op.count("wkv_token") ? kernels("wkv_token") : 8;
+        op.kernels = std::max(1, static_cast<int>(o_.new_tokens) * per_token);
+      }
       wkv.push_back(g_.add(op, inputs_of({rr, kk, vv, decay}, t)));
     }
     Ranked y = weighted_elementwise("tm_ln_x", layer, "rwkv", tokens_ * h_, 1.0, {wkv}, 7.0, "tm_ln_x");

@@ -51,6 +51,8 @@ struct LoweringOptions {
   // Give ops to tensor rank 0 only: when every rank's devices and links are alike, the other
   // ranks do the same work at the same time (collectives still name all ranks).
   bool symmetric_ranks = false;
+  // A training forward pass: logits at every position, no KV cache, no sampling.
+  bool training = false;
 };
 
 /// Sums over the sequences of a step of what attention costs under one window size.

@@ -30,6 +30,7 @@ void add_predict_command(CLI::App& app, Action& action);
 void add_run_command(CLI::App& app, Action& action);
 void add_serve_command(CLI::App& app, Action& action);
 void add_plan_command(CLI::App& app, Action& action);
+void add_train_command(CLI::App& app, Action& action);
 void add_catalog_commands(CLI::App& app, Action& action);
 void add_chakra_commands(CLI::App& app, Action& action);
 

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   cli::add_run_command(app, action);
   cli::add_serve_command(app, action);
   cli::add_plan_command(app, action);
+  cli::add_train_command(app, action);
   cli::add_catalog_commands(app, action);
   cli::add_chakra_commands(app, action);
   try {

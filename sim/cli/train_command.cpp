@@ -1,0 +1,82 @@
+#include <fmt/format.h>
+
+#include <fstream>
+#include <memory>
+
+#include "hwmodels/input_error.hpp"
+#include "sim/atomic_file.hpp"
+#include "sim/cli/commands.hpp"
+#include "sim/process_pool.hpp"
+#include "sim/training/trainer.hpp"
+
+namespace llmsim::cli {
+
+void add_train_command(CLI::App& app, Action& action) {
+  auto* cmd = app.add_subcommand("train", "simulate training steps: throughput, MFU, memory, where time goes");
+  auto file = std::make_shared<std::string>();
+  auto out = std::make_shared<std::string>();
+  auto quiet = std::make_shared<bool>(false);
+  cmd->add_option("scenario", *file, "training scenario YAML")->required();
+  cmd->add_option("--out", *out, "output directory (default: results/<scenario name>)");
+  cmd->add_flag("--quiet", *quiet, "no report");
+  cmd->callback([=, &action]() {
+    action = [=](const sim::DataPaths& paths) {
+      const auto config = sim::training::load_train_config(*file);
+      const std::string dir = out->empty() ? "results/" + config.name : *out;
+      std::vector<sim::training::TrainVariant> runs = config.variants;
+      if (runs.empty()) runs.push_back({config.name, config.description, config.request});
+      // One SimGrid engine per process: every variant runs in a child.
+      const auto outcomes = sim::run_in_children(runs.size(), 2, [&](std::size_t i) {
+        const std::string sub = runs.size() == 1 ? dir : dir + "/" + runs[i].name;
+        try {
+          const auto result = sim::training::simulate_training(paths, runs[i].request);
+          auto j = sim::training::to_json(result);
+          j["variant"] = runs[i].name;
+          j["variant_description"] = runs[i].description;
+          sim::write_file_atomically(sub + "/train.json", j.dump(2) + "\n");
+          if (!*quiet && runs.size() == 1) fmt::print("{}", sim::training::to_text(result));
+          return result.fits ? static_cast<int>(kOk) : static_cast<int>(kDoesNotFit);
+        } catch (const InputError& e) {
+          sim::write_file_atomically(sub + "/error.txt", std::string(e.what()) + "\n");
+          fmt::print(stderr, "llmsim: error: {}\n", e.what());
+          return static_cast<int>(kInputError);
+        }
+      });
+      if (runs.size() == 1) return outcomes[0].exit_code;
+      std::string table = fmt::format("{:<34} {:>7} {:>10} {:>10} {:>7} {:>9} {:>8}  {}\n", "variant", "batch",
+                                      "step ms", "tokens/s", "MFU %", "memory MB", "kernels", "bound / phases");
+      std::string csv = "variant,batch,precision,compile,step_s,tokens_per_s,mfu,memory_bytes,kernels,fits\n";
+      int worst = kOk;
+      for (std::size_t i = 0; i < runs.size(); ++i) {
+        std::ifstream in(dir + "/" + runs[i].name + "/train.json");
+        if (!in) {
+          table += fmt::format("{:<34} failed (exit {})\n", runs[i].name, outcomes[i].exit_code);
+          worst = kInputError;
+          continue;
+        }
+        const auto j = nlohmann::json::parse(in);
+        double launch = 0, total = 0;
+        for (const auto& [k, v] : j["seconds_by_bound"].items()) {
+          total += v.get<double>();
+          if (k == "launch") launch = v.get<double>();
+        }
+        table += fmt::format("{:<34} {:>7} {:>10.2f} {:>10.0f} {:>7.2f} {:>9.1f} {:>8.0f}  launch {:.0f}% of op time\n",
+                             runs[i].name, j["batch"].get<int64_t>(), 1e3 * j["step_s"].get<double>(),
+                             j["tokens_per_s"].get<double>(), 100 * j["mfu"].get<double>(),
+                             j["memory"]["per_device_bytes"].get<double>() / 1e6, j["kernels"].get<double>(),
+                             100 * launch / total);
+        csv += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", runs[i].name, j["batch"].get<int64_t>(),
+                           j["precision"].get<std::string>(), j["compile"].get<bool>(), j["step_s"].get<double>(),
+                           j["tokens_per_s"].get<double>(), j["mfu"].get<double>(),
+                           j["memory"]["per_device_bytes"].get<double>(), j["kernels"].get<double>(),
+                           j["fits"].get<bool>());
+      }
+      sim::write_file_atomically(dir + "/summary.csv", csv);
+      if (!*quiet) fmt::print("training scenario {}: {}\n\n{}\nwrote {}/summary.csv and per variant train.json\n", config.name,
+                              config.description, table, dir);
+      return worst;
+    };
+  });
+}
+
+}  // namespace llmsim::cli

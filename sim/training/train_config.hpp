@@ -1,0 +1,48 @@
+// A training scenario (`llmsim train FILE.yaml`): what is trained where, how (batch,
+// precision, checkpointing, compilation, data parallelism), and variants that change some of it.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace llmsim::sim::training {
+
+struct TrainRequest {
+  std::string hardware;
+  std::string model;
+  std::string software = "pytorch";
+  std::vector<std::string> devices;  // one per data-parallel rank; empty = the first dp GPUs
+  int64_t batch = 8;                 // sequences per micro-batch per rank
+  int64_t seq_len = 256;
+  int64_t accumulation = 1;
+  std::string precision = "fp32";    // fp32 | amp-fp16 | amp-bf16 | bf16
+  bool checkpointing = false;
+  bool compile = false;              // torch.compile: fused element-wise chains
+  bool fused_optimizer = false;
+  std::optional<bool> flash_attention;  // unset: the software profile's
+  int dp = 1;
+  int dataloader_workers = 0;
+  double dataloader_s = 0.0002;      // host time to produce one micro-batch (assumed; see docs/training.md)
+  std::map<std::string, int> kernels_per_op;  // overrides of the profile's kernel counts (e.g. wkv_token)
+};
+
+struct TrainVariant {
+  std::string name;
+  std::string description;
+  TrainRequest request;
+};
+
+struct TrainConfig {
+  std::string file;
+  std::string name;
+  std::string description;
+  TrainRequest request;
+  std::vector<TrainVariant> variants;
+};
+
+/// InputError with file:line for unknown keys and bad values.
+TrainConfig load_train_config(const std::string& path);
+
+}  // namespace llmsim::sim::training

@@ -1,0 +1,53 @@
+// Lowering of one training step: for each micro-batch the forward pass, the loss, and the
+// backward pass (activation gradients and weight gradients as separate ops, recomputing
+// each layer's forward first under activation checkpointing); then, with data parallelism,
+// bucketed gradient all-reduces that overlap the backward pass; then the optimizer step.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "workloads/lowering.hpp"
+
+namespace llmsim::workloads {
+
+struct TrainingOptions {
+  int64_t micro_batch = 8;      // sequences per micro-batch (per data-parallel rank)
+  int64_t seq_len = 256;
+  int64_t accumulation = 1;     // micro-batches per optimizer step
+  std::string precision = "fp32";  // fp32 | amp-fp16 | amp-bf16 | bf16
+  bool checkpointing = false;   // keep only layer inputs; recompute each layer before its backward
+  bool fused = false;           // torch.compile-like fusion of element-wise chains
+  bool fused_optimizer = false; // one fused AdamW kernel instead of foreach launches
+  int dp = 1;                   // data-parallel ranks
+  double bucket_bytes = 25e6;   // DDP gradient bucket size
+  LoweringOptions base;         // formats, kernels per op, parallelism of the forward pass
+};
+
+/// Bytes per parameter and per activation value that a precision mode keeps.
+struct PrecisionBytes {
+  double weight = 4;       // the copy the forward reads
+  double master = 0;       // an extra fp32 copy (AMP keeps fp32 parameters and casts)
+  double grad = 4;
+  double optimizer = 8;    // AdamW's two moments
+  double activation = 4;
+  std::string compute_dtype = "float32";  // weight family the matmuls run as
+};
+PrecisionBytes precision_bytes(const std::string& precision);
+
+struct TrainingStep {
+  OpGraph graph;
+  double parameters = 0;
+  double model_flops = 0;          // forward + backward matmul and attention FLOPs, per step
+  double saved_activations = 0;    // per rank, peak of activations kept for the backward pass
+  double weights_bytes = 0;        // per rank: parameters, grads and optimizer state
+  double grads_bytes = 0;
+  double optimizer_bytes = 0;
+  double cast_bytes = 0;           // autocast's half copies of the weights
+  double tokens = 0;               // per step over all ranks
+};
+
+/// InputError for an unknown precision, batch 0 or a sequence longer than the model allows.
+TrainingStep lower_training_step(const ModelConfig& model, const ModelWeights& weights, const TrainingOptions& options);
+
+}  // namespace llmsim::workloads
