@@ -49,6 +49,7 @@ DeviceEfficiency read_device_efficiency(const YAML::Node& node, const std::strin
     e.matmul.max_fraction = mm.optional_number("max_fraction", e.matmul.max_fraction, 1e-6, 1.0);
     e.matmul.vector_max_m = static_cast<int>(mm.optional_number("vector_max_m", e.matmul.vector_max_m, 0, 1e6));
     e.matmul.vector_fraction = mm.optional_number("vector_fraction", e.matmul.vector_fraction, 1e-6, 1.0);
+    e.matmul.attention_fraction = mm.optional_number("attention_fraction", e.matmul.attention_fraction, 0, 1.0);
     if (auto t = mm.optional("tiles")) e.matmul.tiles = read_tiles(*t, mm, "tiles");
     mm.finish();
   }

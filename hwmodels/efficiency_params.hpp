@@ -23,6 +23,7 @@ struct MatmulEfficiency {
   std::vector<GemmTile> tiles{{128, 128, 1.0}};  // the library picks the best for each shape
   int vector_max_m = 8;         // M at or below which a GEMV-style kernel runs on the vector units
   double vector_fraction = 0.5; // of the vector (f32) peak reached by that GEMV kernel
+  double attention_fraction = 0; // of the vector peak reached by attention at M <= vector_max_m; 0 = vector_fraction
 };
 
 /// Achievable streaming bandwidth: peak x stream fraction of the memory kind x kernel_fraction,

@@ -67,6 +67,8 @@ ProfileSet::ProfileSet(std::string directory) : directory_(std::move(directory))
 std::vector<std::string> ProfileSet::ids() const { return file_stems(directory_, ".yaml"); }
 
 SoftwareProfile ProfileSet::load(const std::string& id) const {
+  // A path to a profile file (such as a copy fitted by `llmsim calibrate-profile`) is read as is.
+  if (id.ends_with(".yaml") && fs::is_regular_file(id)) return load_software_profile(id);
   const fs::path file = fs::path(directory_) / (id + ".yaml");
   if (!fs::is_regular_file(file)) {
     throw InputError("--software", fmt::format("unknown software profile '{}'; known: {}", id, join_names(ids())));

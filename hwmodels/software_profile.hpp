@@ -40,6 +40,7 @@ class ProfileSet {
  public:
   explicit ProfileSet(std::string directory);
   std::vector<std::string> ids() const;
+  /// A profile id, or a path ending in .yaml to a profile file.
   SoftwareProfile load(const std::string& id) const;
 
  private:

@@ -83,6 +83,9 @@ struct CalibrationEntry {
   std::string software;
   YAML::Node efficiency;
   std::string location;  // file and path, for messages
+  // Where the fit came from, as `llmsim calibrate` writes it (base_system, measurements,
+  // sha256, runner_version, measured_at, calibrated_at, held-out errors); a mapping, or null.
+  YAML::Node provenance;
 };
 
 struct System {

@@ -192,6 +192,10 @@ class SystemReader {
     c.efficiency = f.required("efficiency");
     c.location = f.child_path("efficiency");
     read_device_efficiency(c.efficiency, file_, c.location, {});  // validate now, apply later over the profile
+    if (auto p = f.optional("provenance")) {
+      if (!p->IsMap()) throw f.error_at(*p, "provenance", "must be a mapping (written by llmsim calibrate)");
+      c.provenance = *p;
+    }
     return c;
   }
 

@@ -6,7 +6,8 @@ PACKAGES="build-essential cmake pkg-config git
   libsimgrid-dev libboost-graph-dev libyaml-cpp-dev libprotobuf-dev protobuf-compiler
   catch2 nlohmann-json3-dev libcli11-dev libfmt-dev libbenchmark-dev
   python3 python3-yaml
-  libopenblas-dev libfccp-dev libvulkan-dev glslc mesa-vulkan-drivers"
+  libopenblas-dev libfccp-dev libvulkan-dev glslc mesa-vulkan-drivers
+  libeigen3-dev libssl-dev"
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 # shellcheck disable=SC2086

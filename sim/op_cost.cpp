@@ -54,7 +54,8 @@ OpCost cost_op(const Op& op, const DeviceModel& d) {
   } else if (matmul_like) {
     // GEMV-style kernel: multiply-adds plus unpacking of quantised blocks on the vector units.
     c.vector_path = true;
-    c.efficiency = e.matmul.vector_fraction;
+    const bool attention = op.kind == OpKind::attention && e.matmul.attention_fraction > 0;
+    c.efficiency = attention ? e.matmul.attention_fraction : e.matmul.vector_fraction;
     c.compute_s = (op.flops + op.vector_ops + dequant_ops(op, e)) / (vector_peak * c.efficiency);
   } else {
     c.vector_path = true;

@@ -33,5 +33,6 @@ void add_plan_command(CLI::App& app, Action& action);
 void add_train_command(CLI::App& app, Action& action);
 void add_catalog_commands(CLI::App& app, Action& action);
 void add_chakra_commands(CLI::App& app, Action& action);
+void add_validation_commands(CLI::App& app, Action& action);  // validate/cli: validate, calibrate, ...
 
 }  // namespace llmsim::cli

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   cli::add_train_command(app, action);
   cli::add_catalog_commands(app, action);
   cli::add_chakra_commands(app, action);
+  cli::add_validation_commands(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

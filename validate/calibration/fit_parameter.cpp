@@ -1,0 +1,111 @@
+#include "validate/calibration/fit_parameter.hpp"
+
+#include <fmt/format.h>
+
+#include "hwmodels/input_error.hpp"
+#include "hwmodels/name_listing.hpp"
+
+namespace llmsim::validate {
+
+namespace {
+
+constexpr double kMinFraction = 1e-3;
+
+FitParameter fraction(std::string name, std::function<double&(DeviceParameters&)> field) {
+  FitParameter p;
+  p.name = std::move(name);
+  p.lower = kMinFraction;
+  p.upper = 1.0;
+  p.log_scale = true;
+  p.get = [field](const DeviceParameters& d) {
+    DeviceParameters copy = d;  // read through the same accessor as set
+    return field(copy);
+  };
+  p.set = [field](DeviceParameters& d, double v) { field(d) = v; };
+  return p;
+}
+
+}  // namespace
+
+std::vector<hwmodels::GemmTile> half_m_tiles(double half_m, int tile_n) {
+  constexpr int kTallest = 1024;
+  const double top = kTallest / (kTallest + half_m);
+  std::vector<hwmodels::GemmTile> tiles;
+  for (int m = 1; m <= kTallest; m *= 2) tiles.push_back(hwmodels::GemmTile{m, tile_n, (m / (m + half_m)) / top});
+  return tiles;
+}
+
+std::vector<std::string> fit_parameter_names() {
+  return {"bandwidth_gbs",          "launch_overhead_us",     "vector_fraction",         "matmul.max_fraction",
+          "matmul.vector_fraction", "matmul.attention_fraction", "matmul.half_m",          "memory.kernel_fraction",  "memory.half_bytes",
+          "dequant_ops_per_weight.FORMAT"};
+}
+
+FitParameter make_fit_parameter(const std::string& name, const sim::DeviceModel& device, const std::string& scope) {
+  FitParameter p;
+  if (name == "bandwidth_gbs") {
+    // The datasheet peak is the ceiling; 1% of it the floor.
+    const double peak = device.memory->bandwidth_gbs.value;
+    p.name = name;
+    p.lower = 0.01 * peak;
+    p.upper = peak;
+    p.log_scale = true;
+    p.get = [](const DeviceParameters& d) { return d.bandwidth_bytes_per_s / 1e9; };
+    p.set = [](DeviceParameters& d, double v) { d.bandwidth_bytes_per_s = v * 1e9; };
+  } else if (name == "launch_overhead_us") {
+    p.name = name;
+    p.lower = 0.05;
+    p.upper = 5000;
+    p.log_scale = true;
+    p.get = [](const DeviceParameters& d) { return d.efficiency.launch_overhead_us; };
+    p.set = [](DeviceParameters& d, double v) { d.efficiency.launch_overhead_us = v; };
+  } else if (name == "vector_fraction") {
+    p = fraction(name, [](DeviceParameters& d) -> double& { return d.efficiency.vector_fraction; });
+  } else if (name == "matmul.max_fraction") {
+    p = fraction(name, [](DeviceParameters& d) -> double& { return d.efficiency.matmul.max_fraction; });
+  } else if (name == "matmul.vector_fraction") {
+    p = fraction(name, [](DeviceParameters& d) -> double& { return d.efficiency.matmul.vector_fraction; });
+  } else if (name == "memory.kernel_fraction") {
+    p = fraction(name, [](DeviceParameters& d) -> double& { return d.efficiency.memory.kernel_fraction; });
+  } else if (name == "matmul.attention_fraction") {
+    p = fraction(name, [](DeviceParameters& d) -> double& {
+      // Unset (0) means "as the GEMV kernels": start from that value.
+      auto& m = d.efficiency.matmul;
+      if (m.attention_fraction <= 0) m.attention_fraction = m.vector_fraction;
+      return m.attention_fraction;
+    });
+  } else if (name == "matmul.half_m") {
+    // GEMM efficiency against M as m / (m + half_m) (packing and edge costs amortised over the
+    // rows), written as data: a ladder of output tiles 1, 2, 4 ... 1024 rows tall whose
+    // fractions follow that curve; gemm_efficiency takes the best tile for each shape.
+    p.name = name;
+    p.lower = 0.01;
+    p.upper = 4096;
+    p.log_scale = true;
+    p.get = [](const DeviceParameters& d) { return static_cast<double>(d.efficiency.matmul.tiles.front().m); };
+    p.set = [](DeviceParameters& d, double v) { d.efficiency.matmul.tiles = half_m_tiles(v, d.efficiency.matmul.tiles.front().n); };
+  } else if (name == "memory.half_bytes") {
+    p.name = name;
+    p.lower = 1;
+    p.upper = 1e10;
+    p.log_scale = true;
+    p.get = [](const DeviceParameters& d) { return d.efficiency.memory.half_bytes; };
+    p.set = [](DeviceParameters& d, double v) { d.efficiency.memory.half_bytes = v; };
+  } else if (name.rfind("dequant_ops_per_weight.", 0) == 0) {
+    const std::string format = name.substr(std::string("dequant_ops_per_weight.").size());
+    p.name = name;
+    p.lower = 0;
+    p.upper = 64;
+    p.get = [format](const DeviceParameters& d) {
+      auto it = d.efficiency.dequant_ops_per_weight.find(format);
+      return it == d.efficiency.dequant_ops_per_weight.end() ? 0.0 : it->second;
+    };
+    p.set = [format](DeviceParameters& d, double v) { d.efficiency.dequant_ops_per_weight[format] = v; };
+  } else {
+    throw InputError("--fit", fmt::format("unknown parameter '{}'; known: {}", name, join_names(fit_parameter_names())));
+  }
+  p.scope = scope;
+  return p;
+}
+
+}  // namespace llmsim::validate

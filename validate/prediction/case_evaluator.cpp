@@ -1,0 +1,51 @@
+#include "validate/prediction/case_evaluator.hpp"
+
+#include <algorithm>
+
+#include "sim/op_cost.hpp"
+
+namespace llmsim::validate {
+
+DeviceParameters parameters_of(const sim::DeviceModel& device) {
+  return DeviceParameters{device.efficiency, device.achievable_bytes_per_s};
+}
+
+double predict_seconds(const PredictionCase& c, const sim::DeviceModel& base, const DeviceParameters& params) {
+  sim::DeviceModel d = base;
+  d.efficiency = params.efficiency;
+  d.achievable_bytes_per_s = params.bandwidth_bytes_per_s;
+  auto& e = d.efficiency;
+  double seconds = 0;
+  for (const auto& w : c.ops) {
+    const double kernel_fraction = e.memory.kernel_fraction;
+    const int vector_max_m = e.matmul.vector_max_m;
+    if (w.stream) e.memory.kernel_fraction = 1.0;  // a plain stream is what the achievable bandwidth measures
+    if (w.matrix_path) e.matmul.vector_max_m = 0;
+    if (w.matrix_dtype.empty()) {
+      seconds += w.weight * sim::cost_op(w.op, d).roofline_s();
+    } else {
+      // A kernel that states its compute dtype (cuBLAS tf32) runs at that dtype's peak.
+      auto saved = e.matmul_dtype;
+      e.matmul_dtype[w.op.weight_family] = w.matrix_dtype;
+      seconds += w.weight * sim::cost_op(w.op, d).roofline_s();
+      e.matmul_dtype = std::move(saved);
+    }
+    e.memory.kernel_fraction = kernel_fraction;
+    e.matmul.vector_max_m = vector_max_m;
+  }
+  return seconds;
+}
+
+double roofline_floor_seconds(const PredictionCase& c, const sim::DeviceModel& base) {
+  double peak = 0;
+  for (const auto& [dtype, q] : base.device->peak_tflops) peak = std::max(peak, q.value * 1e12);
+  if (base.device->f16_accumulate_tflops) peak = std::max(peak, base.device->f16_accumulate_tflops->value * 1e12);
+  const double bandwidth = base.memory->bandwidth_bytes_per_s();
+  double seconds = 0;
+  for (const auto& w : c.ops) {
+    seconds += w.weight * std::max(w.op.flops / peak, w.op.bytes() / bandwidth);
+  }
+  return seconds;
+}
+
+}  // namespace llmsim::validate
