@@ -223,11 +223,17 @@ class StepBuilder {
   const std::map<int, int>& multiplicity() const { return multiplicity_; }
 
  private:
-  using LayerKind = std::tuple<std::string, bool, int64_t>;  // block type, cross-attention, window
+  // Block type, cross-attention, window, and the storage formats of the layer's weights (mixes
+  // such as Q4_K_M store some layers' tensors in a wider format, which changes their time).
+  using LayerKind = std::tuple<std::string, bool, int64_t, std::string>;
 
   LayerKind layer_kind(int layer) const {
     const int64_t window = m_.attention_window.empty() ? 0 : m_.attention_window[static_cast<std::size_t>(layer)];
-    return {m_.layer_type(layer), m_.is_cross_attention_layer(layer), window};
+    std::string formats;
+    for (const auto& t : w_.tensors()) {
+      if (t.layer == layer) formats += t.role + "=" + t.format->name + ";";
+    }
+    return {m_.layer_type(layer), m_.is_cross_attention_layer(layer), window, formats};
   }
 
   int rank(int t) const { return stage_ * tp_ + t; }

@@ -22,9 +22,10 @@ sim::DataPaths paths() { return sim::DataPaths(test::source_dir()); }
 
 // Full-graph simulation of a batch versus StepTimer (representative layers, symmetric ranks).
 std::vector<double> full_and_timed(const std::string& hardware, const std::string& model, const std::string& software,
-                                   int tp, const std::vector<workloads::SequenceWork>& batch) {
+                                   int tp, const std::vector<workloads::SequenceWork>& batch,
+                                   const std::string& dtype = "bf16") {
   return test::in_fresh_process([=] {
-    sim::SimulationContext c(paths(), hardware, model, software, "bf16", "bf16");
+    sim::SimulationContext c(paths(), hardware, model, software, dtype, "bf16");
     sim::PlacementSpec spec;
     const auto gpus = c.system.devices_of(hwmodels::DeviceKind::gpu);
     for (int i = 0; i < tp; ++i) spec.devices.push_back(gpus[static_cast<std::size_t>(i)]->id);
@@ -61,6 +62,8 @@ TEST_CASE("a step timed from representative layers equals the whole step simulat
   CHECK(v[1] == Approx(v[0]).margin(1e-8));
   v = full_and_timed("h100-sxm5-80gb", "gemma-3-1b", "vllm", 1, {{700, 0, true}, {1, 5000, true}});
   CHECK(v[1] == Approx(v[0]).margin(1e-8));  // sliding-window and global layers
+  v = full_and_timed("rtx-4090", "llama-3-8b", "llama.cpp", 1, ragged, "q4_k_m");
+  CHECK(v[1] == Approx(v[0]).margin(1e-8));  // Q4_K_M: some layers' ffn_down and attn_v are Q6_K
   v = full_and_timed("dgx-h100", "llama-3-8b", "vllm", 4, ragged);
   CHECK(v[2] == 1.0);  // NVSwitch ranks are alike: rank 0 alone is simulated
   CHECK(v[1] == Approx(v[0]).margin(1e-8));
