@@ -13,7 +13,17 @@ namespace llmsim::hwmodels {
 
 namespace fs = std::filesystem;
 
+namespace {
+SoftwareProfile read_software_profile(const std::string& path);
+}  // namespace
+
 SoftwareProfile load_software_profile(const std::string& path) {
+  return read_yaml_checked(path, [&] { return read_software_profile(path); });
+}
+
+namespace {
+
+SoftwareProfile read_software_profile(const std::string& path) {
   YAML::Node root = load_yaml_file(path);
   YamlFields f(root, path, "");
   SoftwareProfile p;
@@ -43,6 +53,8 @@ SoftwareProfile load_software_profile(const std::string& path) {
   f.finish();
   return p;
 }
+
+}  // namespace
 
 DeviceEfficiency SoftwareProfile::efficiency_for(const System& system, const Device& device) const {
   DeviceEfficiency e;

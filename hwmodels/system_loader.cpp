@@ -262,8 +262,10 @@ class SystemReader {
 }  // namespace
 
 System load_system(const std::string& path) {
-  YAML::Node root = load_yaml_file(path);
-  return SystemReader(path, root).read();
+  return read_yaml_checked(path, [&] {
+    YAML::Node root = load_yaml_file(path);
+    return SystemReader(path, root).read();
+  });
 }
 
 }  // namespace llmsim::hwmodels

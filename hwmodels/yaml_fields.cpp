@@ -22,7 +22,12 @@ std::string located(const std::string& file, const YAML::Node& node) {
 YamlFields::YamlFields(const YAML::Node& node, std::string file, std::string path)
     : node_(node), file_(std::move(file)), path_(std::move(path)) {
   if (!node_.IsMap()) {
-    throw InputError(located(file_, node_), fmt::format("'{}' must be a mapping of key: value", path_));
+    // The whole file (empty path) is described as such: "'' must be ..." named nothing.
+    const std::string what = path_.empty() ? std::string("the file") : fmt::format("'{}'", path_);
+    const std::string got = !node_.IsDefined() || node_.IsNull() ? "it is empty"
+                            : node_.IsSequence()                 ? "got a list"
+                                                                 : "got a single value";
+    throw InputError(located(file_, node_), fmt::format("{} must be a mapping of key: value; {}", what, got));
   }
 }
 

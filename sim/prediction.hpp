@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/energy_cost.hpp"
 #include "sim/placement.hpp"
 #include "workloads/memory_footprint.hpp"
 
@@ -29,6 +30,8 @@ struct PredictRequest {
   int64_t image_tiles = 0;          // tiles per image; 0 = the encoder's maximum
   int replicas = 1;                 // independent copies of the placement serving side by side
   PlacementSpec placement;          // devices empty: `device` (or, with tp x pp > 1, the first GPUs)
+  double usd_per_hour = 0;          // price of the hardware per hour; 0 = the system file's cloud_usd_per_hour
+  std::string usd_per_hour_source;  // where that price comes from (printed with the cost)
 };
 
 /// Busy time of one device during a phase, split like the phase's bounds.
@@ -89,6 +92,7 @@ struct Prediction {
   bool fits = true;
   std::string placement;              // what ran where, in words
   std::vector<int> offloaded_layers;
+  EnergyCost energy_cost;             // energy from catalog power, cost from an hourly price
 
   std::vector<std::string> assumptions;
 

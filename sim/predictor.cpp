@@ -240,6 +240,26 @@ std::string describe_placement(const PlacementSpec& spec, const PredictRequest& 
   return "everything on " + devices;
 }
 
+// What the energy and cost estimate needs from a finished prediction: per image when the
+// request has images, else per sequence; active time (busy less launch waits) over all phases.
+EnergyCostInput energy_cost_input(const Prediction& p) {
+  EnergyCostInput in;
+  in.seconds = p.request_s;
+  for (const PhaseResult* phase : {&p.vision, &p.prefill, &p.decode}) {
+    for (const auto& [id, d] : phase->devices) {
+      const auto launch = d.by_bound.find("launch");
+      in.active_s[id] += d.busy - (launch != d.by_bound.end() ? launch->second : 0.0);
+    }
+  }
+  const auto& r = p.request;
+  in.item_name = r.images > 0 ? "image" : "sequence";
+  in.items = static_cast<double>(r.batch) * static_cast<double>(r.images > 0 ? r.images : 1);
+  in.output_tokens = static_cast<double>(r.batch) * static_cast<double>(r.gen);
+  in.usd_per_hour = r.usd_per_hour;
+  in.usd_per_hour_source = r.usd_per_hour_source;
+  return in;
+}
+
 }  // namespace
 
 Predictor::Predictor(DataPaths paths) : paths_(std::move(paths)) {}
@@ -349,6 +369,8 @@ Prediction Predictor::predict(const PredictRequest& request_in, const std::vecto
     p.memory_capacity_bytes += use.capacity;
   }
 
+  p.energy_cost = estimate_energy_cost(system, energy_cost_input(p));
+
   auto& a = p.assumptions;
   a.push_back("placement: " + p.placement);
   if (request.replicas > 1) {
@@ -386,6 +408,7 @@ Prediction Predictor::predict(const PredictRequest& request_in, const std::vecto
     a.push_back(fmt::format("context {} exceeds the model's max_position_embeddings {}", context, model.max_positions));
   }
   a.push_back("activation memory: the largest op's inputs plus outputs per device (buffers reused between ops)");
+  a.insert(a.end(), p.energy_cost.assumptions.begin(), p.energy_cost.assumptions.end());
   return p;
 }
 

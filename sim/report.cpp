@@ -82,6 +82,46 @@ std::string phase_text(const char* title, const PhaseResult& phase) {
   return out;
 }
 
+nlohmann::ordered_json energy_cost_json(const EnergyCost& e) {
+  nlohmann::ordered_json j;
+  j["item"] = e.item_name;
+  j["items"] = e.items;
+  j["output_tokens"] = e.output_tokens;
+  j["has_energy"] = e.has_energy;
+  j["energy_j"] = e.energy_j;
+  j["energy_at_tdp_j"] = e.energy_at_tdp_j;
+  j["average_power_w"] = e.average_power_w;
+  j["joules_per_item"] = e.joules_per_item();
+  j["joules_per_output_token"] = e.joules_per_output_token();
+  nlohmann::ordered_json budgets = nlohmann::ordered_json::array();
+  for (const auto& b : e.budgets) {
+    budgets.push_back({{"devices", b.devices}, {"idle_w", b.idle_w}, {"tdp_w", b.tdp_w}, {"active_s", b.active_s},
+                       {"energy_j", b.energy_j}});
+  }
+  j["power_budgets"] = budgets;
+  j["has_cost"] = e.has_cost;
+  j["usd_per_hour"] = e.usd_per_hour;
+  j["usd_per_hour_basis"] = e.usd_per_hour_basis;
+  j["usd"] = e.usd;
+  j["usd_per_item"] = e.usd_per_item();
+  j["usd_per_million_output_tokens"] = e.usd_per_million_output_tokens();
+  return j;
+}
+
+std::string energy_cost_text(const EnergyCost& e, double seconds) {
+  std::string out;
+  if (e.has_energy) {
+    out += fmt::format("energy               {:10.2f} J per {} ({:.1f} J per request, average {:.0f} W over {:.4g} s; "
+                       "at TDP throughout {:.1f} J)\n",
+                       e.joules_per_item(), e.item_name, e.energy_j, e.average_power_w, seconds, e.energy_at_tdp_j);
+  }
+  if (e.has_cost) {
+    out += fmt::format("cost                 {:10.6f} USD per {} (${:.2f}/hour; {:.4f} USD per million output tokens)\n",
+                       e.usd_per_item(), e.item_name, e.usd_per_hour, e.usd_per_million_output_tokens());
+  }
+  return out;
+}
+
 }  // namespace
 
 nlohmann::ordered_json to_json(const Prediction& p) {
@@ -135,6 +175,7 @@ nlohmann::ordered_json to_json(const Prediction& p) {
   j["pp"] = p.request.pp;
   j["offloaded_layers"] = p.offloaded_layers;
   j["bound"] = p.bound();
+  j["energy_cost"] = energy_cost_json(p.energy_cost);
   j["vision"] = phase_json(p.vision);
   j["prefill"] = phase_json(p.prefill);
   j["decode"] = phase_json(p.decode);
@@ -162,6 +203,7 @@ std::string to_text(const Prediction& p) {
     out += fmt::format("{} replicas           {:10.1f} output tokens/s together\n", r.replicas,
                        p.aggregate_output_tokens_per_s);
   }
+  out += energy_cost_text(p.energy_cost, p.request_s);
   out += "placement            " + p.placement + "\n";
   for (const auto& m : p.memories) {
     out += fmt::format("memory {:<13} {} (weights {}, KV cache {}, activations {}{}) of {}: {}\n", m.memory,

@@ -51,6 +51,8 @@ void read_request(YamlFields& f, const std::filesystem::path& base, const std::s
   r.replicas = static_cast<int>(f.optional_number("replicas", r.replicas, 1, 4096));
   r.images = static_cast<int64_t>(f.optional_number("images", static_cast<double>(r.images), 0, 64));
   r.image_tiles = static_cast<int64_t>(f.optional_number("image_tiles", static_cast<double>(r.image_tiles), 0, 64));
+  r.usd_per_hour = f.optional_number("usd_per_hour", r.usd_per_hour, 0, 1e7);
+  r.usd_per_hour_source = f.optional_string("usd_per_hour_source", r.usd_per_hour_source);
   if (auto placement = f.optional("placement")) {
     r.placement = PlacementSpec{};  // a variant's placement replaces the scenario's whole
     read_placement(*placement, file, r.placement);
@@ -60,7 +62,10 @@ void read_request(YamlFields& f, const std::filesystem::path& base, const std::s
 }  // namespace
 
 Scenario load_scenario(const std::string& path) {
-  const YAML::Node root = load_yaml_file(path);
+  return read_yaml_checked(path, [&] { return load_scenario(load_yaml_file(path), path); });
+}
+
+Scenario load_scenario(const YAML::Node& root, const std::string& path) {
   YamlFields f(root, path, "");
   const auto base = std::filesystem::path(path).parent_path();
   Scenario s;

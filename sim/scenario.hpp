@@ -7,6 +7,10 @@
 
 #include "sim/prediction.hpp"
 
+namespace YAML {
+class Node;
+}
+
 namespace llmsim::sim {
 
 /// One configuration of a scenario that compares several (placements, dtypes, hardware).
@@ -27,5 +31,8 @@ struct Scenario {
 
 /// Throws InputError with file:line for unknown keys, missing or invalid fields.
 Scenario load_scenario(const std::string& path);
+/// The same from a YAML tree already read (and perhaps changed, as `llmsim sweep` does);
+/// `path` names the file in messages and anchors relative paths.
+Scenario load_scenario(const YAML::Node& root, const std::string& path);
 
 }  // namespace llmsim::sim

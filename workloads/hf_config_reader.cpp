@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <type_traits>
 
 #include "hwmodels/input_error.hpp"
 #include "hwmodels/name_listing.hpp"
@@ -68,6 +69,7 @@ class ConfigView {
   }
 
   const json& raw() const { return config_; }
+  const std::string& file() const { return file_; }
 
  private:
   const json& config_;
@@ -82,7 +84,20 @@ json parse_json_file(const std::string& path) {
     return json::parse(in);
   } catch (const json::parse_error& e) {
     throw InputError(path, fmt::format("malformed JSON at byte {}: {}", e.byte, e.what()));
+  } catch (const json::exception& e) {  // out_of_range: a number beyond double, such as 1E400
+    throw InputError(path, fmt::format("malformed JSON: {}", e.what()));
   }
+}
+
+// hidden / heads, the head size when the config gives none. Refuses heads <= 0 (a division by
+// zero before) and heads that do not divide hidden (a fractional head size truncated before).
+int64_t split_heads(int64_t hidden, int64_t heads, const std::string& file) {
+  if (heads <= 0) throw InputError(file, fmt::format("attention heads must be positive, got {}", heads));
+  if (hidden % heads != 0) {
+    throw InputError(file, fmt::format("hidden size {} is not a multiple of {} attention heads (give 'head_dim' if "
+                                       "the heads are not hidden / heads wide)", hidden, heads));
+  }
+  return hidden / heads;
 }
 
 void check_positive(const ModelConfig& m, const std::string& file) {
@@ -109,7 +124,7 @@ void read_gpt2_like(const ConfigView& c, ModelConfig& m, bool gptj) {
   m.layers = c.integer("n_layer");
   m.heads = c.integer("n_head");
   m.kv_heads = m.heads;
-  m.head_dim = m.hidden / m.heads;
+  m.head_dim = split_heads(m.hidden, m.heads, c.file());
   m.intermediate = c.integer_or("n_inner", 4 * m.hidden);
   m.vocab = c.integer("vocab_size");
   m.max_positions = c.first_integer({"n_positions", "n_ctx"});
@@ -136,7 +151,7 @@ void read_llama_like(const ConfigView& c, ModelConfig& m) {
   m.layers = c.integer("num_hidden_layers");
   m.heads = c.integer("num_attention_heads");
   m.kv_heads = c.integer_or("num_key_value_heads", m.heads);
-  m.head_dim = c.integer_or("head_dim", m.hidden / m.heads);
+  m.head_dim = c.has("head_dim") ? c.integer("head_dim") : split_heads(m.hidden, m.heads, c.file());
   m.vocab = c.integer("vocab_size");
   m.max_positions = c.integer("max_position_embeddings");
   m.tied_embeddings = c.boolean_or("tie_word_embeddings", false);
@@ -201,8 +216,12 @@ void read_recurrent(const ConfigView& c, ModelConfig& m, const std::string& file
   auto read = [&](const char* section, const char* key, auto& field) {
     if (raw.contains(section) && raw[section].contains(key)) {
       const auto& v = raw[section][key];
-      if (!v.is_number() || v.get<double>() <= 0) {
-        throw InputError(file, fmt::format("'{}.{}' must be a positive number", section, key));
+      using Field = std::decay_t<decltype(field)>;
+      const bool integral = std::is_integral_v<Field>;
+      if (!v.is_number() || v.get<double>() <= 0 || (integral && !v.is_number_integer()) ||
+          v.get<double>() > 1e6) {
+        throw InputError(file, fmt::format("'{}.{}' must be a positive {} up to 1e6, got {}", section, key,
+                                           integral ? "integer" : "number", v.dump()));
       }
       field = v.get<std::decay_t<decltype(field)>>();
     }
@@ -211,7 +230,10 @@ void read_recurrent(const ConfigView& c, ModelConfig& m, const std::string& file
   read("rwkv", "ffn_mult", r.rwkv_ffn_mult);
   read("rwkv", "mix_lora_rank", r.rwkv_mix_lora);
   read("rwkv", "decay_lora_rank", r.rwkv_decay_lora);
-  if (raw.contains("rwkv") && raw["rwkv"].contains("kernel")) r.rwkv_kernel = raw["rwkv"]["kernel"].get<std::string>();
+  if (raw.contains("rwkv") && raw["rwkv"].contains("kernel")) {
+    if (!raw["rwkv"]["kernel"].is_string()) throw InputError(file, "'rwkv.kernel' must be cuda or loop");
+    r.rwkv_kernel = raw["rwkv"]["kernel"].get<std::string>();
+  }
   if (r.rwkv_kernel != "cuda" && r.rwkv_kernel != "loop") throw InputError(file, "'rwkv.kernel' must be cuda or loop");
   read("mamba", "d_state", r.mamba_d_state);
   read("mamba", "expand", r.mamba_expand);
@@ -274,11 +296,19 @@ void read_mllama(const json& root, const ConfigView& c, ModelConfig& m, const st
   m.extra_embedding_rows = 8;  // MllamaTextModel embeds vocab_size + 8 tokens
 }
 
-}  // namespace
+const std::vector<std::string>& supported_architectures_list() { return kArchitectures; }
 
-const std::vector<std::string>& supported_architectures() { return kArchitectures; }
+// `key` of `object` as text, `fallback` when absent or null; InputError when it is not text
+// (a number there threw json's type_error, which no caller expects).
+std::string text_field(const json& object, const char* key, const std::string& fallback, const std::string& path) {
+  if (!object.contains(key) || object[key].is_null()) return fallback;
+  if (!object[key].is_string()) {
+    throw InputError(path, fmt::format("field '{}' must be a string, got {}", key, object[key].dump()));
+  }
+  return object[key].get<std::string>();
+}
 
-ModelConfig read_hf_config(const std::string& path, const std::string& defaults_file) {
+ModelConfig read_checked_hf_config(const std::string& path, const std::string& defaults_file) {
   const json root = parse_json_file(path);
   if (!root.is_object()) throw InputError(path, "expected a JSON object at the top level");
   ModelConfig m;
@@ -300,9 +330,11 @@ ModelConfig read_hf_config(const std::string& path, const std::string& defaults_
     throw InputError(path, fmt::format("field 'text_config' must be an object for {}", m.architecture));
   }
   const json& text = nested ? root["text_config"] : root;
-  m.model_type = text.value("model_type", mllama ? "mllama_text_model" : nested ? "gemma3_text" : root.value("model_type", ""));
+  m.model_type = text_field(text, "model_type",
+                            mllama ? "mllama_text_model" : nested ? "gemma3_text" : text_field(root, "model_type", "", path),
+                            path);
   if (m.model_type == "gemma3") m.model_type = "gemma3_text";
-  m.torch_dtype = root.value("torch_dtype", text.value("torch_dtype", ""));
+  m.torch_dtype = text_field(root, "torch_dtype", text_field(text, "torch_dtype", "", path), path);
 
   const YAML::Node defaults_root = load_yaml_file(defaults_file);
   const YAML::Node defaults = defaults_root[m.model_type];
@@ -332,6 +364,19 @@ ModelConfig read_hf_config(const std::string& path, const std::string& defaults_
   check_positive(m, path);
   read_windows(c, m);
   return m;
+}
+
+}  // namespace
+
+const std::vector<std::string>& supported_architectures() { return supported_architectures_list(); }
+
+ModelConfig read_hf_config(const std::string& path, const std::string& defaults_file) {
+  try {
+    return read_checked_hf_config(path, defaults_file);
+  } catch (const json::exception& e) {
+    // A field of an unexpected JSON type that no check above names: still the user's file.
+    throw InputError(path, fmt::format("a field has an unexpected type or value: {}", e.what()));
+  }
 }
 
 }  // namespace llmsim::workloads

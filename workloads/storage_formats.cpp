@@ -103,7 +103,49 @@ const StorageFormat& FormatTable::format(const std::string& name) const {
   return it->second;
 }
 
+namespace {
+
+// Weight matrix roles an override may name (GGUF tensor names, as formats.yaml's rules use),
+// and two shorthands for a layer's attention and feed-forward matrices.
+const std::map<std::string, std::vector<std::string>>& override_roles() {
+  static const std::map<std::string, std::vector<std::string>> roles = {
+      {"attn", {"attn_q", "attn_k", "attn_v", "attn_qkv", "attn_output"}},
+      {"ffn", {"ffn_gate", "ffn_up", "ffn_down"}},
+      {"token_embd", {"token_embd"}}, {"output", {"output"}}, {"attn_q", {"attn_q"}}, {"attn_k", {"attn_k"}},
+      {"attn_v", {"attn_v"}}, {"attn_qkv", {"attn_qkv"}}, {"attn_output", {"attn_output"}},
+      {"ffn_gate", {"ffn_gate"}}, {"ffn_up", {"ffn_up"}}, {"ffn_down", {"ffn_down"}},
+      {"ffn_gate_inp", {"ffn_gate_inp"}}, {"vision", {"vision"}}};
+  return roles;
+}
+
+}  // namespace
+
 const WeightMix& FormatTable::mix(const std::string& name) const {
+  if (const auto plus = name.find('+'); plus != std::string::npos) {
+    if (auto d = derived_mixes_.find(name); d != derived_mixes_.end()) return d->second;
+    WeightMix derived = mix(name.substr(0, plus));
+    derived.name = name;
+    std::size_t start = plus + 1;
+    while (start <= name.size()) {
+      const std::size_t end = std::min(name.find('+', start), name.size());
+      const std::string part = name.substr(start, end - start);
+      const auto eq = part.find('=');
+      if (eq == std::string::npos) {
+        throw InputError("--dtype", fmt::format("'{}' in dtype '{}': expected ROLE=FORMAT after '+'", part, name));
+      }
+      const auto roles = override_roles().find(part.substr(0, eq));
+      if (roles == override_roles().end()) {
+        throw InputError("--dtype", fmt::format("unknown weight role '{}' in dtype '{}'; known: {}", part.substr(0, eq),
+                                                name, join_keys(override_roles())));
+      }
+      MixRule rule;
+      rule.tensors = roles->second;
+      rule.format = format(part.substr(eq + 1)).name;  // throws listing the formats
+      derived.rules.push_back(rule);  // after the base mix's rules: the override wins
+      start = end + 1;
+    }
+    return derived_mixes_.emplace(name, derived).first->second;
+  }
   auto it = mixes_.find(name);
   if (it == mixes_.end()) {
     throw InputError("--dtype", fmt::format("unknown dtype '{}'; known: {}", name, join_keys(mixes_)));

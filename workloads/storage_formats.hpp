@@ -47,6 +47,9 @@ class FormatTable {
 
   /// Throws InputError listing the valid names when unknown.
   const StorageFormat& format(const std::string& name) const;
+  /// A mix by name, or a mix with per-role overrides: "BASE+ROLE=FORMAT[+ROLE=FORMAT...]"
+  /// ("q8_0+attn=f32" keeps attention matrices in f32; `attn` and `ffn` name every attention
+  /// or feed-forward matrix role). Throws InputError naming the bad part.
   const WeightMix& mix(const std::string& name) const;
   std::vector<std::string> mix_names() const;
   std::vector<std::string> format_names() const;
@@ -59,6 +62,7 @@ class FormatTable {
  private:
   std::map<std::string, StorageFormat> formats_;
   std::map<std::string, WeightMix> mixes_;
+  mutable std::map<std::string, WeightMix> derived_mixes_;  // "BASE+ROLE=FORMAT" mixes built on demand
   std::map<std::string, std::string> sources_;
   std::string file_;
 };

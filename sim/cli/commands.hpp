@@ -34,5 +34,7 @@ void add_train_command(CLI::App& app, Action& action);
 void add_catalog_commands(CLI::App& app, Action& action);
 void add_chakra_commands(CLI::App& app, Action& action);
 void add_validation_commands(CLI::App& app, Action& action);  // validate/cli: validate, calibrate, ...
+void add_sweep_commands(CLI::App& app, Action& action);       // sweep, sweep-merge
+void add_plot_command(CLI::App& app, Action& action);         // plots/ scripts under python3
 
 }  // namespace llmsim::cli

@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
   cli::add_catalog_commands(app, action);
   cli::add_chakra_commands(app, action);
   cli::add_validation_commands(app, action);
+  cli::add_sweep_commands(app, action);
+  cli::add_plot_command(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -3,13 +3,19 @@
 #include <memory>
 
 #include "sim/atomic_file.hpp"
+#include "hwmodels/input_error.hpp"
 #include "sim/cli/commands.hpp"
+#include "sim/cli/progress_display.hpp"
 #include "sim/op_table_writer.hpp"
 #include "sim/predictor.hpp"
 #include "sim/report.hpp"
 #include "sim/trace_writer.hpp"
 
 namespace llmsim::cli {
+
+namespace {
+constexpr int64_t kMaxRecordedSteps = 20'000;  // ~300 ops each: a few hundred MB of trace events
+}  // namespace
 
 void add_predict_command(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand("predict", "predict prefill and decode of one request on one device");
@@ -32,6 +38,10 @@ void add_predict_command(CLI::App& app, Action& action) {
   cmd->add_option("--replicas", request->replicas, "independent copies of the placement (aggregate throughput)");
   cmd->add_option("--images", request->images, "images per sequence (vision-language models)");
   cmd->add_option("--image-tiles", request->image_tiles, "tiles per image (default: the encoder's maximum)");
+  cmd->add_option("--usd-per-hour", request->usd_per_hour,
+                  "price of the hardware per hour, for cost per image/sequence (default: the system file's "
+                  "cloud_usd_per_hour)")
+      ->check(CLI::NonNegativeNumber);
   auto& spec = request->placement;
   auto op_classes = std::make_shared<std::string>();
   cmd->add_option("--placement", spec.policy, "single, by-op-class, layer-split or offload")->capture_default_str();
@@ -55,8 +65,18 @@ void add_predict_command(CLI::App& app, Action& action) {
       sim::TraceWriter tracer;
       sim::OpTableWriter table;
       std::vector<sim::StepObserver> observers;
+      // A trace and an op table keep every step in memory: bound them (docs/reliability.md).
+      const int64_t recorded_steps = request->gen + (request->prompt + 255) / 256;
+      if ((!trace->empty() || !ops_csv->empty()) && recorded_steps > kMaxRecordedSteps) {
+        throw InputError(trace->empty() ? "--ops-csv" : "--trace",
+                         fmt::format("records every step in memory: at most {} steps (--gen plus --prompt / 256), "
+                                     "got {}; use `llmsim run` with trace_decode_steps for long runs",
+                                     kMaxRecordedSteps, recorded_steps));
+      }
       if (!trace->empty()) observers.push_back(tracer.observer());
       if (!ops_csv->empty()) observers.push_back(table.observer());
+      ProgressDisplay progress;  // stderr, only once a run has taken seconds
+      observers.push_back(progress.observer());
       const sim::Prediction p = sim::Predictor(paths).predict(*request, observers);
       if (!trace->empty()) sim::write_file_atomically(*trace, tracer.json());
       if (!ops_csv->empty()) sim::write_file_atomically(*ops_csv, table.csv());

@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -26,6 +27,7 @@ nlohmann::ordered_json request_json(const sim::PredictRequest& r) {
           {"dtype", r.dtype},       {"kv_dtype", r.kv_dtype}, {"batch", r.batch},  {"prompt", r.prompt},
           {"gen", r.gen},           {"tp", r.tp},           {"pp", r.pp},         {"microbatches", r.microbatches},
           {"replicas", r.replicas}, {"images", r.images},   {"image_tiles", r.image_tiles},
+          {"usd_per_hour", r.usd_per_hour}, {"usd_per_hour_source", r.usd_per_hour_source},
           {"placement",
            {{"policy", p.policy}, {"devices", p.devices}, {"op_classes", p.op_classes},
             {"split_layer", p.split_layer}, {"offload_memory", p.offload_memory},
@@ -83,9 +85,10 @@ int run_variants(const sim::DataPaths& paths, const sim::Scenario& s, const std:
   combined["scenario"] = scenario_header(s);
   combined["variants"] = nlohmann::ordered_json::array();
   std::string csv = "variant,status,placement,decode_tokens_per_s,ttft_s,request_s,aggregate_output_tokens_per_s,"
-                    "decode_bound,decode_floor_tokens_per_s,memory_bytes,fits\n";
+                    "decode_bound,decode_floor_tokens_per_s,memory_bytes,fits,joules_per_item,usd_per_item\n";
   std::string table = fmt::format("{:<28} {:>10} {:>9} {:>10} {:>11} {:>13}  {:<16} {}\n", "variant", "decode t/s",
                                   "TTFT s", "request s", "aggregate", "floor t/s", "decode bound", "memory");
+  std::string energy_table;  // printed when some variant has power or price data
   int worst = kOk;
   for (std::size_t i = 0; i < variants.size(); ++i) {
     const auto& v = variants[i];
@@ -106,22 +109,41 @@ int run_variants(const sim::DataPaths& paths, const sim::Scenario& s, const std:
                            p["request_s"].get<double>(), fmt_rate(p["aggregate_output_tokens_per_s"].get<double>()),
                            fmt_rate(floor_rate), p["decode"]["bound"].get<std::string>(), memory / 1e9,
                            fits ? "" : " (does not fit)");
-      csv += fmt::format("{},ok,\"{}\",{},{},{},{},{},{},{},{}\n", v.name, p["placement"].get<std::string>(),
+      const auto& e = p["energy_cost"];
+      const bool has_energy = e["has_energy"].get<bool>(), has_cost = e["has_cost"].get<bool>();
+      csv += fmt::format("{},ok,\"{}\",{},{},{},{},{},{},{},{},{},{}\n", v.name, p["placement"].get<std::string>(),
                          p["decode_tokens_per_s"].get<double>(), p["ttft_s"].get<double>(),
                          p["request_s"].get<double>(), p["aggregate_output_tokens_per_s"].get<double>(),
-                         p["decode"]["bound"].get<std::string>(), floor_rate, memory, fits);
+                         p["decode"]["bound"].get<std::string>(), floor_rate, memory, fits,
+                         has_energy ? fmt::format("{}", e["joules_per_item"].get<double>()) : "",
+                         has_cost ? fmt::format("{}", e["usd_per_item"].get<double>()) : "");
+      if (has_energy || has_cost) {
+        energy_table += fmt::format(
+            "{:<28} {:<9} {:>10.4f} {:>10} {:>12} {:>8} {:>7}\n", v.name, e["item"].get<std::string>(),
+            p["request_s"].get<double>() / std::max(1.0, e["items"].get<double>()),
+            has_energy ? fmt::format("{:.1f}", e["joules_per_item"].get<double>()) : "-",
+            has_cost ? fmt::format("{:.6f}", e["usd_per_item"].get<double>()) : "-",
+            has_cost ? fmt::format("{:.2f}", e["usd_per_hour"].get<double>()) : "-",
+            has_energy ? fmt::format("{:.0f}", e["average_power_w"].get<double>()) : "-");
+      }
     } else {
       std::string error = "failed";
       if (std::ifstream err(sub + "/error.txt"); err) std::getline(err, error);
       entry["error"] = error;
       table += fmt::format("{:<28} failed: {}\n", v.name, error);
-      csv += fmt::format("{},failed,\"{}\",,,,,,,,\n", v.name, error);
+      csv += fmt::format("{},failed,\"{}\",,,,,,,,,,\n", v.name, error);
       worst = kInputError;
     }
     combined["variants"].push_back(entry);
   }
   sim::write_file_atomically(dir + "/result.json", combined.dump(2) + "\n");
   sim::write_file_atomically(dir + "/summary.csv", csv);
+  if (!energy_table.empty()) {
+    table += fmt::format("\n{:<28} {:<9} {:>10} {:>10} {:>12} {:>8} {:>7}\n{}", "variant", "per", "seconds",
+                         "joules", "USD", "USD/h", "avg W", energy_table);
+    table += "energy: idle_w all the time + (tdp_w - idle_w) while running ops (launch waits at idle), the devices' "
+             "board power only; cost: usd_per_hour x time (see each result.json's assumptions)\n";
+  }
   if (!quiet) {
     fmt::print("scenario {}: {}\n\n{}\nwrote {}/result.json, {}/summary.csv and per variant result.json, ops.csv, "
                "trace.json\n", s.name, s.description, table, dir, dir);

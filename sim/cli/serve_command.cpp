@@ -5,6 +5,7 @@
 
 #include "sim/atomic_file.hpp"
 #include "sim/cli/commands.hpp"
+#include "sim/cli/scenario_context.hpp"
 #include "sim/serving/serving_report.hpp"
 #include "sim/serving/serving_simulator.hpp"
 
@@ -30,9 +31,16 @@ void add_serve_command(CLI::App& app, Action& action) {
       if (*rate != 0) config.workload.rate = *rate;
       if (*requests != 0) config.workload.requests = *requests;
       const auto start = std::chrono::steady_clock::now();
-      // Everything is checked before anything is written.
-      auto requests_list = sim::serving::make_requests(config.workload);
-      sim::serving::ServingSimulator simulator(paths, config);
+      // Everything is checked before anything is written; errors name the scenario file.
+      std::vector<sim::serving::Request> requests_list;
+      std::unique_ptr<sim::serving::ServingSimulator> checked;
+      try {
+        requests_list = sim::serving::make_requests(config.workload);
+        checked = std::make_unique<sim::serving::ServingSimulator>(paths, config);
+      } catch (const InputError& e) {
+        throw in_scenario(*file, e);
+      }
+      auto& simulator = *checked;
       std::size_t last_tenth = 0;
       const bool show = !*quiet && !*json;
       const auto result = simulator.run(std::move(requests_list), [&](std::size_t done, std::size_t total) {

@@ -6,6 +6,7 @@
 #include "hwmodels/input_error.hpp"
 #include "sim/atomic_file.hpp"
 #include "sim/cli/commands.hpp"
+#include "sim/cli/scenario_context.hpp"
 #include "sim/process_pool.hpp"
 #include "sim/training/trainer.hpp"
 
@@ -36,7 +37,8 @@ void add_train_command(CLI::App& app, Action& action) {
           sim::write_file_atomically(sub + "/train.json", j.dump(2) + "\n");
           if (!*quiet && runs.size() == 1) fmt::print("{}", sim::training::to_text(result));
           return result.fits ? static_cast<int>(kOk) : static_cast<int>(kDoesNotFit);
-        } catch (const InputError& e) {
+        } catch (const InputError& raw) {
+          const auto e = in_scenario(*file, raw);
           sim::write_file_atomically(sub + "/error.txt", std::string(e.what()) + "\n");
           fmt::print(stderr, "llmsim: error: {}\n", e.what());
           return static_cast<int>(kInputError);

@@ -24,7 +24,17 @@ std::vector<T> read_list(YamlFields& f, const std::string& key, std::vector<T> f
 
 }  // namespace
 
+namespace {
+PlanConfig read_plan_config(const std::string& path);
+}  // namespace
+
 PlanConfig load_plan_config(const std::string& path) {
+  return read_yaml_checked(path, [&] { return read_plan_config(path); });
+}
+
+namespace {
+
+PlanConfig read_plan_config(const std::string& path) {
   const YAML::Node root = load_yaml_file(path);
   YamlFields f(root, path, "");
   PlanConfig p;
@@ -64,6 +74,8 @@ PlanConfig load_plan_config(const std::string& path) {
   f.finish();
   return p;
 }
+
+}  // namespace
 
 ServeConfig config_for(const PlanConfig& plan, const PlanPoint& point) {
   ServeConfig c = plan.base;

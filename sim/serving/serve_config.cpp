@@ -41,7 +41,10 @@ void read_lengths(const YAML::Node& node, const std::string& file, LengthSpec& l
 }  // namespace
 
 ServeConfig load_serve_config(const std::string& path) {
-  const YAML::Node root = load_yaml_file(path);
+  return read_yaml_checked(path, [&] { return load_serve_config(load_yaml_file(path), path); });
+}
+
+ServeConfig load_serve_config(const YAML::Node& root, const std::string& path) {
   YamlFields f(root, path, "");
   const auto base = std::filesystem::path(path).parent_path();
   ServeConfig c;

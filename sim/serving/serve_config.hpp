@@ -6,6 +6,10 @@
 #include <vector>
 
 #include "sim/placement.hpp"
+
+namespace YAML {
+class Node;
+}
 #include "sim/serving/scheduler.hpp"
 #include "sim/serving/workload.hpp"
 
@@ -50,5 +54,8 @@ struct ServeConfig {
 
 /// Reads a serve scenario; InputError with file:line for unknown keys or bad values.
 ServeConfig load_serve_config(const std::string& path);
+/// The same from a YAML tree already read (`llmsim sweep` changes it first); `path` is for
+/// messages and relative paths.
+ServeConfig load_serve_config(const YAML::Node& root, const std::string& path);
 
 }  // namespace llmsim::sim::serving

@@ -79,14 +79,20 @@ std::vector<Request> make_requests(const WorkloadSpec& spec) {
 
 namespace {
 
+// The same bound as a scenario's prompt and gen: a trace row asking for more is a typo, and
+// would make the simulator size KV caches and step graphs for it.
+constexpr long long kMaxTraceTokens = 10'000'000;
+constexpr long long kMaxTraceRequests = 10'000'000;  // as a scenario's workload.requests
+
 int64_t positive_count(const std::string& text, const std::string& where, const std::string& column) {
   try {
     std::size_t used = 0;
     const long long v = std::stoll(text, &used);
-    if (used == text.size() && v >= 1) return v;
+    if (used == text.size() && v >= 1 && v <= kMaxTraceTokens) return v;
   } catch (const std::exception&) {
   }
-  throw InputError(where, fmt::format("'{}' must be a whole number >= 1, got '{}'", column, text));
+  throw InputError(where, fmt::format("'{}' must be a whole number from 1 to {}, got '{}'", column, kMaxTraceTokens,
+                                      text));
 }
 
 double arrival_time(const std::string& text, const std::string& where) {
@@ -125,13 +131,16 @@ std::vector<Request> read_request_trace(const std::string& path) {
     ++number;
     const std::string where = fmt::format("{}:{}", path, number);
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    if (out.size() >= static_cast<std::size_t>(kMaxTraceRequests)) {
+      throw InputError(where, fmt::format("more than {} requests: the limit of a serving run", kMaxTraceRequests));
+    }
     Request r;
     r.id = static_cast<int64_t>(out.size());
     if (jsonl) {
       nlohmann::json j;
       try {
         j = nlohmann::json::parse(line);
-      } catch (const nlohmann::json::parse_error& e) {
+      } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for 1E400
         throw InputError(where, std::string("malformed JSON: ") + e.what());
       }
       for (const char* key : {"arrival_s", "prompt_tokens", "output_tokens"}) {

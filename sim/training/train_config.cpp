@@ -47,7 +47,10 @@ void read_request(YamlFields& f, const std::filesystem::path& base, TrainRequest
 }  // namespace
 
 TrainConfig load_train_config(const std::string& path) {
-  const YAML::Node root = load_yaml_file(path);
+  return read_yaml_checked(path, [&] { return load_train_config(load_yaml_file(path), path); });
+}
+
+TrainConfig load_train_config(const YAML::Node& root, const std::string& path) {
   YamlFields f(root, path, "");
   const auto base = std::filesystem::path(path).parent_path();
   TrainConfig c;

@@ -7,6 +7,10 @@
 #include <string>
 #include <vector>
 
+namespace YAML {
+class Node;
+}
+
 namespace llmsim::sim::training {
 
 struct TrainRequest {
@@ -44,5 +48,8 @@ struct TrainConfig {
 
 /// InputError with file:line for unknown keys and bad values.
 TrainConfig load_train_config(const std::string& path);
+/// The same from a YAML tree already read (`llmsim sweep` changes it first); `path` is for
+/// messages and relative paths.
+TrainConfig load_train_config(const YAML::Node& root, const std::string& path);
 
 }  // namespace llmsim::sim::training

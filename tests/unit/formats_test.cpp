@@ -64,3 +64,27 @@ TEST_CASE("weight bytes match the published GGUF file sizes", "[workloads][forma
   CHECK(ModelWeights(llama8, t, t.mix("f16")).bytes() / kGiB == Approx(14.96).epsilon(0.002));
   CHECK(ModelWeights(llama70, t, t.mix("q4_k_m")).bytes() / kGiB == Approx(39.59).epsilon(0.002));
 }
+
+TEST_CASE("a dtype may override the format of chosen roles", "[workloads][formats]") {
+  // Seed 004's GPT-2: attention matrices in f32, the rest q8_0 ("q8_0+attn=f32").
+  const auto t = FormatTable::load(test::formats_file());
+  const auto& mix = t.mix("q8_0+attn=f32");
+  CHECK(mix.name == "q8_0+attn=f32");
+  MixContext c;
+  c.layers = 12;
+  c.layer = 3;
+  CHECK(t.weight_format(mix, "attn_qkv", false, c).name == "f32");
+  CHECK(t.weight_format(mix, "attn_output", false, c).name == "f32");
+  CHECK(t.weight_format(mix, "ffn_up", false, c).name == "q8_0");
+  CHECK(t.weight_format(mix, "attn_norm", true, c).name == "f32");
+  CHECK(&t.mix("q8_0+attn=f32") == &mix);  // built once
+  CHECK(t.weight_format(t.mix("q4_k_m+ffn_down=q8_0"), "ffn_down", false, c).name == "q8_0");
+  // 12 layers x (768 x 2304 + 768 x 768) attention weights at 4 instead of 34/32 bytes.
+  const auto gpt2 = load_model("gpt2");
+  const double extra = ModelWeights(gpt2, t, mix).bytes() - ModelWeights(gpt2, t, t.mix("q8_0")).bytes();
+  CHECK(extra == Approx(12.0 * 2359296 * (4 - 34.0 / 32)));
+  CHECK_THROWS_WITH(t.mix("q8_0+mlp=f32"), Contains("unknown weight role 'mlp'") && Contains("ffn_down"));
+  CHECK_THROWS_WITH(t.mix("q8_0+attn=f33"), Contains("unknown storage format 'f33'"));
+  CHECK_THROWS_WITH(t.mix("q8_0+attn"), Contains("expected ROLE=FORMAT"));
+  CHECK_THROWS_WITH(t.mix("q9+attn=f32"), Contains("unknown dtype 'q9'"));
+}

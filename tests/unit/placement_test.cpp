@@ -83,7 +83,7 @@ TEST_CASE("an offloaded layer costs its weight bytes over the link, plus a copy'
   // k and v 32x64, gate, up and down 128x64, all f16) = 512 + 2 * 36864 bytes... per copy
   // the llama.cpp profile's 5 us launch and the bus's 2 us.
   const auto v = test::in_fresh_process([] {
-    sim::Predictor predictor(sim::DataPaths(test::source_dir()));
+    sim::Predictor predictor{sim::DataPaths(test::source_dir())};
     auto local = tiny_on("test-box", "accel");
     auto offloaded = local;
     offloaded.placement.policy = "offload";
@@ -92,7 +92,7 @@ TEST_CASE("an offloaded layer costs its weight bytes over the link, plus a copy'
     return std::vector<double>{a.decode.seconds};
   });
   const auto w = test::in_fresh_process([] {
-    sim::Predictor predictor(sim::DataPaths(test::source_dir()));
+    sim::Predictor predictor{sim::DataPaths(test::source_dir())};
     auto offloaded = tiny_on("test-box", "accel");
     offloaded.placement.policy = "offload";
     offloaded.placement.memory_fraction = 1e-6;
@@ -147,7 +147,7 @@ TEST_CASE("devices sharing a memory hand over without copies; others copy the ac
 }
 
 TEST_CASE("impossible placements are refused with what is wrong", "[sim][placement][bad-input]") {
-  const sim::Predictor predictor(sim::DataPaths(test::source_dir()));
+  const sim::Predictor predictor{sim::DataPaths(test::source_dir())};
   auto check_error = [&](sim::PredictRequest r, const std::string& fragment) {
     CHECK_THROWS_WITH(test::in_fresh_process([&] {
                         predictor.predict(r);

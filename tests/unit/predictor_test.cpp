@@ -91,7 +91,7 @@ TEST_CASE("a model larger than its memory is a result, not a crash", "[sim][pred
 }
 
 TEST_CASE("impossible requests are refused with the flag's name", "[sim][predictor][bad-input]") {
-  const sim::Predictor predictor(sim::DataPaths(test::source_dir()));
+  const sim::Predictor predictor{sim::DataPaths(test::source_dir())};
   auto r = tiny_request();
   r.batch = 0;
   CHECK_THROWS_WITH(predictor.predict(r), Catch::Matchers::Contains("--batch"));

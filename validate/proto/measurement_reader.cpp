@@ -28,14 +28,18 @@ struct FileDescriptor {
 std::vector<Measurement> read_measurements(const std::string& path) {
   FileDescriptor file{::open(path.c_str(), O_RDONLY)};
   if (file.fd < 0) throw InputError(path, "cannot open the measurement file");
+  // protobuf also reports a clean end for a length prefix that is not a varint: compare with the size.
+  const auto size = static_cast<std::int64_t>(::lseek(file.fd, 0, SEEK_END));
+  ::lseek(file.fd, 0, SEEK_SET);
   google::protobuf::io::FileInputStream stream(file.fd);
   std::vector<Measurement> records;
   for (;;) {
     Measurement record;
     bool clean_eof = false;
+    const auto offset = stream.ByteCount();
     const bool parsed = google::protobuf::util::ParseDelimitedFromZeroCopyStream(&record, &stream, &clean_eof);
     if (!parsed) {
-      if (clean_eof) break;
+      if (clean_eof && offset == size) break;
       throw InputError(path, fmt::format("record {} is not a valid Measurement (corrupt or truncated file; expected "
                                          "length-delimited llmsim.measurements.Measurement records)",
                                          records.size() + 1));

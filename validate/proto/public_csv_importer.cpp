@@ -67,7 +67,9 @@ double file_bytes(const std::string& dtype_text) {
   static const std::regex size(R"(([0-9.]+)\s*GiB)");
   std::smatch match;
   if (!std::regex_search(dtype_text, match, size)) return 0;
-  return std::stod(match[1].str()) * 1073741824.0;
+  // "[0-9.]+" also matches "." and "1.2.3": no size then, rather than std::stod's exception.
+  const auto gib = to_number(match[1].str());
+  return gib ? *gib * 1073741824.0 : 0;
 }
 
 // A datasheet bandwidth may be a range ("1935-2039"): its midpoint.
@@ -75,8 +77,10 @@ double spec_bandwidth(const std::string& text) {
   static const std::regex range(R"(^\s*([0-9.]+)\s*(?:-\s*([0-9.]+))?\s*$)");
   std::smatch match;
   if (!std::regex_match(text, match, range)) return 0;
-  const double low = std::stod(match[1].str());
-  return match[2].matched ? 0.5 * (low + std::stod(match[2].str())) : low;
+  const auto low = to_number(match[1].str());
+  const auto high = match[2].matched ? to_number(match[2].str()) : low;
+  if (!low || !high) return 0;  // "." or "1.2.3": not a bandwidth (std::stod threw here before)
+  return 0.5 * (*low + *high);
 }
 
 std::string backend_name(const std::string& text) {
@@ -146,8 +150,10 @@ Measurement gemm(const Row& row, bool best_of_sizes) {
   m.mutable_rates()->set_gflops_per_s(tflops * 1e3);
   static const std::regex square(R"(M=N=K=([0-9]+))");
   std::smatch match;
-  if (!best_of_sizes && std::regex_search(row.model, match, square)) {
-    const std::int64_t n = std::stoll(match[1].str());
+  // A size beyond 1e6 (or beyond int64, where std::stoll threw) is no GEMM anyone timed: no shape then.
+  const auto size = std::regex_search(row.model, match, square) ? to_number(match[1].str()) : std::nullopt;
+  if (!best_of_sizes && size && *size >= 1 && *size <= 1e6) {
+    const auto n = static_cast<std::int64_t>(*size);
     const double bytes_per = m.dtype() == "f32" ? 4.0 : (m.dtype() == "fp8" ? 1.0 : 2.0);
     auto* shape = m.mutable_shape();
     shape->set_m(n);
@@ -174,8 +180,9 @@ Measurement copy(const Row& row) {
   // The notes state the tensor size as "2^26.5 fp32 elems": both tensors are counted.
   static const std::regex elems(R"(2\^([0-9.]+)\s*fp32 elems)");
   std::smatch match;
-  if (std::regex_search(row.notes, match, elems)) {
-    const double elements = std::round(std::pow(2.0, std::stod(match[1].str())));
+  const auto log2_elements = std::regex_search(row.notes, match, elems) ? to_number(match[1].str()) : std::nullopt;
+  if (log2_elements && *log2_elements <= 40) {  // "2^." threw in std::stod; 2^1e9 overflowed int64
+    const double elements = std::round(std::pow(2.0, *log2_elements));
     const double tensor = elements * 4.0;
     m.mutable_shape()->set_elements(static_cast<std::int64_t>(elements));
     m.mutable_shape()->set_bytes(static_cast<std::int64_t>(2 * tensor));
@@ -220,8 +227,12 @@ RowRange parse_row_range(const std::string& text, const std::string& flag) {
   if (!std::regex_match(text, match, range)) {
     throw InputError(flag, fmt::format("expected a row id or a range like 113-130, got '{}'", text));
   }
-  RowRange r{std::stoll(match[1].str()), std::stoll(match[1].str())};
-  if (match[2].matched) r.last = std::stoll(match[2].str());
+  const auto first = to_number(match[1].str());
+  const auto last = match[2].matched ? to_number(match[2].str()) : first;
+  if (!first || !last || *first > 1e15 || *last > 1e15) {
+    throw InputError(flag, fmt::format("row id in '{}' is too large", text));
+  }
+  RowRange r{static_cast<std::int64_t>(*first), static_cast<std::int64_t>(*last)};
   if (r.last < r.first) throw InputError(flag, fmt::format("range '{}' ends before it starts", text));
   return r;
 }

@@ -4,6 +4,9 @@
 #include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <google/protobuf/util/delimited_message_util.h>
 
+#include <unistd.h>
+
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 
@@ -27,17 +30,19 @@ TraceFile read_trace_file(const std::string& path) {
   if (!std::filesystem::is_regular_file(path)) throw InputError(path, "trace file not found");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path, "cannot open the trace file");
+  // protobuf also reports a clean end for a length prefix that is not a varint: compare with the size.
+  const auto size = static_cast<std::int64_t>(std::filesystem::file_size(path));
   google::protobuf::io::IstreamInputStream stream(&in);
   bool clean_eof = false;
   if (!google::protobuf::util::ParseDelimitedFromZeroCopyStream(&trace.metadata, &stream, &clean_eof)) {
-    throw InputError(path, clean_eof ? "empty file: a Chakra trace starts with a length-prefixed GlobalMetadata"
+    throw InputError(path, size == 0 ? "empty file: a Chakra trace starts with a length-prefixed GlobalMetadata"
                                      : "not a Chakra trace: the GlobalMetadata at its start does not parse");
   }
   for (;;) {
     const auto offset = stream.ByteCount();
     ChakraProtoMsg::Node node;
     if (!google::protobuf::util::ParseDelimitedFromZeroCopyStream(&node, &stream, &clean_eof)) {
-      if (clean_eof) break;
+      if (clean_eof && offset == size) break;
       // A length prefix promising more bytes than are left, or bytes that are no Node.
       throw InputError(path,
                        fmt::format("truncated or corrupt node message at byte {} ({})", offset, describe_last(trace)));
@@ -48,12 +53,25 @@ TraceFile read_trace_file(const std::string& path) {
 }
 
 void write_trace_file(const TraceFile& trace) {
-  std::ofstream out(trace.path, std::ios::binary | std::ios::trunc);
-  if (!out) throw InputError(trace.path, "cannot create the trace file (does the directory exist?)");
-  bool ok = google::protobuf::util::SerializeDelimitedToOstream(trace.metadata, &out);
-  for (const auto& node : trace.nodes) ok = ok && google::protobuf::util::SerializeDelimitedToOstream(node, &out);
-  out.flush();
-  if (!ok || !out) throw InputError(trace.path, "writing the trace failed (disk full?)");
+  // Written whole to a temporary name, then renamed: an interrupted export leaves the old file
+  // or none, never a cut-off trace (sim/atomic_file.hpp does the same for results).
+  const std::string temp = fmt::format("{}.tmp.{}", trace.path, ::getpid());
+  auto give_up = [&](const std::string& why) {
+    std::error_code ignored;
+    std::filesystem::remove(temp, ignored);
+    throw InputError(trace.path, why);
+  };
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    if (!out) give_up("cannot create the trace file (does the directory exist?)");
+    bool ok = google::protobuf::util::SerializeDelimitedToOstream(trace.metadata, &out);
+    for (const auto& node : trace.nodes) ok = ok && google::protobuf::util::SerializeDelimitedToOstream(node, &out);
+    out.flush();
+    if (!ok || !out) give_up("writing the trace failed (disk full?)");
+  }
+  std::error_code ec;
+  std::filesystem::rename(temp, trace.path, ec);
+  if (ec) give_up("cannot move the finished trace into place: " + ec.message());
 }
 
 std::string rank_file_path(const std::string& prefix, int rank) { return fmt::format("{}.{}.et", prefix, rank); }

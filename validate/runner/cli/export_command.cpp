@@ -1,9 +1,12 @@
 // llmsim-bench export: a measurement file as CSV (the columns a comparison needs) or JSON
 // (every field).
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "hwmodels/input_error.hpp"
 #include "validate/proto/measurement_reader.hpp"
@@ -23,18 +26,34 @@ struct ExportFlags {
 
 int run_export(const ExportFlags& f) {
   const auto records = measurements::read_measurements(f.input);
-  std::ofstream file;
-  if (!f.output.empty()) {
-    file.open(f.output);
-    if (!file) throw InputError(f.output, "cannot create the output file");
-  }
-  std::ostream& out = f.output.empty() ? std::cout : file;
+  std::ostringstream text;
   if (f.json) {
-    measurements::write_json(records, out);
+    measurements::write_json(records, text);
   } else {
-    measurements::write_csv(records, out);
+    measurements::write_csv(records, text);
   }
-  if (!f.output.empty()) fmt::print(stderr, "wrote {} records to {}\n", records.size(), f.output);
+  if (f.output.empty()) {
+    std::cout << text.str();
+    return kOk;
+  }
+  // Whole, then renamed into place: an interrupted export never leaves a cut-off table.
+  const std::string temp = f.output + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream file(temp, std::ios::binary | std::ios::trunc);
+    file << text.str();
+    file.flush();
+    if (!file) {
+      std::filesystem::remove(temp);
+      throw InputError(f.output, "cannot create the output file");
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(temp, f.output, ec);
+  if (ec) {
+    std::filesystem::remove(temp);
+    throw InputError(f.output, "cannot move the finished file into place: " + ec.message());
+  }
+  fmt::print(stderr, "wrote {} records to {}\n", records.size(), f.output);
   return kOk;
 }
 

@@ -1,6 +1,7 @@
 #include "validate/runner/core/host_info.hpp"
 
 #include <fmt/chrono.h>
+#include <cpuid.h>
 #include <fmt/format.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -64,6 +65,13 @@ double sysfs_mhz(const std::string& file) {
   }
 }
 
+// clang 14's __builtin_cpu_supports does not know "f16c" (the sanitizer and fuzz builds use
+// clang): ask CPUID leaf 1 directly, ECX bit 29.
+bool has_f16c() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C) != 0;
+}
+
 std::string isa_features() {
   std::string out;
   __builtin_cpu_init();
@@ -76,7 +84,7 @@ std::string isa_features() {
   add(__builtin_cpu_supports("avx"), "avx");
   add(__builtin_cpu_supports("avx2"), "avx2");
   add(__builtin_cpu_supports("fma"), "fma");
-  add(__builtin_cpu_supports("f16c"), "f16c");
+  add(has_f16c(), "f16c");
   add(__builtin_cpu_supports("avx512f"), "avx512f");
   add(__builtin_cpu_supports("avx512bw"), "avx512bw");
   add(__builtin_cpu_supports("avx512vnni"), "avx512vnni");

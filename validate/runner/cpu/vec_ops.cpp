@@ -1,5 +1,6 @@
 #include "validate/runner/cpu/vec_ops.hpp"
 
+#include <cpuid.h>
 #include <immintrin.h>
 
 #include <span>
@@ -150,7 +151,10 @@ const VecOps kAvx2{dot_f32_avx2, dot_f16_avx2, dot_q8_0_avx2, dot_q4_0_avx2, axp
 
 bool has_avx2() {
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+  // clang 14's __builtin_cpu_supports does not know "f16c": CPUID leaf 1, ECX bit 29.
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  const bool f16c = __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_F16C) != 0;
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && f16c;
 }
 
 }  // namespace

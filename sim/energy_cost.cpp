@@ -1,0 +1,88 @@
+#include "sim/energy_cost.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace llmsim::sim {
+
+namespace {
+
+// Used devices grouped into power budgets: devices reading one memory and stating the same
+// tdp_w share one package limit (the catalog's APU files say so in their notes).
+std::vector<PowerBudget> power_budgets(const hwmodels::System& system, const EnergyCostInput& in,
+                                       std::vector<std::string>& assumptions) {
+  std::vector<PowerBudget> budgets;
+  std::vector<std::string> keys;  // memory id + tdp, one per budget
+  bool idle_missing = false;
+  for (const auto& device : system.devices) {
+    auto busy = in.active_s.find(device.id);
+    if (busy == in.active_s.end() || busy->second <= 0) continue;
+    if (!device.tdp_w) {
+      assumptions.push_back(
+          fmt::format("device {} has no tdp_w in {}: its energy is not counted", device.id, system.id));
+      continue;
+    }
+    if (!device.idle_w) idle_missing = true;
+    const double idle = device.idle_w ? device.idle_w->value : 0.0;
+    const std::string key = fmt::format("{}@{}", device.memory, device.tdp_w->value);
+    auto it = std::find(keys.begin(), keys.end(), key);
+    if (it == keys.end()) {
+      keys.push_back(key);
+      budgets.push_back({device.id, idle, device.tdp_w->value, busy->second, 0});
+    } else {
+      auto& b = budgets[static_cast<std::size_t>(it - keys.begin())];
+      b.devices += "+" + device.id;
+      b.idle_w = std::max(b.idle_w, idle);
+      b.active_s = std::max(b.active_s, busy->second);
+    }
+  }
+  if (idle_missing) assumptions.push_back("a device without idle_w is counted at 0 W when idle");
+  return budgets;
+}
+
+}  // namespace
+
+EnergyCost estimate_energy_cost(const hwmodels::System& system, const EnergyCostInput& in) {
+  EnergyCost e;
+  e.items = in.items;
+  e.item_name = in.item_name;
+  e.output_tokens = in.output_tokens;
+  e.budgets = power_budgets(system, in, e.assumptions);
+  for (auto& b : e.budgets) {
+    const double busy = std::min(b.active_s, in.seconds);
+    b.energy_j = b.idle_w * in.seconds + (b.tdp_w - b.idle_w) * busy;
+    e.energy_j += b.energy_j;
+    e.energy_at_tdp_j += b.tdp_w * in.seconds;
+    e.has_energy = true;
+  }
+  if (e.has_energy) {
+    e.average_power_w = in.seconds > 0 ? e.energy_j / in.seconds : 0;
+    e.assumptions.insert(e.assumptions.begin(),
+                         "energy: each used device (or shared package) draws idle_w for the whole request and tdp_w "
+                         "while it runs an op, memory-bound or not (P = idle + (TDP - idle) x active fraction); waits "
+                         "for kernel launches count as idle (a low estimate for launch-bound runs; energy_at_tdp_j is "
+                         "the high one); host CPU and DRAM, fans and power-supply losses are not counted");
+  }
+  if (in.usd_per_hour > 0) {
+    e.usd_per_hour = in.usd_per_hour;
+    e.usd_per_hour_basis =
+        in.usd_per_hour_source.empty() ? "usd_per_hour of the request" : "usd_per_hour: " + in.usd_per_hour_source;
+  } else if (system.cloud_usd_per_hour && system.cloud_usd_per_hour->value > 0) {
+    e.usd_per_hour = system.cloud_usd_per_hour->value;
+    const auto source = system.sources.find(system.cloud_usd_per_hour->source);
+    e.usd_per_hour_basis =
+        "cloud_usd_per_hour of " + system.id + (source != system.sources.end() ? ": " + source->second : std::string());
+  }
+  if (e.usd_per_hour > 0) {
+    e.has_cost = true;
+    e.usd = e.usd_per_hour / 3600.0 * in.seconds;
+    e.assumptions.push_back(
+        fmt::format("cost: ${}/hour ({}) x the request's {:.4g} s; the machine is paid only while "
+                    "it works (no idle time between requests)",
+                    e.usd_per_hour, e.usd_per_hour_basis, in.seconds));
+  }
+  return e;
+}
+
+}  // namespace llmsim::sim
