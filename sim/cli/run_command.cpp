@@ -34,12 +34,29 @@ nlohmann::ordered_json request_json(const sim::PredictRequest& r) {
             {"memory_fraction", p.memory_fraction}, {"prefetch", p.prefetch}, {"collectives", p.collectives}}}};
 }
 
+// The predictor names a bad value by the flag that would carry it ("--dtype: unknown dtype");
+// in a scenario the user wrote a key in a file, so say that instead: "FILE: dtype: ...".
+sim::Prediction predict_from_scenario(const sim::DataPaths& paths, const sim::Scenario& scenario,
+                                      const sim::PredictRequest& request, sim::TraceWriter& tracer,
+                                      sim::OpTableWriter& table) {
+  try {
+    return sim::Predictor(paths).predict(request, {tracer.observer(), table.observer()});
+  } catch (const InputError& e) {
+    const std::string& where = e.where();
+    if (where.rfind("--", 0) != 0) throw;
+    std::string key = where.substr(2);
+    std::replace(key.begin(), key.end(), '-', '_');
+    const std::string what = std::string(e.what()).substr(where.size() + 2);  // drop "--flag: "
+    throw InputError(scenario.file, key + ": " + what);
+  }
+}
+
 // One prediction with its three output files in `dir`; returns the exit code.
 int run_one(const sim::DataPaths& paths, const sim::Scenario& scenario, const sim::PredictRequest& request,
             const std::string& dir, nlohmann::ordered_json scenario_json, bool print) {
   sim::TraceWriter tracer(scenario.trace_decode_steps);
   sim::OpTableWriter table;
-  const sim::Prediction p = sim::Predictor(paths).predict(request, {tracer.observer(), table.observer()});
+  const sim::Prediction p = predict_from_scenario(paths, scenario, request, tracer, table);
   nlohmann::ordered_json result;
   result["scenario"] = std::move(scenario_json);  // the resolved inputs, so the run can be repeated
   result["prediction"] = sim::to_json(p);
