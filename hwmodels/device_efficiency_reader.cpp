@@ -44,6 +44,8 @@ DeviceEfficiency read_device_efficiency(const YAML::Node& node, const std::strin
   e.vector_fraction = f.optional_number("vector_fraction", e.vector_fraction, 1e-6, 1.0);
   e.dequant_before_gemm = f.optional_bool("dequant_before_gemm", e.dequant_before_gemm);
   e.gemm_converts_io = f.optional_bool("gemm_converts_io", e.gemm_converts_io);
+  e.quantised_kernel_max_m =
+      static_cast<int>(f.optional_number("quantised_kernel_max_m", e.quantised_kernel_max_m, 0, 1e6));
   if (auto m = f.optional("matmul")) {
     YamlFields mm(*m, file, f.child_path("matmul"));
     e.matmul.max_fraction = mm.optional_number("max_fraction", e.matmul.max_fraction, 1e-6, 1.0);

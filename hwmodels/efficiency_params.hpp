@@ -48,6 +48,10 @@ struct DeviceEfficiency {
   // True when quantised weights are expanded to the activation dtype by a separate op before a GEMM
   // (llama.cpp CUDA with cuBLAS, 2024), costing a write and a read of the expanded weights.
   bool dequant_before_gemm = false;
+  // Quantised matmuls with M up to this unpack their blocks inside the kernel even above
+  // the GEMV range (llama.cpp CUDA's MMQ kernels, used up to batch 32 in 2024), so neither
+  // the expansion above nor the f16 conversions below happen. 0: only in the GEMV range.
+  int quantised_kernel_max_m = 0;
   // True when GEMMs take f16 inputs and give f16 outputs around f32 activations, with a
   // conversion kernel before and after (llama.cpp CUDA's cuBLAS path).
   bool gemm_converts_io = false;

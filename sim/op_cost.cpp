@@ -46,7 +46,9 @@ OpCost cost_op(const Op& op, const DeviceModel& d) {
 
   const double vector_peak = d.peak("f32", &c.compute_dtype);
   const bool matmul_like = op.is_matmul_like();
-  if (matmul_like && op.m > e.matmul.vector_max_m) {
+  // MMQ-style kernels of 2024 unpack blocks and multiply with dp4a on the vector units, like
+  // the GEMV kernels, only with more rows: they take the vector path, not the tensor cores.
+  if (matmul_like && op.m > e.matmul.vector_max_m && !op.unpacks_in_kernel) {
     // Matrix units, with tile and wave quantisation; softmax/bias work on the vector units.
     const double peak = d.peak(matrix_dtype(op, e), &c.compute_dtype);
     c.efficiency = hwmodels::gemm_efficiency(e.matmul, op.m, op.n, op.batch_count, d.units());

@@ -40,6 +40,7 @@ Deployment make_deployment(const SimulationContext& c, const PlacementSpec& spec
   o.gemv_max_m = eff.matmul.vector_max_m;
   o.dequant_before_gemm = eff.dequant_before_gemm;
   o.gemm_converts_io = eff.gemm_converts_io;
+  o.quantised_kernel_max_m = eff.quantised_kernel_max_m;
   o.kernels_per_op = c.profile.kernels_per_op;
   o.tp = tp;
   o.pp = pp;

@@ -397,10 +397,14 @@ class StepBuilder {
   }
 
   // llama.cpp CUDA's cuBLAS path for M above the GEMV limit: f16 conversions around the GEMM
-  // and, for quantised weights, a kernel expanding them to f16 first.
+  // and, for quantised weights, a kernel expanding them to f16 first. Quantised weights up to
+  // quantised_kernel_max_m take the MMQ kernels instead, which unpack blocks in registers.
   void add_gemm_io(Op& op, double rows, double n, double k, double m_per_copy, int layer, const std::string& role,
                    std::vector<OpId>& in, int t) {
-    const bool gemm_path = m_per_copy > static_cast<double>(o_.gemv_max_m);
+    const bool in_kernel_unpacking =
+        is_quantised(op.weight_family) && m_per_copy <= static_cast<double>(o_.quantised_kernel_max_m);
+    const bool gemm_path = m_per_copy > static_cast<double>(o_.gemv_max_m) && !in_kernel_unpacking;
+    op.unpacks_in_kernel = in_kernel_unpacking && m_per_copy > static_cast<double>(o_.gemv_max_m);
     if (gemm_path && o_.gemm_converts_io) {
       op.kernels += 2;
       op.act_read_bytes += rows * (k + n) * 2.0;

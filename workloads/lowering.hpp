@@ -35,6 +35,7 @@ struct LoweringOptions {
   int64_t gemv_max_m = 8;           // matmuls with M up to this use GEMV kernels
   bool dequant_before_gemm = false; // larger quantised matmuls first expand weights to f16
   bool gemm_converts_io = false;    // larger matmuls convert inputs to f16 and outputs back to f32
+  int64_t quantised_kernel_max_m = 0;  // quantised matmuls up to this M unpack in-kernel: neither of the two above
   std::map<std::string, int> kernels_per_op;  // kernel launches per logical op (default 1); "matmul.<family>"
                                               // overrides "matmul" for weights of that format family
   bool sample = true;               // add the sampling op after the LM head

@@ -49,6 +49,7 @@ struct Op {
   double weight_resident_bytes = 0;  // bytes of that tensor (shard) kept in memory
 
   double weight_bytes = 0;
+  bool unpacks_in_kernel = false;       // quantised matmul above the GEMV range that unpacks blocks like a GEMV (MMQ)
   bool reads_expanded_weights = false;  // weights were expanded by a dequantize op just before
   double kv_read_bytes = 0;
   double kv_write_bytes = 0;

@@ -134,3 +134,31 @@ TEST_CASE("quantised GEMMs on the cuBLAS path expand weights first", "[workloads
   const OpGraph decode = lower_step(model, w, [&] { auto o = options; o.new_tokens = 1; return o; }());
   CHECK(by_name(decode).count("L0.attn_q.dequant") == 0);
 }
+
+TEST_CASE("quantised matmuls up to the in-kernel limit read their packed blocks (MMQ)", "[workloads][lowering]") {
+  Fixture f;
+  const auto model = f.registry.load("llama-3-8b");
+  const ModelWeights w(model, f.formats, f.formats.mix("q4_k_m"));
+  auto options = f.options(16, 1, 128);  // a decode step of 16 sequences: M = 16, above the GEMV limit
+  options.dequant_before_gemm = true;
+  options.gemm_converts_io = true;
+  options.gemv_max_m = 8;
+  options.quantised_kernel_max_m = 32;
+  const OpGraph mmq = lower_step(model, w, options);
+  const auto ops = by_name(mmq);
+  CHECK(ops.count("L0.attn_q.dequant") == 0);
+  const Op& q = mmq.op(ops.at("L0.attn_q"));
+  CHECK(q.weight_bytes == 4096.0 * 4096 * 4.5 / 8);  // the q4_k blocks, read once
+  CHECK_FALSE(q.reads_expanded_weights);
+  CHECK(q.kernels == 1);  // no f16 conversion kernels around it
+  CHECK(q.unpacks_in_kernel);  // costed like a GEMV (dp4a on the vector units), not on tensor cores
+  // M = 64 is past the limit: dequantise + cuBLAS with its two conversions, as before.
+  options.batch = 64;
+  const OpGraph cublas = lower_step(model, w, options);
+  const auto ops64 = by_name(cublas);
+  REQUIRE(ops64.count("L0.attn_q.dequant") == 1);
+  const Op& q64 = cublas.op(ops64.at("L0.attn_q"));
+  CHECK(q64.weight_bytes == 4096.0 * 4096 * 2);
+  CHECK(q64.kernels == 3);
+  CHECK_FALSE(q64.unpacks_in_kernel);
+}
