@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "fresh_process.hpp"
+#include "test_box_devices.hpp"
 #include "hwmodels/catalog.hpp"
 #include "sim/executor.hpp"
 #include "sim/platform.hpp"
@@ -24,14 +25,7 @@ struct Task {
 std::vector<double> simulate(const std::vector<Task>& tasks, int streams = 1) {
   return test::in_fresh_process([&] {
     const auto system = hwmodels::Catalog(test::catalog_dir()).load(test::fixture("hw/test-box.yaml"));
-    std::vector<sim::DeviceModel> devices;
-    for (const auto& d : system.devices) {
-      sim::DeviceModel m;
-      m.device = &d;
-      m.memory = &system.memory_of(d);
-      m.achievable_bytes_per_s = m.memory->measured_bandwidth_gbs->value * 1e9;
-      devices.push_back(m);
-    }
+    const std::vector<sim::DeviceModel> devices = test::devices_at_measured_bandwidth(system);
     sim::Platform platform(system, devices);
     workloads::OpGraph graph;
     std::vector<sim::PlannedOp> plan;

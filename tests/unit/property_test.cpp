@@ -12,6 +12,7 @@
 #include <random>
 
 #include "fresh_process.hpp"
+#include "test_box_devices.hpp"
 #include "hwmodels/catalog.hpp"
 #include "sim/executor.hpp"
 #include "sim/platform.hpp"
@@ -69,14 +70,7 @@ double alone_s(const RandomOp& op, bool with_latency) {
 std::vector<double> simulate(const std::vector<RandomOp>& ops) {
   return test::in_fresh_process([&] {
     const auto system = hwmodels::Catalog(test::catalog_dir()).load(test::fixture("hw/test-box.yaml"));
-    std::vector<sim::DeviceModel> devices;
-    for (const auto& d : system.devices) {
-      sim::DeviceModel m;
-      m.device = &d;
-      m.memory = &system.memory_of(d);
-      m.achievable_bytes_per_s = m.memory->measured_bandwidth_gbs->value * 1e9;
-      devices.push_back(m);
-    }
+    const std::vector<sim::DeviceModel> devices = test::devices_at_measured_bandwidth(system);
     sim::Platform platform(system, devices);
     const std::size_t shared = platform.memory_host(platform.memory_index("shared"));
     const std::size_t local = platform.memory_host(platform.memory_index("local"));
