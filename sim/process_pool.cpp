@@ -10,6 +10,25 @@
 
 namespace llmsim::sim {
 
+bool write_fully(int fd, const void* data, std::size_t size) {
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t n = ::write(fd, p, size);
+    if (n <= 0) return false;
+    p += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+std::string read_until_eof(int fd) {
+  std::string out;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buffer, sizeof buffer)) > 0) out.append(buffer, static_cast<std::size_t>(n));
+  return out;
+}
+
 std::vector<ChildOutcome> run_in_children(std::size_t count, int parallel, const std::function<int(std::size_t)>& task,
                                           const std::function<void(std::size_t, const ChildOutcome&)>& on_done) {
   std::vector<ChildOutcome> outcomes(count);

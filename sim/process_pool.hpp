@@ -20,4 +20,10 @@ struct ChildOutcome {
 std::vector<ChildOutcome> run_in_children(std::size_t count, int parallel, const std::function<int(std::size_t)>& task,
                                           const std::function<void(std::size_t, const ChildOutcome&)>& on_done = {});
 
+/// Writes all `size` bytes to `fd` (a child's pipe back to its parent); false if the pipe broke.
+bool write_fully(int fd, const void* data, std::size_t size);
+
+/// Reads `fd` until end of file (every child holding the pipe's write end has closed it).
+std::string read_until_eof(int fd);
+
 }  // namespace llmsim::sim

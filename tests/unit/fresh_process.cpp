@@ -8,26 +8,14 @@
 #include <stdexcept>
 #include <string>
 
+#include "sim/process_pool.hpp"
+
 namespace llmsim::test {
 
 namespace {
 
 void write_all(int fd, const void* data, std::size_t size) {
-  const char* p = static_cast<const char*>(data);
-  while (size > 0) {
-    const ssize_t n = ::write(fd, p, size);
-    if (n <= 0) _exit(3);
-    p += n;
-    size -= static_cast<std::size_t>(n);
-  }
-}
-
-std::string read_all(int fd) {
-  std::string out;
-  char buffer[4096];
-  ssize_t n;
-  while ((n = ::read(fd, buffer, sizeof buffer)) > 0) out.append(buffer, static_cast<std::size_t>(n));
-  return out;
+  if (!sim::write_fully(fd, data, size)) _exit(3);
 }
 
 }  // namespace
@@ -54,7 +42,7 @@ std::vector<double> in_fresh_process(const std::function<std::vector<double>()>&
     _exit(0);
   }
   ::close(fds[1]);
-  const std::string bytes = read_all(fds[0]);
+  const std::string bytes = sim::read_until_eof(fds[0]);
   ::close(fds[0]);
   int status = 0;
   ::waitpid(pid, &status, 0);

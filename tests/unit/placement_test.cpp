@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "fresh_process.hpp"
+#include "test_box_devices.hpp"
 #include "hwmodels/catalog.hpp"
 #include "hwmodels/input_error.hpp"
 #include "sim/executor.hpp"
@@ -14,15 +15,8 @@ using Catch::Matchers::Contains;
 namespace {
 
 std::vector<sim::DeviceModel> models_of(const hwmodels::System& system) {
-  std::vector<sim::DeviceModel> out;
-  for (const auto& d : system.devices) {
-    sim::DeviceModel m;
-    m.device = &d;
-    m.memory = &system.memory_of(d);
-    m.achievable_bytes_per_s = m.memory->measured_bandwidth_gbs->value * 1e9;
-    m.efficiency.launch_overhead_us = 0;  // collective times below are link time and latency only
-    out.push_back(m);
-  }
+  std::vector<sim::DeviceModel> out = test::devices_at_measured_bandwidth(system);
+  for (auto& m : out) m.efficiency.launch_overhead_us = 0;  // collective times below are link time and latency only
   return out;
 }
 

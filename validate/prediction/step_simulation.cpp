@@ -13,23 +13,6 @@ namespace llmsim::validate {
 
 namespace {
 
-void write_all(int fd, const std::string& bytes) {
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n <= 0) return;
-    done += static_cast<std::size_t>(n);
-  }
-}
-
-std::string read_all(int fd) {
-  std::string out;
-  char buffer[4096];
-  ssize_t n;
-  while ((n = ::read(fd, buffer, sizeof buffer)) > 0) out.append(buffer, static_cast<std::size_t>(n));
-  return out;
-}
-
 // Child side: "ok <seconds>" or "error <message>" on the pipe.
 int simulate_one(const sim::DataPaths& paths, const sim::PredictRequest& request, bool decode, int fd) {
   std::string reply;
@@ -42,7 +25,7 @@ int simulate_one(const sim::DataPaths& paths, const sim::PredictRequest& request
   } catch (const std::exception& e) {
     reply = std::string("error ") + e.what();
   }
-  write_all(fd, reply);
+  sim::write_fully(fd, reply.data(), reply.size());  // a broken pipe shows as a missing reply
   ::close(fd);
   return 0;
 }
@@ -75,7 +58,7 @@ std::vector<SimulatedStep> simulate_steps(const sim::DataPaths& paths, const std
   });
   for (std::size_t i = 0; i < steps.size(); ++i) {
     ::close(pipes[i][1]);
-    replies[i] = read_all(pipes[i][0]);
+    replies[i] = sim::read_until_eof(pipes[i][0]);
     ::close(pipes[i][0]);
   }
   for (std::size_t i = 0; i < steps.size(); ++i) {
