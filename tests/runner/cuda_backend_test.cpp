@@ -27,22 +27,35 @@ TEST_CASE("cuda kernels match their references on small shapes", "[cuda]") {
     s.k = 128;
     specs.push_back(s);
   }
+  // k = 160 takes the GEMV's 16-byte loads, k = 161 its 2-byte fallback.
   for (const char* dtype : {"f32", "f16"}) {
-    KernelSpec g;
-    g.kernel = KERNEL_CLASS_GEMV;
-    g.dtype = dtype;
-    g.m = 1;
-    g.n = 77;
-    g.k = 160;
-    specs.push_back(g);
-    KernelSpec a;
-    a.kernel = KERNEL_CLASS_ATTENTION_DECODE;
-    a.dtype = dtype;
-    a.heads = 8;
-    a.kv_heads = 2;
-    a.head_dim = 128;
-    a.context = 300;
-    specs.push_back(a);
+    for (std::int64_t k : {160, 161}) {
+      KernelSpec g;
+      g.kernel = KERNEL_CLASS_GEMV;
+      g.dtype = dtype;
+      g.m = 1;
+      g.n = 77;
+      g.k = k;
+      specs.push_back(g);
+    }
+  }
+  // Attention: grouped heads over one chunk; Llama-3-8B's shape over many chunks (the
+  // split-K merge); no grouping and head_dim 64 over an uneven last chunk.
+  struct AttentionShape {
+    int heads, kv_heads, head_dim, context;
+  };
+  for (const char* dtype : {"f32", "f16"}) {
+    for (const AttentionShape& shape : {AttentionShape{8, 2, 128, 300}, AttentionShape{32, 8, 128, 2048},
+                                        AttentionShape{4, 4, 64, 5001}}) {
+      KernelSpec a;
+      a.kernel = KERNEL_CLASS_ATTENTION_DECODE;
+      a.dtype = dtype;
+      a.heads = shape.heads;
+      a.kv_heads = shape.kv_heads;
+      a.head_dim = shape.head_dim;
+      a.context = shape.context;
+      specs.push_back(a);
+    }
   }
   KernelSpec copy;
   copy.kernel = KERNEL_CLASS_COPY;

@@ -120,8 +120,6 @@ measurements::Device host_cpu_device() {
   return d;
 }
 
-std::string runner_version() { return LLMSIM_BENCH_VERSION; }
-
 measurements::Environment host_environment() {
   measurements::Environment env;
   env.set_runner_version(runner_version());

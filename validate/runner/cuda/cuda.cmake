@@ -15,8 +15,6 @@ if(CMAKE_CUDA_COMPILER)
     cuda/cuda_kernel.cpp
     cuda/cuda_kernels.cu
     cuda/cuda_cases.cpp)
-  # The project's -Wpedantic reaches nvcc's host pass, which flags nvcc's own line markers.
-  set_source_files_properties(cuda/cuda_kernels.cu PROPERTIES COMPILE_OPTIONS "-Xcompiler=-Wno-pedantic")
   target_link_libraries(llmsim_bench_core PUBLIC CUDA::cudart CUDA::cublas CUDA::cublasLt)
   target_compile_definitions(llmsim_bench_core PUBLIC LLMSIM_BENCH_HAVE_CUDA)
   # The target predates enable_language(CUDA), so it takes the architectures explicitly.

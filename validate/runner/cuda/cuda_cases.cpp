@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <memory>
 #include <stdexcept>
 #include <vector>
 
@@ -77,18 +78,34 @@ std::unique_ptr<Kernel> gemm(const CudaHandles& h, const KernelSpec& s) {
   CudaKernel::Launch launch;
   std::string impl;
   if (s.dtype == "fp8") {
-    cublasLtMatmulDesc_t desc = nullptr;
-    cublasLtMatrixLayout_t la = nullptr, lb = nullptr, lc = nullptr;
-    blas_check(cublasLtMatmulDescCreate(&desc, CUBLAS_COMPUTE_32F, CUDA_R_32F), "cublasLtMatmulDescCreate");
+    // The descriptors live as long as the launch closure (the kernel), then are destroyed.
+    struct LtDescriptors {
+      cublasLtMatmulDesc_t desc = nullptr;
+      cublasLtMatrixLayout_t a = nullptr, b = nullptr, c = nullptr;
+      ~LtDescriptors() {
+        if (c) cublasLtMatrixLayoutDestroy(c);
+        if (b) cublasLtMatrixLayoutDestroy(b);
+        if (a) cublasLtMatrixLayoutDestroy(a);
+        if (desc) cublasLtMatmulDescDestroy(desc);
+      }
+    };
+    auto lt = std::make_shared<LtDescriptors>();
+    blas_check(cublasLtMatmulDescCreate(&lt->desc, CUBLAS_COMPUTE_32F, CUDA_R_32F), "cublasLtMatmulDescCreate");
     const cublasOperation_t transpose = CUBLAS_OP_T;
-    cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSA, &transpose, sizeof(transpose));
-    cublasLtMatrixLayoutCreate(&la, CUDA_R_8F_E4M3, static_cast<std::uint64_t>(k), static_cast<std::uint64_t>(n), k);
-    cublasLtMatrixLayoutCreate(&lb, CUDA_R_8F_E4M3, static_cast<std::uint64_t>(k), static_cast<std::uint64_t>(m), k);
-    cublasLtMatrixLayoutCreate(&lc, CUDA_R_16BF, static_cast<std::uint64_t>(n), static_cast<std::uint64_t>(m), n);
-    launch = [h, desc, la, lb, lc, wp = w->get(), ap = a->get(), cp = c->get()] {
+    cublasLtMatmulDescSetAttribute(lt->desc, CUBLASLT_MATMUL_DESC_TRANSA, &transpose, sizeof(transpose));
+    blas_check(cublasLtMatrixLayoutCreate(&lt->a, CUDA_R_8F_E4M3, static_cast<std::uint64_t>(k),
+                                          static_cast<std::uint64_t>(n), k),
+               "cublasLtMatrixLayoutCreate");
+    blas_check(cublasLtMatrixLayoutCreate(&lt->b, CUDA_R_8F_E4M3, static_cast<std::uint64_t>(k),
+                                          static_cast<std::uint64_t>(m), k),
+               "cublasLtMatrixLayoutCreate");
+    blas_check(cublasLtMatrixLayoutCreate(&lt->c, CUDA_R_16BF, static_cast<std::uint64_t>(n),
+                                          static_cast<std::uint64_t>(m), n),
+               "cublasLtMatrixLayoutCreate");
+    launch = [h, lt, wp = w->get(), ap = a->get(), cp = c->get()] {
       const float alpha = 1.0f, beta = 0.0f;
-      blas_check(cublasLtMatmul(h.lt, desc, &alpha, wp, la, ap, lb, &beta, cp, lc, cp, lc, nullptr, h.workspace,
-                                h.workspace_bytes, nullptr),
+      blas_check(cublasLtMatmul(h.lt, lt->desc, &alpha, wp, lt->a, ap, lt->b, &beta, cp, lt->c, cp, lt->c, nullptr,
+                                h.workspace, h.workspace_bytes, nullptr),
                  "cublasLtMatmul fp8");
     };
     try {
@@ -220,10 +237,10 @@ std::unique_ptr<Kernel> attention(const KernelSpec& s) {
   auto q = std::make_unique<CudaBuffer>(q_values.size() * 4);
   q->upload(q_values.data(), q_values.size() * 4);
   auto out = std::make_unique<CudaBuffer>(q_values.size() * 4);
+  auto workspace = std::make_unique<CudaBuffer>(cuda::attention_workspace_floats(heads, kv, d, context) * 4);
   const bool f16 = in == Storage::f16;
-  auto launch = [=, qp = q->as<float>(), kp = k->get(), vp = v->get(), op = out->as<float>()] {
-    cuda::attention_decode(qp, kp, vp, f16, op, heads, kv, d, context);
-  };
+  auto launch = [=, qp = q->as<float>(), kp = k->get(), vp = v->get(), wp = workspace->as<float>(),
+                 op = out->as<float>()] { cuda::attention_decode(qp, kp, vp, f16, wp, op, heads, kv, d, context); };
   CudaBuffer* out_raw = out.get();
   auto checker = [=, q_values = std::move(q_values), k_values = std::move(k_values), v_values = std::move(v_values)] {
     std::vector<float> got(q_values.size());
@@ -255,8 +272,11 @@ std::unique_ptr<Kernel> attention(const KernelSpec& s) {
   buffers.push_back(std::move(v));
   buffers.push_back(std::move(q));
   buffers.push_back(std::move(out));
-  return std::make_unique<CudaKernel>(std::move(buffers), launch, checker, work,
-                                      fmt::format("llmsim decode attention, block per head, {} KV", s.dtype));
+  buffers.push_back(std::move(workspace));
+  return std::make_unique<CudaKernel>(
+      std::move(buffers), launch, checker, work,
+      fmt::format("llmsim split-K decode attention (block per KV head and context chunk, then a merge), {} KV",
+                  s.dtype));
 }
 
 }  // namespace
@@ -275,8 +295,9 @@ std::string cuda_unsupported_reason(const CudaHandles& h, const KernelSpec& s) {
       return d == "f32" || d == "f16" ? "" : fmt::format("the cuda backend has no {} gemv", d);
     case measurements::KERNEL_CLASS_ATTENTION_DECODE:
       if (d != "f32" && d != "f16") return fmt::format("the cuda backend has no {} attention", d);
-      if (s.context > 12000) return "the attention kernel keeps scores in 48 KiB of shared memory: context <= 12000";
-      return "";
+      return cuda::attention_unsupported(static_cast<int>(s.heads),
+                                         static_cast<int>(s.kv_heads == 0 ? s.heads : s.kv_heads),
+                                         static_cast<int>(s.head_dim));
     case measurements::KERNEL_CLASS_COPY:
       return d == "f32" ? "" : "copy moves f32 arrays";
     default:
