@@ -39,6 +39,7 @@ DeviceEfficiency read_device_efficiency(const YAML::Node& node, const std::strin
   DeviceEfficiency e = std::move(base);
   e.basis = f.optional_string("basis", e.basis);
   e.launch_overhead_us = f.optional_number("launch_overhead_us", e.launch_overhead_us, 0, 1e6);
+  e.step_overhead_us = f.optional_number("step_overhead_us", e.step_overhead_us, 0, 1e7);
   e.streams = static_cast<int>(f.optional_number("streams", e.streams, 1, 1024));
   e.activation_dtype = f.optional_string("activation_dtype", e.activation_dtype);
   e.vector_fraction = f.optional_number("vector_fraction", e.vector_fraction, 1e-6, 1.0);

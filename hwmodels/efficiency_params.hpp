@@ -36,6 +36,9 @@ struct MemoryEfficiency {
 /// Everything the timing model needs to know about one device under one software stack.
 struct DeviceEfficiency {
   double launch_overhead_us = 5.0;  // fixed cost per op (kernel launch, framework dispatch)
+  // Host time per model step outside the model's kernels (a generate() loop's logits
+  // processing, stopping checks and cache bookkeeping), charged to the step's sampling op.
+  double step_overhead_us = 0.0;
   int streams = 1;                  // ops that may run at once on the device
   std::string activation_dtype = "f16";
   double vector_fraction = 0.3;     // non-matmul ops (norms, rope, softmax) vs the f32 peak

@@ -43,6 +43,7 @@ OpCost cost_op(const Op& op, const DeviceModel& d) {
   const auto& e = d.efficiency;
   OpCost c;
   c.launch_s = op.kernels * e.launch_overhead_us * 1e-6;
+  if (op.kind == workloads::OpKind::sampling) c.launch_s += e.step_overhead_us * 1e-6;
 
   const double vector_peak = d.peak("f32", &c.compute_dtype);
   const bool matmul_like = op.is_matmul_like();

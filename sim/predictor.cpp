@@ -389,6 +389,10 @@ Prediction Predictor::predict(const PredictRequest& request_in, const std::vecto
       "the f32 peak for M <= {}, other ops {:.0f}% of the f32 peak, memory kernels {:.0f}% of the stream bandwidth",
       eff.launch_overhead_us, eff.matmul.max_fraction * 100, eff.matmul.vector_fraction * 100,
       eff.matmul.vector_max_m, eff.vector_fraction * 100, eff.memory.kernel_fraction * 100));
+  if (eff.step_overhead_us > 0) {
+    a.push_back(fmt::format("host overhead per model step outside its kernels (sampling loop): {} us",
+                            eff.step_overhead_us));
+  }
   for (auto d : placer.used_devices()) {
     a.push_back(fmt::format("memory bandwidth of {} (read by {}): {}", devices[d].memory->id,
                             devices[d].device->id, devices[d].bandwidth_basis));

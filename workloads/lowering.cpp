@@ -243,6 +243,13 @@ class StepBuilder {
     return it == o_.kernels_per_op.end() ? 1 : it->second;
   }
 
+  // "key.variant" where the profile has it (e.g. norm.layer, ffn_act.gelu_new: eager PyTorch
+  // launches one kernel for nn.LayerNorm but eight for GPT-2's NewGELUActivation), else key.
+  std::string variant_key(const std::string& key, const std::string& variant) const {
+    const std::string specific = key + "." + variant;
+    return o_.kernels_per_op.count(specific) ? specific : key;
+  }
+
   std::string name(int layer, const std::string& what, int t) const {
     std::string out = layer < 0 ? what : fmt::format("L{}.{}", layer, what);
     if (tp_ * o_.pp > 1) out += fmt::format("@r{}", rank(t));
@@ -337,7 +344,7 @@ class StepBuilder {
     rows = rows > 0 ? rows : tokens_;
     Ranked out;
     for (int t = 0; t < emitted_ranks_; ++t) {
-      Op op = make(role, OpKind::norm, group, layer, "norm", t);
+      Op op = make(role, OpKind::norm, group, layer, variant_key("norm", m_.norm == NormKind::layer ? "layer" : "rms"), t);
       op.vector_ops = rows * width * (m_.norm == NormKind::layer ? 7.0 : 5.0);
       op.act_read_bytes = rows * width * act_;
       op.act_write_bytes = rows * width * act_;
@@ -667,10 +674,11 @@ class StepBuilder {
         gate = matmul("ffn_gate", layer, "mlp", tokens_, {normed, routed}, false);
         up = matmul("ffn_up", layer, "mlp", tokens_, {normed, routed}, false);
       }
-      up = elementwise("ffn_act", layer, "mlp", "ffn_act", tokens_ * inter * fanout, 2.0, {gate, up}, 6.0);
+      up = elementwise("ffn_act", layer, "mlp", variant_key("ffn_act", m_.activation), tokens_ * inter * fanout, 2.0,
+                       {gate, up}, 6.0);
     } else {
       up = matmul("ffn_up", layer, "mlp", tokens_, {normed}, false);
-      up = elementwise("ffn_act", layer, "mlp", "ffn_act", tokens_ * inter, 1.0, {up}, 8.0);
+      up = elementwise("ffn_act", layer, "mlp", variant_key("ffn_act", m_.activation), tokens_ * inter, 1.0, {up}, 8.0);
     }
     Ranked down = matmul("ffn_down", layer, "mlp", tokens_, {up}, true);
     if (m_.is_moe()) {

@@ -53,7 +53,9 @@ void BM_SimulateDecodeStep(benchmark::State& state) {
   std::vector<sim::PlannedOp> plan(graph.size());
   for (std::size_t v = 0; v < graph.size(); ++v) {
     const auto c = sim::cost_op(graph.op(v), s.devices[0]);
-    plan[v] = {0, 0, c.launch_s, c.compute_s, c.link_bytes};
+    // The device's own memory is the platform's first memory host.
+    plan[v] = sim::PlannedOp::on_device(0, s.platform.device_host(0), s.platform.memory_host(0), c.launch_s,
+                                        c.compute_s, c.link_bytes);
   }
   for (auto _ : state) benchmark::DoNotOptimize(s.executor.run(graph, plan, {1}));
   state.counters["ops"] = static_cast<double>(graph.size());

@@ -162,3 +162,21 @@ TEST_CASE("quantised matmuls up to the in-kernel limit read their packed blocks 
   CHECK(q64.kernels == 3);
   CHECK_FALSE(q64.unpacks_in_kernel);
 }
+
+TEST_CASE("kernel counts per op follow the model's norm and activation where the profile says", "[workloads][lowering]") {
+  Fixture f;
+  auto options = f.options(1, 1, 16);
+  options.kernels_per_op = {{"norm", 7}, {"norm.layer", 1}, {"ffn_act", 2}, {"ffn_act.gelu_new", 8}};
+  // GPT-2: LayerNorm and gelu_new take their specific counts.
+  const auto gpt2 = f.registry.load("gpt2");
+  const OpGraph g = lower_step(gpt2, ModelWeights(gpt2, f.formats, f.formats.mix("f32")), options);
+  const auto ops = by_name(g);
+  CHECK(g.op(ops.at("L0.attn_norm")).kernels == 1);
+  CHECK(g.op(ops.at("L0.ffn_act")).kernels == 8);
+  // Llama: RMSNorm and SiLU have no specific entry and take the generic ones.
+  const auto llama = f.registry.load("llama-3-8b");
+  const OpGraph l = lower_step(llama, ModelWeights(llama, f.formats, f.formats.mix("f16")), options);
+  const auto lops = by_name(l);
+  CHECK(l.op(lops.at("L0.attn_norm")).kernels == 7);
+  CHECK(l.op(lops.at("L0.ffn_act")).kernels == 2);
+}

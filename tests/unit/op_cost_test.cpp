@@ -76,3 +76,17 @@ TEST_CASE("a device without the dtype falls back to the next one it has", "[sim]
   CHECK(gpu.peak("fp8", &used) == Approx(100e12));
   CHECK(used == "f16");
 }
+
+TEST_CASE("a profile's per-step host overhead lands on the sampling op alone", "[sim][roofline]") {
+  Fixture f;
+  auto device = f.device("gpu");
+  device.efficiency.step_overhead_us = 4000;
+  workloads::Op sampling;
+  sampling.kind = workloads::OpKind::sampling;
+  sampling.kernels = 1;
+  workloads::Op norm;
+  norm.kind = workloads::OpKind::norm;
+  norm.kernels = 7;
+  CHECK(sim::cost_op(sampling, device).launch_s == Approx(5e-6 + 4000e-6));  // one launch + the loop's host time
+  CHECK(sim::cost_op(norm, device).launch_s == Approx(7 * 5e-6));
+}

@@ -38,6 +38,8 @@ def main():
     ap.add_argument("--batch", type=int, default=1)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--attn", default="sdpa", help="attn_implementation (sdpa or eager)")
+    ap.add_argument("--kernel-table", action="store_true",
+                    help="also list the GPU kernels (and copies) per decode token by name")
     args = ap.parse_args()
 
     import torch
@@ -73,12 +75,15 @@ def main():
     ttft = statistics.median(first)
     per_token = (statistics.median(full) - ttft) / args.gen
     def gpu_ops(n):
+        from collections import Counter
         from torch.profiler import ProfilerActivity, profile
         with profile(activities=[ProfilerActivity.CUDA]) as prof:
             generate(n)
-        return sum(1 for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA)
+        return Counter(e.name for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA)
 
-    ops_per_token = (gpu_ops(9) - gpu_ops(1)) / 8
+    nine, one = gpu_ops(9), gpu_ops(1)
+    ops_per_token = (sum(nine.values()) - sum(one.values())) / 8
+    kernel_table = {name: (nine[name] - one[name]) / 8 for name in nine if nine[name] != one[name]}
     print(json.dumps({
         "config": args.config, "model_type": config.model_type, "dtype": args.dtype,
         "attn_implementation": args.attn, "batch": args.batch, "prompt": args.prompt, "gen": args.gen,
@@ -87,6 +92,8 @@ def main():
         "parameters": sum(p.numel() for p in model.parameters()),
         "gpu": torch.cuda.get_device_name(0), "torch": torch.__version__,
         "transformers": transformers.__version__, "cuda": torch.version.cuda,
+        **({"kernels_per_decode_token": dict(sorted(kernel_table.items(), key=lambda kv: -kv[1]))}
+           if args.kernel_table else {}),
     }))
 
 

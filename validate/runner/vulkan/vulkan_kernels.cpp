@@ -170,7 +170,7 @@ PackedWeights pack_weights(const std::string& dtype, std::int64_t n, std::int64_
       dequantize(block, std::span<float, kQuantBlock>(p.values.data() + b * kQuantBlock, kQuantBlock));
     }
   }
-  p.bytes.resize((p.bytes.size() + 3) / 4 * 4);  // the shader reads whole uint words
+  p.bytes.resize((p.bytes.size() + 3) / 4 * 4);  // whole uint words: the q4_0 shader reads 20 bytes per 18-byte block
   return p;
 }
 
