@@ -243,8 +243,9 @@ class StepBuilder {
     return it == o_.kernels_per_op.end() ? 1 : it->second;
   }
 
-  // "key.variant" where the profile has it (e.g. norm.layer, ffn_act.gelu_new: eager PyTorch
-  // launches one kernel for nn.LayerNorm but eight for GPT-2's NewGELUActivation), else key.
+  // "key.variant" where the profile has it (e.g. matmul.int8, norm.layer, ffn_act.gelu_new:
+  // eager PyTorch launches one kernel for nn.LayerNorm but eight for GPT-2's
+  // NewGELUActivation), else key.
   std::string variant_key(const std::string& key, const std::string& variant) const {
     const std::string specific = key + "." + variant;
     return o_.kernels_per_op.count(specific) ? specific : key;
@@ -369,9 +370,9 @@ class StepBuilder {
     const double k = row_parallel ? wt.cols / split : wt.cols;
     Ranked out;
     for (int t = 0; t < emitted_ranks_; ++t) {
-      Op op = make(label.empty() ? role : label, OpKind::matmul, group, layer, "matmul", t);
       // Some stacks launch more kernels for some weight formats ("matmul.int8").
-      if (o_.kernels_per_op.count("matmul." + wt.format->family)) op.kernels = kernels("matmul." + wt.format->family);
+      Op op = make(label.empty() ? role : label, OpKind::matmul, group, layer, variant_key("matmul", wt.format->family),
+                   t);
       double touched = 1.0;  // weight copies (experts) read
       double m_per_copy = m;
       double rows_out = m;

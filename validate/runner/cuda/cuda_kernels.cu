@@ -229,11 +229,10 @@ void launch_attention_split(dim3 grid, const float* q, const void* k, const void
     launch_attention_split<PerLane, 1, T>(grid, q, k, v, partial, heads, kv_heads, d, context, plan);
   } else if (group == 2) {
     launch_attention_split<PerLane, 2, T>(grid, q, k, v, partial, heads, kv_heads, d, context, plan);
-  } else if (group <= 4 || PerLane == 8) {  // group x head_dim <= 1024: head_dim 256 has group <= 4
+  } else if (group <= 4) {
     launch_attention_split<PerLane, 4, T>(grid, q, k, v, partial, heads, kv_heads, d, context, plan);
-  } else {
-    launch_attention_split<PerLane, (PerLane == 8 ? 4 : 8), T>(grid, q, k, v, partial, heads, kv_heads, d, context,
-                                                               plan);
+  } else if constexpr (PerLane < 8) {  // head_dim 256 never has more than 4 (group x head_dim <= 1024)
+    launch_attention_split<PerLane, 8, T>(grid, q, k, v, partial, heads, kv_heads, d, context, plan);
   }
 }
 
