@@ -100,6 +100,50 @@ class Import(unittest.TestCase):
             self.assertEqual(rows[0]["origin"], "ORIGIN_IMPORTED")
 
 
+class Compare(unittest.TestCase):
+    """Two imports of the same published rows, one figure changed by a known amount."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+        source = os.path.join(FIXTURES, "public_rows.csv")
+        self.before = os.path.join(self.tmp.name, "before.pb")
+        self.after = os.path.join(self.tmp.name, "after.pb")
+        slower_csv = os.path.join(self.tmp.name, "slower.csv")
+        with open(source) as f, open(slower_csv, "w") as g:
+            text = f.read()
+            self.assertIn(",760.04,", text)
+            g.write(text.replace(",760.04,", ",700,"))  # row 113: 760.04 -> 700 TFLOP/s
+        for csv_file, pb in ((source, self.before), (slower_csv, self.after)):
+            out = bench("import-csv", csv_file, "--rows", "113-130", "-o", pb)
+            self.assertEqual(out.returncode, 0, out.stderr)
+
+    def test_a_case_that_moved_beyond_tolerance_is_exit_6(self):
+        out = bench("compare", self.before, self.after)
+        self.assertEqual(out.returncode, 6, out.stdout + out.stderr)
+        # 1 - 700 / 760.04 = 7.9% of the slower run's time.
+        line = next(l for l in out.stdout.splitlines() if l.startswith("imported:113:"))
+        self.assertIn("7.9%", line)
+        self.assertIn("BEYOND", line)
+        self.assertIn("2 of 3 compared cases within 5.0%", out.stdout)
+
+    def test_a_wider_tolerance_passes(self):
+        out = bench("compare", "--tolerance", "8", self.before, self.after)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+
+    def test_files_without_common_cases_are_exit_1(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            other = os.path.join(tmp, "other.pb")
+            out = bench("import-csv", os.path.join(FIXTURES, "public_rows.csv"), "--rows", "2", "-o", other)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            out = bench("compare", self.before, other)
+            self.assertEqual(out.returncode, 1)
+            self.assertIn("nothing to compare", out.stderr)
+
+    def test_one_file_is_a_usage_error(self):
+        self.assertEqual(bench("compare", self.before).returncode, 2)
+
+
 class BadInput(unittest.TestCase):
     def test_unknown_suite_is_exit_1_and_lists_the_known(self):
         out = bench("run", "--backend", "cpu", "--suite", "quik")

@@ -58,6 +58,7 @@ const std::vector<Column>& columns() {
       {"samples", [](const Measurement& r) { return integer(r.timing().samples()); }},
       {"stable", [](const Measurement& r) { return std::string(r.timing().stable() ? "true" : "false"); }},
       {"background_load", [](const Measurement& r) { return number(r.timing().background_load()); }},
+      {"drift", [](const Measurement& r) { return number(r.timing().drift()); }},
       {"gflops_per_s", [](const Measurement& r) { return number(r.rates().gflops_per_s()); }},
       {"gbytes_per_s", [](const Measurement& r) { return number(r.rates().gbytes_per_s()); }},
       {"tokens_per_s", [](const Measurement& r) { return number(r.rates().tokens_per_s()); }},

@@ -17,6 +17,7 @@ enum ExitCode : int {
   kBackendUnavailable = 3,  // backend not built in, or no device for it on this machine
   kInternalError = 4,
   kVerificationFailed = 5,  // a kernel computed a wrong answer: it was not recorded
+  kRunsDiffer = 6,          // compare: some case moved more than --tolerance between runs
 };
 
 using Action = std::function<int()>;
@@ -25,6 +26,7 @@ using Action = std::function<int()>;
 void add_run_command(CLI::App& app, Action& action, const std::string& argv0, const std::string& command_line);
 void add_export_command(CLI::App& app, Action& action);
 void add_import_command(CLI::App& app, Action& action);
+void add_compare_command(CLI::App& app, Action& action);
 void add_list_command(CLI::App& app, Action& action, const std::string& argv0);
 
 }  // namespace llmsim::bench::cli

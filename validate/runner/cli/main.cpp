@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   cli::add_run_command(app, action, argv[0], command_line);
   cli::add_export_command(app, action);
   cli::add_import_command(app, action);
+  cli::add_compare_command(app, action);
   cli::add_list_command(app, action, argv[0]);
   try {
     app.parse(argc, argv);

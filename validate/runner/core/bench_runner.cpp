@@ -149,9 +149,11 @@ void BenchRunner::progress(const measurements::Measurement& r) {
   std::string rate;
   if (r.rates().gflops_per_s() > 0) rate += fmt::format("{:9.2f} GFLOP/s ", r.rates().gflops_per_s());
   if (r.rates().gbytes_per_s() > 0) rate += fmt::format("{:8.2f} GB/s", r.rates().gbytes_per_s());
-  const std::string busy = t.background_load() > 0.1
-                               ? fmt::format("  [machine {:.0f}% busy with other work]", 100 * t.background_load())
-                               : "";
+  std::string busy = t.background_load() > 0.1
+                         ? fmt::format("  [machine {:.0f}% busy with other work]", 100 * t.background_load())
+                         : "";
+  // 10%: well above the few percent a steady machine shows, well below a lost core.
+  if (t.drift() > 0.1) busy += fmt::format("  [unsteady: parts of the case differ by {:.0f}%]", 100 * t.drift());
   log_ << fmt::format("{:<58} median {:>10}  {} cv {:.1f}% ({} x{}, {}){}\n", r.id(), seconds_text(t.median_s()),
                       rate, 100 * t.cv(), t.samples(), t.calls_per_sample(), t.stable() ? "stable" : "capped", busy);
   log_.flush();

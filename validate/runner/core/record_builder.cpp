@@ -75,6 +75,7 @@ Measurement RecordBuilder::common(const KernelSpec& spec, const KernelFacts& fac
   t->set_p90_s(stats.p90);
   t->set_max_s(stats.max);
   t->set_cv(stats.cv);
+  t->set_drift(stats.drift);
   t->set_stable(samples.stable);
   t->set_capped(samples.capped);
   t->set_stable_tolerance(policy.stable_tolerance);

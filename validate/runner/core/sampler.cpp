@@ -51,7 +51,7 @@ SampleSet Sampler::measure(const std::function<double(std::int64_t)>& timed_call
       quiet_checks = quiet ? quiet_checks + 1 : 0;
       last_median = median;
       next_check = std::max(n + 2, static_cast<std::size_t>(std::ceil(static_cast<double>(n) * 1.25)));
-      if (quiet_checks >= 2) {
+      if (quiet_checks >= 2 && since(start) >= policy_.min_time_s) {
         set.stable = true;
         break;
       }

@@ -97,8 +97,10 @@ TimingPolicy read_timing(YamlFields& parent, TimingPolicy policy) {
   policy.max_time_s = t.optional_number("max_time_s", policy.max_time_s, 0.001, 3600);
   policy.min_sample_s = t.optional_number("min_sample_s", policy.min_sample_s, 0, 10);
   policy.stable_tolerance = t.optional_number("stable_tolerance", policy.stable_tolerance, 0, 1);
+  policy.min_time_s = t.optional_number("min_time_s", policy.min_time_s, 0, 3600);
   t.finish();
   if (policy.max_samples < policy.min_samples) throw t.error("max_samples", "must be >= min_samples");
+  if (policy.min_time_s > policy.max_time_s) throw t.error("min_time_s", "must be <= max_time_s");
   return policy;
 }
 
