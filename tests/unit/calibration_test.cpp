@@ -335,6 +335,32 @@ TEST_CASE("bad measurement files get clear errors", "[validate][calibration]") {
   CHECK(selected.device_ids == std::vector<std::string>{"gpu"});
 }
 
+TEST_CASE("records from a disturbed machine are left out only when asked, with a note", "[validate][calibration]") {
+  const auto system = hwmodels::Catalog(kPaths.catalog()).load("rtx-4090");
+  const auto names = validate::PublicNames::load(kPaths.root() + "/validate/data/public_names.yaml");
+  auto clean = cpu_record("rtx-4090", "x");
+  clean.mutable_device()->set_kind("gpu");  // the 4090 system's one device
+  auto busy = clean;
+  busy.mutable_timing()->set_background_load(0.5);
+  auto drifting = clean;
+  drifting.mutable_timing()->set_drift(0.3);
+  auto steady_enough = clean;
+  steady_enough.mutable_timing()->set_drift(0.05);
+  const std::vector<measurements::Measurement> records{clean, busy, drifting, steady_enough};
+
+  CHECK(validate::select_records(records, "x.pb", system, names, {}).records.size() == 4);
+  validate::SelectionOptions strict;
+  strict.max_background_load = 0.1;
+  strict.max_drift = 0.1;
+  const auto kept = validate::select_records(records, "x.pb", system, names, strict);
+  CHECK(kept.records == std::vector<std::size_t>{0, 3});
+  REQUIRE(kept.notes.size() == 1);
+  CHECK(kept.notes[0] == "2 record(s) taken on a disturbed machine left out (background_load > 0.1 or drift > 0.1)");
+  validate::SelectionOptions drift_only;
+  drift_only.max_drift = 0.01;
+  CHECK(validate::select_records(records, "x.pb", system, names, drift_only).records == std::vector<std::size_t>{0, 1});
+}
+
 TEST_CASE("error statistics are those of the rates", "[validate][calibration]") {
   // Rate error = measured time / predicted time - 1: +100%, -50%, +25%, 0%.
   const std::vector<validate::ComparedFigure> f{

@@ -17,6 +17,12 @@ void add_measurement_flags(CLI::App& cmd, MeasurementFlags& f) {
   cmd.add_option("--statistic", f.statistic, "the figure of each record: median, or min (fastest sample)")
       ->check(CLI::IsMember({"median", "min"}))
       ->capture_default_str();
+  cmd.add_option("--max-background-load", f.max_background_load,
+                 "leave out records taken while other processes used more than this share of the CPU (0-1)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd.add_option("--max-drift", f.max_drift,
+                 "leave out records whose own time moved more than this within the case (Timing.drift, e.g. 0.1)")
+      ->check(CLI::Range(0.0, 100.0));
 }
 
 std::unique_ptr<MeasurementInputs> load_measurement_inputs(const sim::DataPaths& paths, const MeasurementFlags& f) {
@@ -30,6 +36,8 @@ std::unique_ptr<MeasurementInputs> load_measurement_inputs(const sim::DataPaths&
   options.device = f.device;
   options.skip_other_hardware = f.skip_other_hardware;
   options.accept_unlabelled = f.accept_unlabelled;
+  options.max_background_load = f.max_background_load;
+  options.max_drift = f.max_drift;
   in->selected = validate::select_records(in->records, f.measurements, in->system, in->names, options);
   in->software = f.software.empty() ? in->selected.software : f.software;
   in->cases = std::make_unique<validate::CaseSet>(paths, in->system, in->software);

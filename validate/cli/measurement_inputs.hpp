@@ -26,6 +26,8 @@ struct MeasurementFlags {
   bool skip_other_hardware = false;
   bool accept_unlabelled = false;
   std::string statistic = "median";  // median | min: which of a record's timings is the figure
+  double max_background_load = -1;   // leave out records over this (negative: keep all)
+  double max_drift = -1;
 };
 
 void add_measurement_flags(CLI::App& cmd, MeasurementFlags& flags);

@@ -70,7 +70,7 @@ SelectedRecords select_records(const std::vector<Measurement>& records, const st
   SelectedRecords out;
   const auto aliases = system_aliases(system);
   std::set<std::string> stacks;
-  std::size_t other_hardware = 0, other_software = 0;
+  std::size_t other_hardware = 0, other_software = 0, disturbed = 0;
   std::vector<std::size_t> same_hardware;
   for (std::size_t i = 0; i < records.size(); ++i) {
     const Measurement& r = records[i];
@@ -115,6 +115,12 @@ SelectedRecords select_records(const std::vector<Measurement>& records, const st
       ++other_software;
       continue;
     }
+    const bool busy = options.max_background_load >= 0 && r.timing().background_load() > options.max_background_load;
+    const bool drifting = options.max_drift >= 0 && r.timing().drift() > options.max_drift;
+    if (busy || drifting) {
+      ++disturbed;
+      continue;
+    }
     const auto* device = device_for(r, system, options.device);
     if (!device) {
       throw InputError(file, fmt::format("{} ran on a {} device, which system '{}' does not have (devices: {}){}",
@@ -128,6 +134,13 @@ SelectedRecords select_records(const std::vector<Measurement>& records, const st
   if (other_hardware) out.notes.push_back(fmt::format("{} record(s) of other hardware left out", other_hardware));
   if (other_software) {
     out.notes.push_back(fmt::format("{} record(s) of software other than '{}' left out", other_software, out.software));
+  }
+  if (disturbed) {
+    std::vector<std::string> limits;
+    if (options.max_background_load >= 0) limits.push_back(fmt::format("background_load > {:g}", options.max_background_load));
+    if (options.max_drift >= 0) limits.push_back(fmt::format("drift > {:g}", options.max_drift));
+    out.notes.push_back(fmt::format("{} record(s) taken on a disturbed machine left out ({})", disturbed,
+                                    fmt::join(limits, " or ")));
   }
   if (out.records.empty()) {
     throw InputError(file, fmt::format("no record was measured on '{}'{}", system.id,

@@ -18,6 +18,12 @@ struct SelectionOptions {
   std::string device;                // device id or kind (cpu, gpu); "" = by each record's device kind
   bool skip_other_hardware = false;  // drop records of other hardware instead of failing
   bool accept_unlabelled = false;    // take records that do not say their hardware as this system's
+  // Leave out records taken on a disturbed machine: other processes' share of the CPU
+  // (Timing.background_load) or the kernel's own level shift within the case (Timing.drift)
+  // above these. Negative: keep every record (the default). Records of runners older than
+  // the drift field carry drift 0 and pass that test.
+  double max_background_load = -1;
+  double max_drift = -1;
 };
 
 struct SelectedRecords {
@@ -29,7 +35,8 @@ struct SelectedRecords {
 
 /// InputError (naming the file and record) for a record measured on other hardware, one
 /// that does not say its hardware (unless accept_unlabelled), a device the system lacks,
-/// records of several software stacks with no --software, or nothing left to use.
+/// records of several software stacks with no --software, or nothing left to use. Records
+/// over the disturbance limits are left out with a note, not an error.
 SelectedRecords select_records(const std::vector<measurements::Measurement>& records, const std::string& file,
                                const hwmodels::System& system, const PublicNames& names,
                                const SelectionOptions& options);
