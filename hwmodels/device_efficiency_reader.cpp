@@ -60,6 +60,7 @@ DeviceEfficiency read_device_efficiency(const YAML::Node& node, const std::strin
     YamlFields mem(*m, file, f.child_path("memory"));
     e.memory.kernel_fraction = mem.optional_number("kernel_fraction", e.memory.kernel_fraction, 1e-6, 1.0);
     e.memory.half_bytes = mem.optional_number("half_bytes", e.memory.half_bytes, 0, kHuge);
+    e.memory.row_spill_fraction = mem.optional_number("row_spill_fraction", e.memory.row_spill_fraction, 1e-3, 1.0);
     mem.finish();
   }
   if (auto m = f.optional("matmul_dtype")) {

@@ -24,6 +24,8 @@ double gemm_efficiency(const MatmulEfficiency& params, double m, double n, doubl
   return params.max_fraction * best;
 }
 
+bool gemv_row_spills_l1(double row_bytes, double l1d_bytes) { return l1d_bytes > 0 && row_bytes >= l1d_bytes; }
+
 double memory_kernel_efficiency(const MemoryEfficiency& params, double bytes) {
   const double ramp = params.half_bytes > 0 ? bytes / (bytes + params.half_bytes) : 1.0;
   return params.kernel_fraction * ramp;

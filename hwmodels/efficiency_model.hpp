@@ -17,4 +17,9 @@ double gemm_efficiency(const MatmulEfficiency& params, double m, double n, doubl
 /// reaches: kernel_fraction x bytes / (bytes + half_bytes).
 double memory_kernel_efficiency(const MemoryEfficiency& params, double bytes);
 
+/// True when a GEMV-style kernel's activation row and one weight row (`row_bytes` together)
+/// do not fit in an L1 data cache of `l1d_bytes` (0 = unknown: never). At exactly the L1
+/// size they do not: the weight stream's prefetched lines and the stack need room too.
+bool gemv_row_spills_l1(double row_bytes, double l1d_bytes);
+
 }  // namespace llmsim::hwmodels

@@ -31,6 +31,11 @@ struct MatmulEfficiency {
 struct MemoryEfficiency {
   double kernel_fraction = 0.95;  // how close the op's kernel gets to a plain stream (copy)
   double half_bytes = 0.0;        // transfer size reaching half the achievable bandwidth
+  // GEMV-style kernels on a core whose L1 data cache cannot hold the activation row and one
+  // weight row together: the activation is re-read from L2 for every weight row, and those
+  // reads take a share of the core's outstanding misses from the weight stream. Such a
+  // kernel reaches this share of kernel_fraction. 1 = no effect (and where L1 is unknown).
+  double row_spill_fraction = 1.0;
 };
 
 /// Everything the timing model needs to know about one device under one software stack.

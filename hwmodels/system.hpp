@@ -44,6 +44,9 @@ struct Device {
   Quantity compute_units;
   std::optional<Quantity> threads;
   std::optional<Quantity> boost_clock_mhz;
+  // CPU L1 data cache per core. Known: a GEMV whose activation row and one weight row do
+  // not fit in it together runs at memory.row_spill_fraction of its streaming rate.
+  std::optional<Quantity> l1d_kib;
   std::map<std::string, Quantity> peak_tflops;  // dense, by compute dtype
   std::optional<Quantity> f16_accumulate_tflops;
   std::optional<Quantity> tdp_w;

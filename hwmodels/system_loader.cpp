@@ -144,6 +144,7 @@ class SystemReader {
     else throw f.error("compute_units", "is required for cpu and gpu devices");
     d.threads = optional_quantity(f, "threads", 1, 1e7);
     d.boost_clock_mhz = optional_quantity(f, "boost_clock_mhz", 1, 1e5);
+    d.l1d_kib = optional_quantity(f, "l1d_kib", 1, 1e5);
     YAML::Node peaks = f.required("peak_tflops");
     YamlFields p(peaks, file_, f.child_path("peak_tflops"));
     for (const auto& dtype : kComputeDtypes) {

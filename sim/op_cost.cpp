@@ -68,7 +68,22 @@ OpCost cost_op(const Op& op, const DeviceModel& d) {
   }
 
   const double bytes = op.bytes();
-  c.link_bytes = bytes / std::max(hwmodels::memory_kernel_efficiency(e.memory, bytes), 1e-9);
+  double memory_efficiency = hwmodels::memory_kernel_efficiency(e.memory, bytes);
+  if (c.vector_path && matmul_like && op.kind != OpKind::attention && op.weight_elements > 0 && d.device &&
+      d.device->l1d_kib) {
+    // Per output row the kernel reads one weight row and the whole activation row. ggml
+    // block formats multiply against activations quantised to 8-bit blocks first (q8_0: 34
+    // bytes per 32), whatever the activation dtype between ops.
+    const double rows = std::max(op.m * op.batch_count, 1.0);
+    constexpr double kQ8BytesPerElement = 34.0 / 32.0;
+    const double act_row = op.weight_family == "ggml" ? op.k * kQ8BytesPerElement : op.act_read_bytes / rows;
+    const double row_bytes = op.k * op.weight_bytes / op.weight_elements + act_row;
+    if (hwmodels::gemv_row_spills_l1(row_bytes, d.device->l1d_kib->value * 1024)) {
+      memory_efficiency *= e.memory.row_spill_fraction;
+      c.row_spills_l1 = true;
+    }
+  }
+  c.link_bytes = bytes / std::max(memory_efficiency, 1e-9);
   c.memory_s = c.link_bytes / d.achievable_bytes_per_s;
   return c;
 }

@@ -22,6 +22,7 @@ struct OpCost {
   std::string compute_dtype;  // dtype whose peak was used
   bool vector_path = false;   // GEMV / element-wise units rather than the matrix units
   double efficiency = 0;      // fraction of that peak reached
+  bool row_spills_l1 = false; // a GEMV whose activation and weight rows overflow L1: memory.row_spill_fraction applied
 
   double roofline_s() const { return launch_s + (compute_s > memory_s ? compute_s : memory_s); }
   Bound bound() const;

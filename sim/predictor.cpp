@@ -389,6 +389,11 @@ Prediction Predictor::predict(const PredictRequest& request_in, const std::vecto
       "the f32 peak for M <= {}, other ops {:.0f}% of the f32 peak, memory kernels {:.0f}% of the stream bandwidth",
       eff.launch_overhead_us, eff.matmul.max_fraction * 100, eff.matmul.vector_fraction * 100,
       eff.matmul.vector_max_m, eff.vector_fraction * 100, eff.memory.kernel_fraction * 100));
+  if (device.device->l1d_kib && eff.memory.row_spill_fraction < 1) {
+    a.push_back(fmt::format("GEMV kernels whose activation row and one weight row overflow the {} KiB L1 data cache "
+                            "stream at {:.0f}% of that (activation re-read from L2 per row)",
+                            device.device->l1d_kib->value, eff.memory.row_spill_fraction * 100));
+  }
   if (eff.step_overhead_us > 0) {
     a.push_back(fmt::format("host overhead per model step outside its kernels (sampling loop): {} us",
                             eff.step_overhead_us));

@@ -1,6 +1,10 @@
 // Suites are data: the shipped ones load and expand, and malformed ones are refused with
 // the file, line and field named.
 #include <catch2/catch.hpp>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "hwmodels/input_error.hpp"
 #include "validate/runner/core/bench_runner.hpp"
@@ -70,4 +74,30 @@ TEST_CASE("malformed suites are refused with file, line and field", "[suite]") {
                     Catch::Contains("bad_size.yaml:4") && Catch::Contains("must be a size like"));
   CHECK_THROWS_AS(load_suite(kFixtures + "/not_yaml.yaml"), llmsim::InputError);
   CHECK_THROWS_AS(load_suite(kFixtures + "/does_not_exist.yaml"), llmsim::InputError);
+}
+
+namespace {
+std::string write_suite(const std::string& name, const std::string& text) {
+  const std::string path =
+      (std::filesystem::temp_directory_path() / ("llmsim-suite-" + std::to_string(::getpid()) + "-" + name)).string();
+  std::ofstream(path) << text;
+  return path;
+}
+}  // namespace
+
+TEST_CASE("impl picks the f32 gemv kernel, and only that", "[suite]") {
+  const Suite suite = load_suite(write_suite("impl_ok.yaml", R"(name: impl
+cases:
+  - {kernel: gemv, dtype: f32, impl: rows, n: 64, k: 1024, threads: 1}
+  - {kernel: gemv, dtype: f32, impl: blas, n: 64, k: 1024, threads: 1}
+)"));
+  REQUIRE(suite.cases.size() == 2);
+  CHECK(suite.cases[0].spec.id("cpu") == "cpu/gemv/f32/n=64,k=1024,impl=rows/t=1");
+  CHECK(suite.cases[1].spec.id("cpu") == "cpu/gemv/f32/n=64,k=1024/t=1");  // blas is the default: ids unchanged
+  CHECK_THROWS_WITH(load_suite(write_suite("impl_gemm.yaml", "name: x\ncases:\n  - {kernel: gemm, impl: rows, m: 1, n: 8, k: 8}\n")),
+                    Catch::Contains("impl") && Catch::Contains("f32 gemv kernel only"));
+  CHECK_THROWS_WITH(load_suite(write_suite("impl_q8.yaml", "name: x\ncases:\n  - {kernel: gemv, dtype: q8_0, impl: rows, n: 8, k: 32}\n")),
+                    Catch::Contains("f32 gemv kernel only"));
+  CHECK_THROWS_WITH(load_suite(write_suite("impl_bad.yaml", "name: x\ncases:\n  - {kernel: gemv, impl: mkl, n: 8, k: 32}\n")),
+                    Catch::Contains("must be blas") && Catch::Contains("'mkl'"));
 }

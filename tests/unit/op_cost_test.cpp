@@ -90,3 +90,64 @@ TEST_CASE("a profile's per-step host overhead lands on the sampling op alone", "
   CHECK(sim::cost_op(sampling, device).launch_s == Approx(5e-6 + 4000e-6));  // one launch + the loop's host time
   CHECK(sim::cost_op(norm, device).launch_s == Approx(7 * 5e-6));
 }
+
+TEST_CASE("a GEMV whose activation and weight rows overflow L1 streams at row_spill_fraction", "[sim][roofline]") {
+  Fixture f;
+  auto cpu = f.device("cpu");  // L1d 32 KiB in the fixture
+  cpu.efficiency.memory.row_spill_fraction = 0.7;
+  const auto f32_gemv = [](double n, double k) {
+    workloads::Op op;
+    op.kind = workloads::OpKind::matmul;
+    op.m = 1, op.n = n, op.k = k;
+    op.flops = 2 * n * k;
+    op.weight_family = "float32";
+    op.weight_elements = n * k;
+    op.weight_bytes = 4 * n * k;
+    op.act_read_bytes = 4 * k;
+    return op;
+  };
+  // k = 4096: 16 KiB of weights + 16 KiB of activation per row = 32 KiB, L1 full: spills.
+  const auto spilling = f32_gemv(4096, 4096);
+  const auto a = sim::cost_op(spilling, cpu);
+  CHECK(a.row_spills_l1);
+  CHECK(a.memory_s == Approx(spilling.bytes() / (100e9 * 0.8 * 0.7)));
+  // k = 3072: 24 KiB per row fits.
+  const auto fitting = f32_gemv(4096, 3072);
+  const auto b = sim::cost_op(fitting, cpu);
+  CHECK_FALSE(b.row_spills_l1);
+  CHECK(b.memory_s == Approx(fitting.bytes() / (100e9 * 0.8)));
+  // No L1 size known (the GPU of the fixture): no effect.
+  auto gpu = f.device("gpu");
+  gpu.efficiency.memory.row_spill_fraction = 0.7;
+  CHECK_FALSE(sim::cost_op(spilling, gpu).row_spills_l1);
+  // Attention reads K and V rows, not one activation row per weight row: not this effect.
+  auto attention = spilling;
+  attention.kind = workloads::OpKind::attention;
+  CHECK_FALSE(sim::cost_op(attention, cpu).row_spills_l1);
+  // A GEMM on the matrix path (M above the GEMV range) blocks its inputs: not this effect.
+  auto gemm = spilling;
+  gemm.m = 64;
+  gemm.act_read_bytes = 64 * 4 * 4096.0;
+  CHECK_FALSE(sim::cost_op(gemm, cpu).row_spills_l1);
+}
+
+TEST_CASE("a ggml GEMV counts its activation row as q8_0 blocks", "[sim][roofline]") {
+  Fixture f;
+  auto cpu = f.device("cpu");
+  cpu.efficiency.memory.row_spill_fraction = 0.7;
+  workloads::Op op;
+  op.kind = workloads::OpKind::matmul;
+  op.m = 1, op.n = 4096, op.k = 14336;
+  op.flops = 2 * op.n * op.k;
+  op.weight_family = "ggml";
+  op.weight_format = "q8_0";
+  op.weight_elements = op.n * op.k;
+  op.weight_bytes = op.weight_elements * 34 / 32;
+  op.act_read_bytes = 4 * op.k;  // f32 between ops: 56 KiB, but the kernel reads 15.2 KiB of q8_0
+  // 15232 + 15232 = 30464 bytes < 32 KiB: fits.
+  CHECK_FALSE(sim::cost_op(op, cpu).row_spills_l1);
+  op.k = 16384;  // 17408 x 2 = 34816 >= 32768: spills
+  op.weight_elements = op.n * op.k;
+  op.weight_bytes = op.weight_elements * 34 / 32;
+  CHECK(sim::cost_op(op, cpu).row_spills_l1);
+}

@@ -38,6 +38,7 @@ std::vector<hwmodels::GemmTile> half_m_tiles(double half_m, int tile_n) {
 std::vector<std::string> fit_parameter_names() {
   return {"bandwidth_gbs",          "launch_overhead_us",     "vector_fraction",         "matmul.max_fraction",
           "matmul.vector_fraction", "matmul.attention_fraction", "matmul.half_m",          "memory.kernel_fraction",  "memory.half_bytes",
+          "memory.row_spill_fraction",
           "dequant_ops_per_weight.FORMAT"};
 }
 
@@ -67,6 +68,8 @@ FitParameter make_fit_parameter(const std::string& name, const sim::DeviceModel&
     p = fraction(name, [](DeviceParameters& d) -> double& { return d.efficiency.matmul.vector_fraction; });
   } else if (name == "memory.kernel_fraction") {
     p = fraction(name, [](DeviceParameters& d) -> double& { return d.efficiency.memory.kernel_fraction; });
+  } else if (name == "memory.row_spill_fraction") {
+    p = fraction(name, [](DeviceParameters& d) -> double& { return d.efficiency.memory.row_spill_fraction; });
   } else if (name == "matmul.attention_fraction") {
     p = fraction(name, [](DeviceParameters& d) -> double& {
       // Unset (0) means "as the GEMV kernels": start from that value.

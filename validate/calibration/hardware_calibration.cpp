@@ -14,6 +14,8 @@ std::vector<std::string> default_parameters(const sim::DeviceModel& device) {
                                  "launch_overhead_us",  "matmul.max_fraction",    "matmul.vector_fraction",
                                  "matmul.attention_fraction", "vector_fraction"};
   if (device.device->kind == hwmodels::DeviceKind::cpu) names.push_back("matmul.half_m");
+  // Only a device whose L1 size is known can tell spilling GEMV rows from the others.
+  if (device.device->l1d_kib) names.push_back("memory.row_spill_fraction");
   return names;
 }
 

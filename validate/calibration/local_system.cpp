@@ -129,6 +129,7 @@ std::string local_system_yaml(const std::vector<Measurement>& records, const Loc
       quantity(cores, "runner", fmt::format("{} of the machine's {} cores (the threads the records used)", cores,
                                             machine_cores));
   cpu_device["boost_clock_mhz"] = quantity(mhz, "runner");
+  if (d.l1d_bytes() > 0) cpu_device["l1d_kib"] = quantity(static_cast<double>(d.l1d_bytes()) / 1024, "runner");
   YAML::Node peaks;
   peaks["f32"] = quantity(peak_tflops, "isa-peak",
                           fmt::format("{} cores x {:.4g} MHz x {} FLOP/cycle", cores, mhz, flops_per_cycle));

@@ -43,7 +43,9 @@ RunSummary BenchRunner::run(const Suite& suite) {
     spec.threads = backend_.resolve_threads(options_.threads.value_or(spec.threads));
     TimingPolicy policy = c.timing;
     if (options_.max_time_s) policy.max_time_s = *options_.max_time_s;
-    const std::string why = backend_.unsupported_reason(spec);
+    const std::string why = !spec.impl.empty() && backend_.name() != "cpu"
+                                ? fmt::format("impl {} is a cpu-backend choice", spec.impl)
+                                : backend_.unsupported_reason(spec);
     if (!why.empty()) {
       summary.skipped.push_back(fmt::format("{}: {}", spec.describe(), why));
       continue;

@@ -21,7 +21,7 @@ std::string shape_text(const KernelSpec& s, const char* sep) {
     case measurements::KERNEL_CLASS_GEMM:
       return fmt::format("m={}{}n={}{}k={}", s.m, sep, s.n, sep, s.k);
     case measurements::KERNEL_CLASS_GEMV:
-      return fmt::format("n={}{}k={}", s.n, sep, s.k);
+      return fmt::format("n={}{}k={}{}", s.n, sep, s.k, s.impl.empty() ? "" : fmt::format("{}impl={}", sep, s.impl));
     case measurements::KERNEL_CLASS_ATTENTION_DECODE:
       return fmt::format("heads={}{}kv_heads={}{}head_dim={}{}context={}", s.heads, sep, s.kv_heads, sep,
                          s.head_dim, sep, s.context);

@@ -18,6 +18,9 @@ struct KernelSpec {
   std::int64_t bytes = 0;     // streaming kernels: working set of all arrays
   int threads = 0;            // CPU threads; 0 = every online core (resolved before running)
   std::string model;          // decode_step: model id or config.json path
+  // f32 GEMV on the cpu backend: "" or "blas" = OpenBLAS cblas_sgemv; "rows" = our row-by-row
+  // dot kernel, the one the model-level step runs (so its f32 matmuls can be calibrated).
+  std::string impl;
 
   /// Stable key: "cpu/gemm/f32/m=1,n=4096,k=4096/t=2" (only the fields the class uses).
   std::string id(const std::string& backend) const;

@@ -222,6 +222,17 @@ Suite load_suite(const std::string& path) {
     KernelSpec base;
     base.kernel = *kernel;
     const auto dtypes = strings(f, "dtype", {"f32"}, known_dtypes());
+    base.impl = f.optional_string("impl", "");
+    if (!base.impl.empty()) {
+      if (*kernel != measurements::KERNEL_CLASS_GEMV || dtypes != std::vector<std::string>{"f32"}) {
+        throw f.error("impl", "chooses the f32 gemv kernel only (dtype: f32)");
+      }
+      if (base.impl != "blas" && base.impl != "rows") {
+        throw f.error("impl", fmt::format("must be blas (cblas_sgemv) or rows (the step's row-by-row dot), got '{}'",
+                                          base.impl));
+      }
+      if (base.impl == "blas") base.impl.clear();  // the default: same id as before the key existed
+    }
     for (const std::string& dtype : dtypes) {
       base.dtype = dtype;
       for (KernelSpec& spec : read_shapes(f, *kernel, base)) {

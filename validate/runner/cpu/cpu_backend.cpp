@@ -67,7 +67,7 @@ std::unique_ptr<Kernel> CpuBackend::make_kernel(const KernelSpec& spec) {
       return std::make_unique<BlasKernel>(spec);
     case measurements::KERNEL_CLASS_GEMV:
       // f32 GEMV is what BLAS users run; the other formats are our ggml-layout kernels.
-      if (spec.dtype == "f32") return std::make_unique<BlasKernel>(spec);
+      if (spec.dtype == "f32" && spec.impl != "rows") return std::make_unique<BlasKernel>(spec);
       return std::make_unique<GemvKernel>(spec);
     case measurements::KERNEL_CLASS_ATTENTION_DECODE:
       return std::make_unique<AttentionKernel>(spec);
