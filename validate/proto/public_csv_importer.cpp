@@ -53,6 +53,20 @@ double optional_number(const Row& row, const std::string& column, const std::str
   return text.empty() ? 0.0 : required_number(row, column, text);
 }
 
+// A count (row id, batch, token count): a whole number that fits int64 with room to spare, since
+// casting a double beyond int64 is undefined behaviour (fuzzing found a 60-digit row id).
+std::int64_t whole_number(const std::string& where, const std::string& column, const std::string& text) {
+  const auto value = to_number(text);
+  if (!value || !std::isfinite(*value) || *value < 0 || *value > 1e15 || *value != std::floor(*value)) {
+    throw InputError(where, fmt::format("column '{}' must be a whole number from 0 to 1e15, got '{}'", column, text));
+  }
+  return static_cast<std::int64_t>(*value);
+}
+
+std::int64_t optional_count(const Row& row, const std::string& column, const std::string& text) {
+  return text.empty() ? 0 : whole_number(row.where, column, text);
+}
+
 // "FP16" -> f16, "Q4_K_M (4.58 GiB file)" -> q4_k_m: llmsim's dtype names.
 std::string normalised_dtype(const std::string& text) {
   std::string name = lower(text.substr(0, text.find(' ')));
@@ -126,7 +140,12 @@ Measurement common(const Row& row) {
   prov->set_source(row.source);
   prov->set_source_row(row.id);
   prov->set_reported_metric(row.metric);
-  prov->set_reported_value(required_number(row, "value", row.value));
+  const double value = required_number(row, "value", row.value);
+  // Times are derived as work / value: a rate of 0, below 0 or inf would make them meaningless.
+  if (!(value > 0) || !std::isfinite(value)) {
+    throw InputError(row.where, fmt::format("column 'value' must be a positive rate, got '{}'", row.value));
+  }
+  prov->set_reported_value(value);
   prov->set_reported_unit(row.unit);
   prov->set_reliability(reliability(row.notes));
   prov->set_notes(row.notes);
@@ -199,23 +218,24 @@ Measurement step(const Row& row, bool decode) {
   Measurement m = common(row);
   m.set_kernel(decode ? KERNEL_CLASS_DECODE_STEP : KERNEL_CLASS_PREFILL_STEP);
   const double tokens_per_s = m.provenance().reported_value();
-  const double batch = std::max(1.0, optional_number(row, "batch", row.batch));
-  const double prompt = optional_number(row, "prompt_len", row.prompt_len);
-  const double gen = optional_number(row, "gen_len", row.gen_len);
+  const std::int64_t batch = std::max<std::int64_t>(1, optional_count(row, "batch", row.batch));
+  const std::int64_t prompt = optional_count(row, "prompt_len", row.prompt_len);
+  const std::int64_t gen = optional_count(row, "gen_len", row.gen_len);
   auto* model = m.mutable_model();
   model->set_model(row.model);
   model->set_params_b(optional_number(row, "params_b", row.params_b));
-  model->set_batch(static_cast<std::int64_t>(batch));
-  model->set_prompt_tokens(static_cast<std::int64_t>(prompt));
-  model->set_generated_tokens(static_cast<std::int64_t>(gen));
-  model->set_new_tokens(static_cast<std::int64_t>(decode ? 1 : prompt));
+  model->set_batch(batch);
+  model->set_prompt_tokens(prompt);
+  model->set_generated_tokens(gen);
+  model->set_new_tokens(decode ? 1 : prompt);
   model->set_weight_format(m.dtype());
   model->set_weight_file_bytes(file_bytes(row.dtype));
-  m.mutable_shape()->set_batch(static_cast<std::int64_t>(batch));
+  m.mutable_shape()->set_batch(batch);
   m.mutable_rates()->set_tokens_per_s(tokens_per_s);
   // Decode: seconds per step (batch tokens), averaged over the generated tokens.
   // Prefill: seconds for the whole prompt of every sequence.
-  set_median(m, decode ? batch / tokens_per_s : batch * prompt / tokens_per_s);
+  const double sequences = static_cast<double>(batch);
+  set_median(m, decode ? sequences / tokens_per_s : sequences * static_cast<double>(prompt) / tokens_per_s);
   return m;
 }
 
@@ -260,9 +280,7 @@ ImportResult PublicCsvImporter::import_file(const std::string& path) const {
                         row.batch, row.prompt_len, row.gen_len, row.software, row.backend, row.metric, row.value,
                         row.unit, row.notes)) {
       row.where = fmt::format("{}:{}", path, csv.get_file_line());
-      const auto id = to_number(row.id);
-      if (!id) throw InputError(row.where, fmt::format("column 'id' must be a row number, got '{}'", row.id));
-      if (!selected(static_cast<std::int64_t>(*id))) continue;
+      if (!selected(whole_number(row.where, "id", row.id))) continue;
       if (row.metric == "gemm_throughput" || row.metric == "gemm_throughput_max") {
         result.records.push_back(gemm(row, row.metric == "gemm_throughput_max"));
       } else if (row.metric == "copy_bandwidth") {
