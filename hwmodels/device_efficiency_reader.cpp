@@ -73,6 +73,15 @@ DeviceEfficiency read_device_efficiency(const YAML::Node& node, const std::strin
       e.dequant_ops_per_weight[key] = yaml_number(entry.second, file, f.child_path("dequant_ops_per_weight." + key));
     }
   }
+  if (auto m = f.optional("transcendental_ops")) {
+    if (!m->IsMap()) throw f.error_at(*m, "transcendental_ops", "must be a mapping function: ops");
+    for (const auto& entry : *m) {
+      const auto key = entry.first.as<std::string>();
+      const double ops = yaml_number(entry.second, file, f.child_path("transcendental_ops." + key));
+      if (ops < 0) throw f.error_at(entry.second, "transcendental_ops." + key, "must be 0 or more vector ops");
+      e.transcendental_ops[key] = ops;
+    }
+  }
   f.finish();
   return e;
 }

@@ -53,6 +53,12 @@ struct DeviceEfficiency {
   std::map<std::string, std::string> matmul_dtype;
   // Vector ops per weight spent unpacking a quantised block inside a GEMV, by storage format.
   std::map<std::string, double> dequant_ops_per_weight;
+  // Time of one evaluation of a transcendental function, by function (exp, tanh, erf), in f32
+  // vector-peak ops: n evaluations take n x ops / peak, whatever the op's efficiency fractions.
+  // About 10-20 for SIMD polynomial code (Sleef, ggml) on a CPU; hundreds to thousands for
+  // glibc's scalar expf / tanhf against an AVX peak. Absent: the evaluation is not costed
+  // beyond the op's vector_ops.
+  std::map<std::string, double> transcendental_ops;
   // True when quantised weights are expanded to the activation dtype by a separate op before a GEMM
   // (llama.cpp CUDA with cuBLAS, 2024), costing a write and a read of the expanded weights.
   bool dequant_before_gemm = false;

@@ -31,6 +31,13 @@ double dequant_ops(const Op& op, const hwmodels::DeviceEfficiency& e) {
   return it == e.dequant_ops_per_weight.end() ? 0.0 : it->second * op.weight_elements;
 }
 
+// Vector-op equivalents of the op's transcendental evaluations on this device and stack.
+double transcendental_ops(const Op& op, const hwmodels::DeviceEfficiency& e) {
+  if (op.transcendentals <= 0) return 0.0;
+  auto it = e.transcendental_ops.find(op.transcendental_fn);
+  return it == e.transcendental_ops.end() ? 0.0 : it->second * op.transcendentals;
+}
+
 std::string matrix_dtype(const Op& op, const hwmodels::DeviceEfficiency& e) {
   const std::string& family = !op.weight_family.empty() ? op.weight_family : op.operand_family;
   auto it = e.matmul_dtype.find(family);
@@ -66,6 +73,10 @@ OpCost cost_op(const Op& op, const DeviceModel& d) {
     const double extra = op.kind == OpKind::dequantize ? dequant_ops(op, e) : 0.0;
     c.compute_s = (op.flops + op.vector_ops + extra) / (vector_peak * c.efficiency);
   }
+
+  // Transcendental evaluations at the vector peak: their cost per evaluation is stated in ops
+  // of that peak already (it includes how far the library's code falls short of it).
+  c.compute_s += transcendental_ops(op, e) / vector_peak;
 
   const double bytes = op.bytes();
   double memory_efficiency = hwmodels::memory_kernel_efficiency(e.memory, bytes);

@@ -1,6 +1,7 @@
 #include "sim/predictor.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <map>
@@ -393,6 +394,15 @@ Prediction Predictor::predict(const PredictRequest& request_in, const std::vecto
     a.push_back(fmt::format("GEMV kernels whose activation row and one weight row overflow the {} KiB L1 data cache "
                             "stream at {:.0f}% of that (activation re-read from L2 per row)",
                             device.device->l1d_kib->value, eff.memory.row_spill_fraction * 100));
+  }
+  if (!eff.transcendental_ops.empty()) {
+    std::vector<std::string> costs;
+    for (const auto& [fn, ops] : eff.transcendental_ops) costs.push_back(fmt::format("{} {:.3g}", fn, ops));
+    a.push_back(fmt::format("one evaluation of a transcendental function costs this many vector ops: {} (others: 0)",
+                            fmt::join(costs, ", ")));
+  } else {
+    a.push_back("transcendental functions (softmax's exp, activations' tanh/exp/erf) cost only their vector ops: "
+                "no transcendental_ops given for this device");
   }
   if (eff.step_overhead_us > 0) {
     a.push_back(fmt::format("host overhead per model step outside its kernels (sampling loop): {} us",

@@ -292,6 +292,7 @@ void read_mllama(const json& root, const ConfigView& c, ModelConfig& m, const st
   if (v.contains("supported_aspect_ratios") && v["supported_aspect_ratios"].is_array()) {
     t.aspect_ratios = static_cast<int64_t>(v["supported_aspect_ratios"].size());
   }
+  if (v.contains("hidden_act") && v["hidden_act"].is_string()) t.activation = v["hidden_act"].get<std::string>();
   m.vision = t;
   m.extra_embedding_rows = 8;  // MllamaTextModel embeds vocab_size + 8 tokens
 }

@@ -26,6 +26,18 @@ double expected_distinct_experts(double tokens, double top_k, double experts) {
   return experts * (1.0 - std::pow(1.0 - top_k / experts, tokens));
 }
 
+std::string activation_transcendental(const std::string& activation) {
+  if (activation.find("tanh") != std::string::npos || activation == "gelu_new" || activation == "gelu_fast") {
+    return "tanh";
+  }
+  if (activation.find("gelu") != std::string::npos) return "erf";
+  if (activation.find("silu") != std::string::npos || activation.find("swish") != std::string::npos ||
+      activation.find("sigmoid") != std::string::npos) {
+    return "exp";
+  }
+  return "";
+}
+
 namespace {
 
 std::vector<int64_t> windows_of(const ModelConfig& m) {
@@ -210,7 +222,7 @@ class StepBuilder {
       x = elementwise("vision.attn_residual", l, "vision", "residual", tokens_ * h, 2.0, {x, o});
       Ranked up = matmul("vision.ffn_up", l, "vision", tokens_, {norm("vision.ffn_norm", l, "vision", x, h)}, false);
       up = elementwise("vision.ffn_act", l, "vision", "ffn_act", tokens_ * static_cast<double>(v.intermediate), 1.0,
-                       {up}, 8.0);
+                       {up}, 8.0, activation_transcendental(v.activation));
       Ranked down = matmul("vision.ffn_down", l, "vision", tokens_, {up}, true);
       x = elementwise("vision.ffn_residual", l, "vision", "residual", tokens_ * h, 2.0, {x, down});
     }
@@ -440,11 +452,15 @@ class StepBuilder {
 
   Ranked elementwise(const std::string& what, int layer, const std::string& group, const std::string& kernel_key,
                      double elements, double inputs_read, const std::vector<Ranked>& inputs,
-                     double ops_per_element = 1.0) {
+                     double ops_per_element = 1.0, const std::string& transcendental_fn = "") {
     Ranked out;
     for (int t = 0; t < emitted_ranks_; ++t) {
       Op op = make(what, OpKind::elementwise, group, layer, kernel_key, t);
       op.vector_ops = elements * ops_per_element;
+      if (!transcendental_fn.empty()) {
+        op.transcendentals = elements;  // one evaluation per element
+        op.transcendental_fn = transcendental_fn;
+      }
       op.act_read_bytes = elements * inputs_read * act_;
       op.act_write_bytes = elements * act_;
       op.output_bytes = op.act_write_bytes;
@@ -565,15 +581,18 @@ class StepBuilder {
       if (o_.flash_attention) {
         op.flops = 4.0 * a.heads * a.head_dim * a.keys;
         op.vector_ops = 5.0 * a.heads * a.keys;
+        op.transcendentals = a.heads * a.keys;  // softmax: one exp per attended key
       } else {
         // Scores for the whole queries x kv rectangle (masked, not skipped), in f32: written by
         // QK^T, read and written by softmax, read by the value product.
         const double scores = a.heads * a.scores;
         op.flops = 4.0 * scores * a.head_dim;
         op.vector_ops = 5.0 * scores;
+        op.transcendentals = scores;  // softmax: one exp per score
         op.act_read_bytes += 2.0 * scores * 4.0;
         op.act_write_bytes += 2.0 * scores * 4.0;
       }
+      op.transcendental_fn = "exp";
       out.push_back(g_.add(op, inputs_of(in, t)));
     }
     return out;
@@ -676,10 +695,11 @@ class StepBuilder {
         up = matmul("ffn_up", layer, "mlp", tokens_, {normed, routed}, false);
       }
       up = elementwise("ffn_act", layer, "mlp", variant_key("ffn_act", m_.activation), tokens_ * inter * fanout, 2.0,
-                       {gate, up}, 6.0);
+                       {gate, up}, 6.0, activation_transcendental(m_.activation));
     } else {
       up = matmul("ffn_up", layer, "mlp", tokens_, {normed}, false);
-      up = elementwise("ffn_act", layer, "mlp", variant_key("ffn_act", m_.activation), tokens_ * inter, 1.0, {up}, 8.0);
+      up = elementwise("ffn_act", layer, "mlp", variant_key("ffn_act", m_.activation), tokens_ * inter, 1.0, {up}, 8.0,
+                       activation_transcendental(m_.activation));
     }
     Ranked down = matmul("ffn_down", layer, "mlp", tokens_, {up}, true);
     if (m_.is_moe()) {

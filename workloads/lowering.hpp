@@ -120,4 +120,9 @@ double attended_keys(int64_t new_tokens, int64_t past_tokens, int64_t window);
 /// `experts` uniformly at random: E (1 - (1 - k/E)^tokens).
 double expected_distinct_experts(double tokens, double top_k, double experts);
 
+/// The transcendental function an MLP activation (a config's hidden_act) evaluates once per
+/// element: "exp" (silu, swish, sigmoid), "tanh" (gelu_new, gelu_pytorch_tanh, gelu_fast),
+/// "erf" (exact gelu); "" for relu-like ones that need none.
+std::string activation_transcendental(const std::string& activation);
+
 }  // namespace llmsim::workloads

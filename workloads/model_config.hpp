@@ -46,6 +46,7 @@ struct VisionTower {
   int64_t output_dim = 0;     // concatenated final + intermediate layer outputs, before projection
   int64_t channels = 3;
   int64_t aspect_ratios = 8;  // supported tile layouts (positional embeddings exist per layout)
+  std::string activation = "gelu";  // vision_config.hidden_act (Mllama's is exact, erf-based GELU)
 
   int64_t patches_per_tile() const { return (image_size / patch) * (image_size / patch); }
   /// Patches plus the class token, padded to a multiple of 8 as the encoder does.

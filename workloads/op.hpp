@@ -41,6 +41,11 @@ struct Op {
   double m = 0, n = 0, k = 0, batch_count = 1;
   double flops = 0;       // multiply-add work, 2 per MAC
   double vector_ops = 0;  // other arithmetic: elementwise, softmax, norms
+  // Evaluations of one transcendental function (softmax's exp, an activation's tanh) on top of
+  // vector_ops: their cost per evaluation depends on the library (scalar libm, SIMD
+  // polynomials, a GPU's special-function units), so it is a device parameter per function.
+  double transcendentals = 0;
+  std::string transcendental_fn;  // "exp", "tanh", "erf"; "" when transcendentals == 0
   double weight_elements = 0;
   std::string weight_format;   // storage format of its weights, "" if none
   std::string weight_family;   // float16, ggml, int8, ...

@@ -269,6 +269,9 @@ class TrainingBuilder {
     // element-wise ops about twice their forward work.
     b.flops = f.flops * (f.kind == OpKind::attention ? 2.5 : 2.0);
     b.vector_ops = f.vector_ops * 2.0;
+    // The backward of an activation or a softmax evaluates its function again (or reads it back).
+    b.transcendentals = f.transcendentals;
+    b.transcendental_fn = f.transcendental_fn;
     b.weight_bytes = f.weight_bytes;
     b.act_read_bytes = f.act_read_bytes + f.act_write_bytes;
     b.act_write_bytes = f.act_read_bytes;

@@ -46,13 +46,21 @@ class CpuRun(unittest.TestCase):
     def test_every_case_is_recorded_verified(self):
         self.assertEqual(self.run_out.returncode, 0, self.run_out.stdout + self.run_out.stderr)
         rows = self.export_csv()
-        self.assertEqual(len(rows), 13)
+        self.assertEqual(len(rows), 14)
         for row in rows:
             self.assertEqual(row["verified"], "true", row["id"])
             self.assertGreater(float(row["median_s"]), 0, row["id"])
             self.assertEqual(row["backend"], "cpu")
         kernels = {row["kernel"] for row in rows}
-        self.assertEqual(kernels, {"triad", "copy", "gemm", "gemv", "attention_decode", "rmsnorm", "silu"})
+        self.assertEqual(kernels, {"triad", "copy", "gemm", "gemv", "attention_decode", "rmsnorm", "silu", "gelu"})
+
+    def test_list_names_every_suite_kernel(self):
+        out = bench("list")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        line = next(l for l in out.stdout.splitlines() if l.startswith("kernels:"))
+        self.assertEqual({k.strip() for k in line.split(":", 1)[1].split(",")},
+                         {"copy", "triad", "gemm", "gemv", "attention_decode", "rmsnorm", "silu", "gelu",
+                          "decode_step"})
 
     def test_rates_follow_from_work_and_median(self):
         for row in self.export_csv():

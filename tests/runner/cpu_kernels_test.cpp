@@ -2,6 +2,8 @@
 // output with a double-precision reference) and states the work hand-counted below.
 #include <catch2/catch.hpp>
 
+#include <utility>
+
 #include "validate/runner/cpu/cpu_backend.hpp"
 
 using namespace llmsim::bench;
@@ -63,6 +65,9 @@ TEST_CASE("cpu kernels match their references on small shapes", "[cpu]") {
     KernelSpec silu = spec(KERNEL_CLASS_SILU, "f32", threads);
     silu.elements = 999;
     require_correct(backend, silu);
+    KernelSpec gelu = spec(KERNEL_CLASS_GELU, "f32", threads);
+    gelu.elements = 999;
+    require_correct(backend, gelu);
   }
 }
 
@@ -103,12 +108,24 @@ TEST_CASE("cpu kernels count their work by the documented conventions", "[cpu]")
   // 10 rows x 2 blocks x 18 bytes, the f32 activations and their q8_0 copy (2 x 34).
   CHECK(g.bytes_read == 10 * 2 * 18 + 64 * 4 + 2 * 34);
   CHECK(g.flops == 2 * 10 * 64);
+
+  // SiLU 4 per element (exp, add, divide, multiply), GELU 8 (tanh and 7 multiply/adds).
+  for (auto [kernel, flops] : {std::pair{KERNEL_CLASS_SILU, 4.0}, std::pair{KERNEL_CLASS_GELU, 8.0}}) {
+    KernelSpec s = spec(kernel, "f32", 1);
+    s.elements = 100;
+    const llmsim::bench::Work e = backend.make_kernel(s)->work();
+    CHECK(e.flops == flops * 100);
+    CHECK(e.bytes_read == 400);
+    CHECK(e.bytes_written == 400);
+  }
 }
 
 TEST_CASE("the cpu backend names what it cannot run", "[cpu]") {
   CpuBackend backend;
   KernelSpec gemm = spec(KERNEL_CLASS_GEMM, "bf16", 1);
   CHECK(backend.unsupported_reason(gemm) == "the cpu backend has no bf16 gemm kernel");
+  KernelSpec gelu = spec(KERNEL_CLASS_GELU, "f16", 1);
+  CHECK(backend.unsupported_reason(gelu) == "the cpu backend has no f16 gelu kernel");
   CHECK(backend.resolve_threads(0) >= 1);
   CHECK(backend.resolve_threads(3) == 3);
 }

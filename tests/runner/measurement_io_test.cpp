@@ -103,5 +103,6 @@ TEST_CASE("kernel class short names map both ways", "[records]") {
   CHECK(kernel_class_from_name("gemv") == KERNEL_CLASS_GEMV);
   CHECK_FALSE(kernel_class_from_name("unspecified").has_value());
   CHECK_FALSE(kernel_class_from_name("matmul").has_value());
-  CHECK(kernel_class_names().size() == 10);
+  CHECK(kernel_class_from_name("gelu") == KERNEL_CLASS_GELU);
+  CHECK(kernel_class_names().size() == 11);
 }

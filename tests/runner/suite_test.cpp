@@ -101,3 +101,17 @@ cases:
   CHECK_THROWS_WITH(load_suite(write_suite("impl_bad.yaml", "name: x\ncases:\n  - {kernel: gemv, impl: mkl, n: 8, k: 32}\n")),
                     Catch::Contains("must be blas") && Catch::Contains("'mkl'"));
 }
+
+TEST_CASE("gelu cases read like silu ones", "[suite]") {
+  const Suite suite = load_suite(
+      write_suite("gelu_ok.yaml", "name: g\ncases:\n  - {kernel: gelu, elements: [999, 4096], threads: 2}\n"));
+  REQUIRE(suite.cases.size() == 2);
+  CHECK(suite.cases[0].spec.kernel == llmsim::measurements::KERNEL_CLASS_GELU);
+  CHECK(suite.cases[1].spec.id("cpu") == "cpu/gelu/f32/elements=4096/t=2");
+  CHECK_THROWS_WITH(load_suite(write_suite("gelu_empty.yaml", "name: g\ncases:\n  - {kernel: gelu, elements: 0}\n")),
+                    Catch::Contains("empty shape"));
+  CHECK_THROWS_WITH(load_suite(write_suite("gelu_no_elements.yaml", "name: g\ncases:\n  - {kernel: gelu}\n")),
+                    Catch::Contains("elements") && Catch::Contains("required"));
+  CHECK_THROWS_WITH(load_suite(write_suite("kernel_typo.yaml", "name: g\ncases:\n  - {kernel: gleu, elements: 8}\n")),
+                    Catch::Contains("unknown kernel 'gleu'") && Catch::Contains("silu, gelu"));
+}

@@ -62,3 +62,12 @@ TEST_CASE("vulkan kernels match their references on small shapes", "[vulkan]") {
   norm.n = 1000;
   require_correct(*backend, norm);
 }
+
+TEST_CASE("vulkan names the kernels it has no shader for", "[vulkan]") {
+  auto backend = vulkan_or_skip();
+  if (!backend) return;
+  KernelSpec gelu;
+  gelu.kernel = KERNEL_CLASS_GELU;
+  gelu.elements = 5000;
+  CHECK(backend->unsupported_reason(gelu) == "the vulkan backend has no gelu kernel");
+}

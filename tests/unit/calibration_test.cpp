@@ -2,6 +2,7 @@
 // fits that recover known parameters from synthetic measurements, the roofline ceiling,
 // and the errors bad measurement files get.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 #include <google/protobuf/util/delimited_message_util.h>
 
 #include <cmath>
@@ -20,6 +21,7 @@
 #include "validate/calibration/error_summary.hpp"
 #include "validate/calibration/local_system.hpp"
 #include "validate/prediction/case_evaluator.hpp"
+#include "validate/prediction/kernel_op_builder.hpp"
 #include "validate/prediction/record_selection.hpp"
 #include "validate/prediction/step_case_builder.hpp"
 #include "validate/proto/measurement_reader.hpp"
@@ -206,6 +208,80 @@ TEST_CASE("the fit recovers known parameters from noisy synthetic measurements",
   CHECK(validate::error_stats(figures).median_abs < 0.06);
 }
 
+TEST_CASE("the fit recovers the cost of a transcendental function apart from plain vector work",
+          "[validate][calibration]") {
+  // Truth: exp costs 450 ops of the f32 peak, tanh 2000, plain element-wise work runs at 30%
+  // of the peak. One RMSNorm-like kernel without transcendentals, one SiLU (exp), one GELU
+  // (tanh), each at two sizes, 2% noise: the three costs are told apart.
+  Device device("ddr5-desktop-8t", "cpu", "llmsim-bench");
+  validate::DeviceTable table{{device.model}, {"cpu-generic"}};
+  std::vector<validate::FitParameter> parameters;
+  for (const char* name : {"vector_fraction", "transcendental_ops.exp", "transcendental_ops.tanh"}) {
+    parameters.push_back(validate::make_fit_parameter(name, device.model));
+  }
+  const validate::EfficiencyFit fit(table, parameters);
+  const std::vector<double> truth{0.3, 450.0, 2000.0};
+  std::vector<validate::PredictionCase> cases;
+  for (const char* fn : {"", "exp", "tanh"}) {
+    for (double elements : {4e6, 16e6}) {
+      workloads::Op op = elementwise_op(elements, 200);  // compute-bound: the ops are what is measured
+      op.transcendental_fn = fn;
+      op.transcendentals = op.transcendental_fn.empty() ? 0.0 : elements;
+      validate::PredictionCase c;
+      c.id = fmt::format("{}-{}", fn, elements);
+      c.shape_key = c.id;
+      c.ops.push_back(validate::WeightedOp{op, 1.0, false, "", false});
+      cases.push_back(c);
+    }
+  }
+  std::mt19937 rng(11);
+  std::normal_distribution<double> noise(0.0, 0.02);
+  std::vector<const validate::PredictionCase*> train;
+  for (auto& c : cases) {
+    c.measured_s = fit.predict(c, truth) * std::exp(noise(rng));
+    train.push_back(&c);
+  }
+  const auto result = fit.fit(train);
+  for (std::size_t j = 0; j < truth.size(); ++j) {
+    INFO(parameters[j].name << ": fitted " << result.values[j] << ", truth " << truth[j]);
+    CHECK(result.identified[j]);
+    CHECK(result.values[j] == Approx(truth[j]).epsilon(0.1));
+  }
+}
+
+TEST_CASE("SiLU, GELU and attention records evaluate their functions once per element or score",
+          "[validate][calibration]") {
+  const auto formats = workloads::FormatTable::load(kPaths.formats());
+  const validate::KernelOpBuilder builder(formats);
+  auto record = cpu_record("local", "Test CPU");
+  record.set_kernel(measurements::KERNEL_CLASS_GELU);
+  record.mutable_shape()->set_elements(1000);
+  record.mutable_work()->set_flops(8000);
+  record.mutable_work()->set_bytes_read(4000);
+  record.mutable_work()->set_bytes_written(4000);
+  std::string why_not;
+  auto gelu = builder.build(record, why_not);
+  REQUIRE(gelu);
+  CHECK(gelu->op.transcendentals == 1000);
+  CHECK(gelu->op.transcendental_fn == "tanh");
+  CHECK(gelu->op.vector_ops == 8000);
+  record.set_kernel(measurements::KERNEL_CLASS_SILU);
+  auto silu = builder.build(record, why_not);
+  REQUIRE(silu);
+  CHECK(silu->op.transcendental_fn == "exp");
+
+  // 32 heads x batch 2 over 512 keys: 32,768 exps.
+  record.set_kernel(measurements::KERNEL_CLASS_ATTENTION_DECODE);
+  auto* s = record.mutable_shape();
+  s->set_heads(32), s->set_kv_heads(8), s->set_head_dim(128), s->set_context(512), s->set_batch(2);
+  record.mutable_work()->set_flops(4.0 * 32 * 128 * 512 * 2 + 5.0 * 32 * 512 * 2);
+  record.mutable_work()->set_bytes_read(2.0 * 512 * 8 * 128 * 4 * 2);
+  auto attention = builder.build(record, why_not);
+  REQUIRE(attention);
+  CHECK(attention->op.transcendentals == 32.0 * 512 * 2);
+  CHECK(attention->op.transcendental_fn == "exp");
+}
+
 TEST_CASE("a parameter no measurement responds to keeps its start value", "[validate][calibration]") {
   // Only gigabyte copies: nothing says anything about GEMMs or the microsecond launch.
   Device device("ddr5-desktop-8t", "cpu", "llmsim-bench");
@@ -264,7 +340,10 @@ TEST_CASE("a calibrated system file loads and predicts with the fit", "[validate
   validate::CalibrationOutput out;
   out.device = "gpu";
   out.software = "pytorch";
-  out.efficiency = {{"matmul.max_fraction", 0.9656}, {"launch_overhead_us", 7.5}, {"matmul.half_m", 16}};
+  out.efficiency = {{"matmul.max_fraction", 0.9656},
+                    {"launch_overhead_us", 7.5},
+                    {"matmul.half_m", 16},
+                    {"transcendental_ops.tanh", 1800}};
   out.bandwidth_gbs = 924;
   out.tile_n = 128;
   out.basis = "fitted in a test";
@@ -281,6 +360,7 @@ TEST_CASE("a calibrated system file loads and predicts with the fit", "[validate
   const auto model = sim::make_device_model(system, *system.find_device("gpu"), device.profile, device.kinds);
   CHECK(model.efficiency.matmul.max_fraction == Approx(0.9656));
   CHECK(model.efficiency.launch_overhead_us == Approx(7.5));
+  CHECK(model.efficiency.transcendental_ops.at("tanh") == Approx(1800));
   CHECK(model.efficiency.matmul.tiles.size() == 11);
   CHECK(model.efficiency.matmul.tiles.back().fraction == 1.0);
   CHECK(model.achievable_bytes_per_s == 924e9);

@@ -180,3 +180,33 @@ TEST_CASE("kernel counts per op follow the model's norm and activation where the
   CHECK(l.op(lops.at("L0.attn_norm")).kernels == 7);
   CHECK(l.op(lops.at("L0.ffn_act")).kernels == 2);
 }
+
+TEST_CASE("activations and softmax count their transcendental evaluations", "[workloads][lowering]") {
+  Fixture f;
+  CHECK(activation_transcendental("silu") == "exp");
+  CHECK(activation_transcendental("swish") == "exp");
+  CHECK(activation_transcendental("gelu_new") == "tanh");
+  CHECK(activation_transcendental("gelu_pytorch_tanh") == "tanh");
+  CHECK(activation_transcendental("gelu") == "erf");
+  CHECK(activation_transcendental("relu").empty());
+
+  // Llama 3 8B, one token after 99 cached: SiLU over 14336 gate values per layer; softmax
+  // over 32 heads x 100 keys.
+  const auto llama = f.registry.load("llama-3-8b");
+  const ModelWeights lw(llama, f.formats, f.formats.mix("f16"));
+  const OpGraph lg = lower_step(llama, lw, f.options(1, 1, 99));
+  const auto ln = by_name(lg);
+  CHECK(lg.op(ln.at("L0.ffn_act")).transcendentals == 14336.0);
+  CHECK(lg.op(ln.at("L0.ffn_act")).transcendental_fn == "exp");
+  CHECK(lg.op(ln.at("L0.attention")).transcendentals == 32.0 * 100);
+  CHECK(lg.op(ln.at("L0.attention")).transcendental_fn == "exp");
+  CHECK(lg.op(ln.at("L0.attn_norm")).transcendentals == 0);
+
+  // GPT-2 (gelu_new), batch 2: tanh over 3072 values per token.
+  const auto gpt2 = f.registry.load("gpt2");
+  const ModelWeights gw(gpt2, f.formats, f.formats.mix("f32"));
+  const OpGraph gg = lower_step(gpt2, gw, f.options(2, 1, 0));
+  const auto gn = by_name(gg);
+  CHECK(gg.op(gn.at("L0.ffn_act")).transcendentals == 2.0 * 3072);
+  CHECK(gg.op(gn.at("L0.ffn_act")).transcendental_fn == "tanh");
+}

@@ -151,3 +151,35 @@ TEST_CASE("a ggml GEMV counts its activation row as q8_0 blocks", "[sim][rooflin
   op.weight_bytes = op.weight_elements * 34 / 32;
   CHECK(sim::cost_op(op, cpu).row_spills_l1);
 }
+
+TEST_CASE("transcendental evaluations cost their function's ops at the f32 vector peak", "[sim][roofline]") {
+  Fixture f;
+  auto d = f.device("gpu");  // f32 peak 10 TFLOP/s, vector_fraction 0.5, GEMV kernels 0.25
+  d.efficiency.transcendental_ops = {{"exp", 200}, {"tanh", 900}};
+  workloads::Op act;
+  act.kind = workloads::OpKind::elementwise;
+  act.vector_ops = 4e6;
+  act.transcendentals = 1e6;
+  act.transcendental_fn = "tanh";
+  // 4e6 / (10e12 x 0.5) = 0.8 us of arithmetic, 1e6 x 900 / 10e12 = 90 us of tanh.
+  CHECK(sim::cost_op(act, d).compute_s == Approx(0.8e-6 + 90e-6));
+  act.transcendental_fn = "exp";
+  CHECK(sim::cost_op(act, d).compute_s == Approx(0.8e-6 + 20e-6));
+  act.transcendental_fn = "erf";  // no cost given for erf: the arithmetic alone
+  CHECK(sim::cost_op(act, d).compute_s == Approx(0.8e-6));
+  d.efficiency.transcendental_ops.clear();
+  act.transcendental_fn = "exp";
+  CHECK(sim::cost_op(act, d).compute_s == Approx(0.8e-6));
+
+  // Decode attention (GEMV path at 25%): softmax's exps add at the peak, not at the fraction.
+  d.efficiency.transcendental_ops = {{"exp", 200}};
+  workloads::Op attn;
+  attn.kind = workloads::OpKind::attention;
+  attn.m = 1, attn.n = 1000, attn.k = 128, attn.batch_count = 32;
+  attn.flops = 4.0 * 32 * 128 * 1000;
+  attn.vector_ops = 5.0 * 32 * 1000;
+  attn.transcendentals = 32 * 1000;
+  attn.transcendental_fn = "exp";
+  const double arithmetic = (16384000.0 + 160000.0) / (10e12 * 0.25);  // 6.6176 us
+  CHECK(sim::cost_op(attn, d).compute_s == Approx(arithmetic + 32000.0 * 200 / 10e12));
+}

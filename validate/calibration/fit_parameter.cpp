@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "hwmodels/input_error.hpp"
 #include "hwmodels/name_listing.hpp"
 
@@ -39,7 +41,7 @@ std::vector<std::string> fit_parameter_names() {
   return {"bandwidth_gbs",          "launch_overhead_us",     "vector_fraction",         "matmul.max_fraction",
           "matmul.vector_fraction", "matmul.attention_fraction", "matmul.half_m",          "memory.kernel_fraction",  "memory.half_bytes",
           "memory.row_spill_fraction",
-          "dequant_ops_per_weight.FORMAT"};
+          "dequant_ops_per_weight.FORMAT", "transcendental_ops.FUNCTION"};
 }
 
 FitParameter make_fit_parameter(const std::string& name, const sim::DeviceModel& device, const std::string& scope) {
@@ -104,6 +106,21 @@ FitParameter make_fit_parameter(const std::string& name, const sim::DeviceModel&
       return it == d.efficiency.dequant_ops_per_weight.end() ? 0.0 : it->second;
     };
     p.set = [format](DeviceParameters& d, double v) { d.efficiency.dequant_ops_per_weight[format] = v; };
+  } else if (name.rfind("transcendental_ops.", 0) == 0) {
+    // In ops of the f32 vector peak: scalar glibc tanhf at ~20 ns is ~2,000 on a 100 GFLOP/s
+    // core; 1e5 leaves room for slower code, 0.1 for special-function units.
+    const std::string function = name.substr(std::string("transcendental_ops.").size());
+    p.name = name;
+    p.lower = 0.1;
+    p.upper = 1e5;
+    p.log_scale = true;
+    // A device that states no cost starts in the middle of the range (100, on the log scale):
+    // the fit's prior pulls towards its start, and a start at the floor would read "free".
+    p.get = [function, middle = std::sqrt(p.lower * p.upper)](const DeviceParameters& d) {
+      auto it = d.efficiency.transcendental_ops.find(function);
+      return it == d.efficiency.transcendental_ops.end() ? middle : it->second;
+    };
+    p.set = [function](DeviceParameters& d, double v) { d.efficiency.transcendental_ops[function] = v; };
   } else {
     throw InputError("--fit", fmt::format("unknown parameter '{}'; known: {}", name, join_names(fit_parameter_names())));
   }

@@ -31,7 +31,7 @@ FitParameter make_fit_parameter(const std::string& name, const sim::DeviceModel&
 
 /// bandwidth_gbs, launch_overhead_us, vector_fraction, matmul.max_fraction, matmul.vector_fraction,
 /// matmul.attention_fraction, matmul.half_m (GEMM efficiency curve m / (m + half_m)),
-/// memory.kernel_fraction, memory.half_bytes, dequant_ops_per_weight.FORMAT
+/// memory.kernel_fraction, memory.half_bytes, dequant_ops_per_weight.FORMAT, transcendental_ops.FUNCTION
 std::vector<std::string> fit_parameter_names();
 
 /// The tile ladder expressing efficiency m / (m + half_m) relative to a 1024-row tile: tiles

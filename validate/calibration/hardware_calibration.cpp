@@ -62,6 +62,15 @@ HardwareCalibration calibrate_hardware(const CaseSet& set, const HardwareCalibra
       if (op.m == 1 && !op.weight_format.empty() && op.weight_format != "f32") formats.insert(op.weight_format);
     }
     for (const auto& f : formats) names.push_back("dequant_ops_per_weight." + f);
+    // Cost per evaluation of each transcendental function the fitted kernels evaluate (SiLU's
+    // exp, GELU's tanh). Softmax inside attention is left to matmul.attention_fraction: the
+    // attention kernels alone cannot tell its exps from its dot products.
+    std::set<std::string> functions;
+    for (const auto* c : fit_cases) {
+      const auto& op = c->ops.front().op;
+      if (op.kind != workloads::OpKind::attention && op.transcendentals > 0) functions.insert(op.transcendental_fn);
+    }
+    for (const auto& f : functions) names.push_back("transcendental_ops." + f);
   }
   for (const auto& name : names) parameters.push_back(make_fit_parameter(name, model));
   const EfficiencyFit fit(set.devices(), parameters, options.fit);

@@ -59,6 +59,14 @@ std::optional<WeightedOp> KernelOpBuilder::build(const Measurement& r, std::stri
     case measurements::KERNEL_CLASS_SILU:
       op = base_op(r, OpKind::elementwise);
       op.vector_ops = r.work().flops();
+      op.transcendentals = static_cast<double>(r.shape().elements());  // x / (1 + exp(-x))
+      op.transcendental_fn = "exp";
+      break;
+    case measurements::KERNEL_CLASS_GELU:
+      op = base_op(r, OpKind::elementwise);
+      op.vector_ops = r.work().flops();
+      op.transcendentals = static_cast<double>(r.shape().elements());  // 0.5 x (1 + tanh(...))
+      op.transcendental_fn = "tanh";
       break;
     case measurements::KERNEL_CLASS_GEMM:
     case measurements::KERNEL_CLASS_GEMV: {
@@ -104,6 +112,8 @@ std::optional<WeightedOp> KernelOpBuilder::build(const Measurement& r, std::stri
       op.operand_family = format->family;
       op.flops = 4.0 * heads * head_dim * context * batch;
       op.vector_ops = std::max(0.0, r.work().flops() - op.flops);
+      op.transcendentals = heads * context * batch;  // softmax: one exp per score
+      op.transcendental_fn = "exp";
       op.kv_read_bytes = std::min(format->bytes(2.0 * context * kv_heads * head_dim * batch), r.work().bytes_read());
       op.act_read_bytes = r.work().bytes_read() - op.kv_read_bytes;
       break;

@@ -17,7 +17,7 @@ class KernelOpBuilder {
  public:
   explicit KernelOpBuilder(const workloads::FormatTable& formats) : formats_(formats) {}
 
-  /// The op for a kernel record (copy, triad, gemm, gemv, attention_decode, rmsnorm, silu),
+  /// The op for a kernel record (copy, triad, gemm, gemv, attention_decode, rmsnorm, silu, gelu),
   /// or nullopt with `why_not` set for records it cannot express (model steps and ops are
   /// predicted from the lowered model instead; rate-only imports state no shape).
   std::optional<WeightedOp> build(const measurements::Measurement& record, std::string& why_not) const;

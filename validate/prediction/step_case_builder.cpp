@@ -13,8 +13,9 @@ namespace {
 // Ops equal in every field the timing model reads cost the same (the same projection in
 // every layer, the same op in consecutive decode steps): merge them.
 std::string cost_key(const workloads::Op& op) {
-  return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", static_cast<int>(op.kind),
-                     op.kernels, op.m, op.n, op.k, op.batch_count, op.flops, op.vector_ops, op.weight_elements,
+  return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", static_cast<int>(op.kind),
+                     op.kernels, op.m, op.n, op.k, op.batch_count, op.flops, op.vector_ops, op.transcendentals,
+                     op.transcendental_fn, op.weight_elements,
                      op.weight_format, op.weight_family, op.operand_family, op.weight_bytes, op.kv_read_bytes,
                      op.kv_write_bytes, op.act_read_bytes, op.act_write_bytes);
 }

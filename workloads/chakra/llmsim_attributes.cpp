@@ -23,6 +23,7 @@ const std::vector<std::pair<const char*, double Op::*>> kNumbers = {
     {"llmsim.batch_count", &Op::batch_count},
     {"llmsim.flops", &Op::flops},
     {"llmsim.vector_ops", &Op::vector_ops},
+    {"llmsim.transcendentals", &Op::transcendentals},
     {"llmsim.weight_elements", &Op::weight_elements},
     {"llmsim.weight_resident_bytes", &Op::weight_resident_bytes},
     {"llmsim.weight_bytes", &Op::weight_bytes},
@@ -46,6 +47,7 @@ const std::vector<std::pair<const char*, std::string Op::*>> kTexts = {
     {"llmsim.operand_family", &Op::operand_family},
     {"llmsim.weight_key", &Op::weight_key},
     {"llmsim.collective", &Op::collective},
+    {"llmsim.transcendental_fn", &Op::transcendental_fn},
 };
 constexpr const char* kExpanded = "llmsim.reads_expanded_weights";
 constexpr const char* kRanks = "llmsim.ranks";

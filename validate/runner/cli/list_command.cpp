@@ -17,7 +17,7 @@ void add_list_command(CLI::App& app, Action& action, const std::string& argv0) {
       fmt::print("llmsim-bench {}\n", runner_version());
       fmt::print("backends built: {}\n", join_names(built_backends()));
       fmt::print("suites: {} (in {}/validate/runner/suites)\n", join_names(data.suite_names()), data.root());
-      fmt::print("kernels: copy, triad, gemm, gemv, attention_decode, rmsnorm, silu, decode_step\n");
+      fmt::print("kernels: copy, triad, gemm, gemv, attention_decode, rmsnorm, silu, gelu, decode_step\n");
       return kOk;
     };
   });

@@ -28,6 +28,7 @@ std::string shape_text(const KernelSpec& s, const char* sep) {
     case measurements::KERNEL_CLASS_RMSNORM:
       return fmt::format("m={}{}n={}", s.m, sep, s.n);
     case measurements::KERNEL_CLASS_SILU:
+    case measurements::KERNEL_CLASS_GELU:
       return fmt::format("elements={}", s.elements);
     case measurements::KERNEL_CLASS_DECODE_STEP:
       return fmt::format("model={}{}context={}", s.model, sep, s.context);

@@ -148,6 +148,7 @@ std::vector<KernelSpec> read_shapes(YamlFields& f, KernelClass kernel, KernelSpe
       axis("n", {}, [](KernelSpec& s, std::int64_t v) { s.n = v; });
       break;
     case measurements::KERNEL_CLASS_SILU:
+    case measurements::KERNEL_CLASS_GELU:
       axis("elements", {}, [](KernelSpec& s, std::int64_t v) { s.elements = v; });
       break;
     case measurements::KERNEL_CLASS_DECODE_STEP:
@@ -172,7 +173,8 @@ void check_shape(YamlFields& f, const KernelSpec& s) {
   }
   const bool empty = (s.kernel == measurements::KERNEL_CLASS_GEMM && (s.m < 1 || s.n < 1 || s.k < 1)) ||
                      (s.kernel == measurements::KERNEL_CLASS_GEMV && (s.n < 1 || s.k < 1)) ||
-                     (s.kernel == measurements::KERNEL_CLASS_SILU && s.elements < 1) ||
+                     ((s.kernel == measurements::KERNEL_CLASS_SILU || s.kernel == measurements::KERNEL_CLASS_GELU) &&
+                      s.elements < 1) ||
                      (s.kernel == measurements::KERNEL_CLASS_RMSNORM && (s.m < 1 || s.n < 1)) ||
                      (s.kernel == measurements::KERNEL_CLASS_ATTENTION_DECODE &&
                       (s.heads < 1 || s.head_dim < 1 || s.context < 1)) ||
@@ -210,10 +212,9 @@ Suite load_suite(const std::string& path) {
     YamlFields f(cases[i], path, fmt::format("cases[{}]", i));
     const std::string kernel_text = f.required_string("kernel");
     const auto kernel = measurements::kernel_class_from_name(kernel_text);
-    const auto names = measurements::kernel_class_names();
     if (!kernel || *kernel == measurements::KERNEL_CLASS_OP || *kernel == measurements::KERNEL_CLASS_PREFILL_STEP) {
       throw f.error("kernel", fmt::format("unknown kernel '{}'; known: copy, triad, gemm, gemv, attention_decode, "
-                                          "rmsnorm, silu, decode_step",
+                                          "rmsnorm, silu, gelu, decode_step",
                                           kernel_text));
     }
     SuiteCase proto_case;

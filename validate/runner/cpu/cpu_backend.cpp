@@ -47,6 +47,7 @@ std::string CpuBackend::unsupported_reason(const KernelSpec& spec) const {
     case measurements::KERNEL_CLASS_GEMM:
     case measurements::KERNEL_CLASS_RMSNORM:
     case measurements::KERNEL_CLASS_SILU:
+    case measurements::KERNEL_CLASS_GELU:
       return only({"f32"});
     case measurements::KERNEL_CLASS_GEMV:
     case measurements::KERNEL_CLASS_DECODE_STEP:
@@ -73,6 +74,7 @@ std::unique_ptr<Kernel> CpuBackend::make_kernel(const KernelSpec& spec) {
       return std::make_unique<AttentionKernel>(spec);
     case measurements::KERNEL_CLASS_RMSNORM:
     case measurements::KERNEL_CLASS_SILU:
+    case measurements::KERNEL_CLASS_GELU:
       return std::make_unique<ElementwiseKernel>(spec);
     default:
       throw UnsupportedCase(unsupported_reason(spec));

@@ -1,5 +1,5 @@
 // The CPU backend: streaming bandwidth, OpenBLAS GEMM/GEMV, our quantised GEMV, decode
-// attention, RMSNorm, SiLU and the model-level transformer step, threaded with OpenMP.
+// attention, RMSNorm, SiLU, GELU and the model-level transformer step, threaded with OpenMP.
 #pragma once
 
 #include <string>

@@ -1,4 +1,4 @@
-// RMSNorm (m rows of n) and SiLU (n elements) as timed kernels, f32.
+// RMSNorm (m rows of n), SiLU and GELU (n elements) as timed kernels, f32.
 #pragma once
 
 #include "validate/runner/core/aligned_buffer.hpp"
@@ -9,7 +9,7 @@ namespace llmsim::bench {
 
 class ElementwiseKernel : public CpuKernel {
  public:
-  /// spec.kernel is RMSNORM (m, n) or SILU (elements); dtype f32.
+  /// spec.kernel is RMSNORM (m, n), SILU or GELU (elements); dtype f32.
   explicit ElementwiseKernel(const KernelSpec& spec);
 
   Work work() const override;
@@ -20,7 +20,10 @@ class ElementwiseKernel : public CpuKernel {
   void run_once() override;
 
  private:
-  bool rms_;
+  // SiLU evaluates exp per element and GELU tanh: calibration times both to tell them apart.
+  enum class Function { rmsnorm, silu, gelu };
+
+  Function fn_;
   std::int64_t rows_, n_;
   int threads_;
   AlignedBuffer<float> x_, w_, y_;
