@@ -134,6 +134,7 @@ class StepBuilder {
     tp_ = o_.tp;
     emitted_ranks_ = o_.symmetric_ranks ? 1 : tp_;
     kv_heads_rank_ = std::max<int64_t>(m_.kv_heads / tp_, 1);
+    activation_fn_ = activation_transcendental(m_.activation);
   }
 
   OpGraph build() {
@@ -695,11 +696,11 @@ class StepBuilder {
         up = matmul("ffn_up", layer, "mlp", tokens_, {normed, routed}, false);
       }
       up = elementwise("ffn_act", layer, "mlp", variant_key("ffn_act", m_.activation), tokens_ * inter * fanout, 2.0,
-                       {gate, up}, 6.0, activation_transcendental(m_.activation));
+                       {gate, up}, 6.0, activation_fn_);
     } else {
       up = matmul("ffn_up", layer, "mlp", tokens_, {normed}, false);
       up = elementwise("ffn_act", layer, "mlp", variant_key("ffn_act", m_.activation), tokens_ * inter, 1.0, {up}, 8.0,
-                       activation_transcendental(m_.activation));
+                       activation_fn_);
     }
     Ranked down = matmul("ffn_down", layer, "mlp", tokens_, {up}, true);
     if (m_.is_moe()) {
@@ -918,6 +919,7 @@ class StepBuilder {
   int64_t mb_ = 0;
   int64_t kv_heads_rank_ = 1;
   double batch_ = 0, tokens_ = 0, act_ = 0, kv_ = 0, h_ = 0;
+  std::string activation_fn_;  // transcendental of the MLP activation, once per element
   StepShape shape_;
   std::map<LayerKind, int> representative_;
   std::map<int, int> multiplicity_;

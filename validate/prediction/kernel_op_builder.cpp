@@ -56,17 +56,12 @@ std::optional<WeightedOp> KernelOpBuilder::build(const Measurement& r, std::stri
       op = base_op(r, OpKind::norm);
       op.vector_ops = r.work().flops();
       break;
-    case measurements::KERNEL_CLASS_SILU:
+    case measurements::KERNEL_CLASS_SILU:  // x / (1 + exp(-x))
+    case measurements::KERNEL_CLASS_GELU:  // 0.5 x (1 + tanh(...))
       op = base_op(r, OpKind::elementwise);
       op.vector_ops = r.work().flops();
-      op.transcendentals = static_cast<double>(r.shape().elements());  // x / (1 + exp(-x))
-      op.transcendental_fn = "exp";
-      break;
-    case measurements::KERNEL_CLASS_GELU:
-      op = base_op(r, OpKind::elementwise);
-      op.vector_ops = r.work().flops();
-      op.transcendentals = static_cast<double>(r.shape().elements());  // 0.5 x (1 + tanh(...))
-      op.transcendental_fn = "tanh";
+      op.transcendentals = static_cast<double>(r.shape().elements());
+      op.transcendental_fn = r.kernel() == measurements::KERNEL_CLASS_GELU ? "tanh" : "exp";
       break;
     case measurements::KERNEL_CLASS_GEMM:
     case measurements::KERNEL_CLASS_GEMV: {
