@@ -5,3 +5,8 @@ cd "$(dirname "$0")/.."
 scripts/build.sh
 cd build
 ctest --output-on-failure -j"${JOBS:-2}"
+# The corpus table the suite computed (validate --corpus --cv source; docs/accuracy.md).
+if [ -f corpus_cv_source.txt ]; then
+  echo "--- public corpus, held out by source (build/corpus_cv_source.txt) ---"
+  cat corpus_cv_source.txt
+fi

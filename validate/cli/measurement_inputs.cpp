@@ -6,9 +6,11 @@
 
 namespace llmsim::cli {
 
-void add_measurement_flags(CLI::App& cmd, MeasurementFlags& f) {
-  cmd.add_option("--measurements", f.measurements, "Measurement records (llmsim-bench run / import-csv)")->required();
-  cmd.add_option("--hardware", f.hardware, "catalog id or system YAML file the records were measured on")->required();
+void add_measurement_flags(CLI::App& cmd, MeasurementFlags& f, bool required) {
+  cmd.add_option("--measurements", f.measurements, "Measurement records (llmsim-bench run / import-csv)")
+      ->required(required);
+  cmd.add_option("--hardware", f.hardware, "catalog id or system YAML file the records were measured on")
+      ->required(required);
   cmd.add_option("--software", f.software, "software profile id or file (default: the records' own stack)");
   cmd.add_option("--device", f.device, "device id or kind (default: the device of each record's kind)");
   cmd.add_flag("--skip-other-hardware", f.skip_other_hardware, "leave out records of other hardware instead of failing");

@@ -30,7 +30,9 @@ struct MeasurementFlags {
   double max_drift = -1;
 };
 
-void add_measurement_flags(CLI::App& cmd, MeasurementFlags& flags);
+/// `required`: --measurements and --hardware must be given (validate checks them itself,
+/// since `validate --corpus` needs neither).
+void add_measurement_flags(CLI::App& cmd, MeasurementFlags& flags, bool required = true);
 
 /// Everything loaded for one run; `cases` points into `system`.
 struct MeasurementInputs {

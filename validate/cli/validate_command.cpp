@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 
+#include "hwmodels/input_error.hpp"
 #include "sim/atomic_file.hpp"
 #include "validate/calibration/error_summary.hpp"
 #include "validate/cli/measurement_inputs.hpp"
@@ -21,6 +22,7 @@ using validate::ComparedFigure;
 
 struct ValidateFlags {
   MeasurementFlags inputs;
+  CorpusFlags corpus;
   std::string csv;
   bool json = false;
   bool simulate = true;
@@ -55,6 +57,14 @@ nlohmann::json stats_json(const std::map<std::string, validate::ErrorStats>& sta
 }
 
 int run_validate(const sim::DataPaths& paths, const ValidateFlags& flags) {
+  if (!flags.corpus.dir.empty()) {
+    auto corpus = flags.corpus;
+    corpus.json = flags.json;
+    corpus.rows_csv = flags.csv;
+    return run_corpus_validation(paths, corpus);
+  }
+  if (flags.inputs.measurements.empty()) throw InputError("--measurements", "is required (or give --corpus DIR)");
+  if (flags.inputs.hardware.empty()) throw InputError("--hardware", "is required with --measurements");
   const auto in = load_measurement_inputs(paths, flags.inputs);
   const auto& set = *in->cases;
   const auto& cases = set.cases();
@@ -125,7 +135,18 @@ int run_validate(const sim::DataPaths& paths, const ValidateFlags& flags) {
 void add_validate_command(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand("validate", "predict measured kernels and steps and report the error per class");
   auto flags = std::make_shared<ValidateFlags>();
-  add_measurement_flags(*cmd, flags->inputs);
+  add_measurement_flags(*cmd, flags->inputs, false);
+  cmd->add_option("--corpus", flags->corpus.dir,
+                  "validate against the public measurement corpus in this directory (validate/data/corpus) instead");
+  cmd->add_option("--cv", flags->corpus.cv, "with --corpus: hold out by source, hardware or engine")
+      ->check(CLI::IsMember({"source", "hardware", "engine"}))
+      ->capture_default_str();
+  cmd->add_option("--mapping", flags->corpus.mapping, "with --corpus: name mapping (default DIR/mapping.yaml)");
+  cmd->add_option("--reserved", flags->corpus.reserved,
+                  "with --corpus: reserved-sources list (default validate/reserved_sources.txt)");
+  cmd->add_option("--fit", flags->corpus.fit, "with --corpus: parameters fitted per profile and device class")
+      ->delimiter(',')
+      ->capture_default_str();
   cmd->add_option("--csv", flags->csv, "write predicted vs measured, one row per record, here");
   cmd->add_flag("--json", flags->json, "print the statistics as one JSON object");
   cmd->add_flag("!--no-simulate", flags->simulate, "predict steps by their ops' roofline sum, without SimGrid");

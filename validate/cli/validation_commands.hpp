@@ -2,7 +2,11 @@
 // validate) and attached to the llmsim executable by validate/CMakeLists.txt.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "sim/cli/commands.hpp"
+#include "sim/data_paths.hpp"
 
 namespace llmsim::cli {
 
@@ -10,5 +14,18 @@ void add_validate_command(CLI::App& app, Action& action);
 void add_calibrate_command(CLI::App& app, Action& action);
 void add_calibrate_profile_command(CLI::App& app, Action& action);
 void add_local_system_command(CLI::App& app, Action& action);
+
+/// `llmsim validate --corpus DIR`: the public corpus, cross-validated (validate/cli/corpus_validate.cpp).
+struct CorpusFlags {
+  std::string dir;                // --corpus
+  std::string cv = "source";      // --cv source | hardware | engine
+  std::string mapping;            // --mapping (default: DIR/mapping.yaml)
+  std::string reserved;           // --reserved (default: <data root>/validate/reserved_sources.txt)
+  std::string rows_csv;           // --csv: one line per row
+  std::vector<std::string> fit{"launch_overhead_us", "matmul.max_fraction", "matmul.vector_fraction",
+                               "memory.kernel_fraction"};
+  bool json = false;
+};
+int run_corpus_validation(const sim::DataPaths& paths, const CorpusFlags& flags);
 
 }  // namespace llmsim::cli

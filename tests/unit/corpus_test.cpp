@@ -1,0 +1,204 @@
+// The public measurement corpus: reading and refusing rows, reserved sources, the shipped
+// corpus itself, and cross-validation that never lets a fold see the group it predicts.
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "hwmodels/input_error.hpp"
+#include "test_paths.hpp"
+#include "validate/corpus/corpus_reader.hpp"
+#include "validate/corpus/corpus_report.hpp"
+#include "validate/corpus/corpus_validation.hpp"
+
+using namespace llmsim;
+using namespace llmsim::validate;
+
+namespace {
+
+const std::string kHeader =
+    "id,source,hardware,mem_bw_gbs_spec,model,params_b,dtype,batch,prompt_len,gen_len,software,backend,metric,value,"
+    "unit,notes\n";
+
+// A fresh directory under the temp dir holding `files` (name -> text).
+std::string corpus_dir(const std::string& name, const std::vector<std::pair<std::string, std::string>>& files) {
+  const auto dir = std::filesystem::temp_directory_path() / ("llmsim_corpus_test_" + name);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  for (const auto& [file, text] : files) std::ofstream(dir / file) << text;
+  return dir.string();
+}
+
+std::string row(int id, const std::string& source, const std::string& hardware, const std::string& metric,
+                double value, int prompt, int gen, const std::string& unit = "tokens/s") {
+  return fmt::format("{},{},{},,Meta-Llama-3-8B,8.03,Q4_K_M,1,{},{},llama.cpp b2824,CUDA; ngl=99,{},{},{},"
+                     "\"[rel:A] quote: \"\"pp512 | 1000\"\"\"\n",
+                     id, source, hardware, prompt, gen, metric, value, unit);
+}
+
+const ReservedSources kReserved = ReservedSources::of({
+    "github.com/ggml-org/llama.cpp/discussions/4167",
+    "github.com/brand-o/normiebench/issues/4",
+    "github.com/NVIDIA/TensorRT-LLM docs/source/performance.md",
+    "github.com/mlcommons/inference_results_v4.0 (all results)",
+    "github.com/ggml-org/ci (all CI result pages)",
+    "reddit.com/r/LocalLLaMA/comments/1ghvwsj (and its mirrors)",
+});
+
+std::string error_of(const std::string& dir) {
+  try {
+    CorpusReader(kReserved).read_dir(dir);
+  } catch (const InputError& e) {
+    return e.where() + ": " + e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("reserved sources match by repository plus path or number, not by prefix", "[corpus]") {
+  CHECK(kReserved.match("github.com/ggml-org/llama.cpp/discussions/4167") != "");
+  CHECK(kReserved.match("https://github.com/ggerganov/llama.cpp/discussions/4167#discussioncomment-1") != "");
+  CHECK(kReserved.match("github.com/ggml-org/llama.cpp/discussions/41670") == "");
+  CHECK(kReserved.match("github.com/ggml-org/llama.cpp/discussions/10879") == "");
+  CHECK(kReserved.match("github.com/brand-o/normiebench/issues/4") != "");
+  CHECK(kReserved.match("github.com/brand-o/normiebench/issues/48") == "");
+  CHECK(kReserved.match("github.com/NVIDIA/TensorRT-LLM docs/source/performance.md @1a2b3c") != "");
+  CHECK(kReserved.match("github.com/NVIDIA/TensorRT-LLM docs/source/blogs/Falcon180B-H200.md @1a2b3c") == "");
+  CHECK(kReserved.match("github.com/mlcommons/inference_results_v4.0 closed/NVIDIA/results/x.txt") != "");
+  CHECK(kReserved.match("github.com/mlcommons/inference_results_v5.0 closed/NVIDIA/results/x.txt") == "");
+  CHECK(kReserved.match("github.com/ggml-org/ci-tools README.md") == "");
+  CHECK(kReserved.match("https://www.reddit.com/r/LocalLLaMA/comments/1ghvwsj/some_title/") != "");
+}
+
+TEST_CASE("a well-formed corpus file is read with its flags and grade", "[corpus]") {
+  const auto dir = corpus_dir("good", {{"a.csv", kHeader + row(7, "github.com/o/r/issues/1", "RTX 4090",
+                                                               "prefill_throughput", 5000, 512, 0)}});
+  const auto rows = CorpusReader(kReserved).read_dir(dir);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].id == 7);
+  CHECK(rows[0].line == 2);
+  CHECK(rows[0].value == 5000);
+  CHECK(rows[0].grade == "a");
+  CHECK(rows[0].backend_name == "cuda");
+  CHECK(rows[0].flags.at("ngl") == "99");
+  CHECK(rows[0].prompt_len == 512);
+  CHECK(rows[0].source_key() == "github.com/o/r/issues/1");
+}
+
+TEST_CASE("malformed corpus rows are refused with file:line", "[corpus]") {
+  const std::string good = row(1, "github.com/o/r/issues/1", "RTX 4090", "prefill_throughput", 5000, 512, 0);
+  SECTION("missing source") {
+    const auto dir = corpus_dir("nosource", {{"a.csv", kHeader + good + row(2, "", "RTX 4090", "decode_throughput",
+                                                                            100, 0, 128)}});
+    const auto e = error_of(dir);
+    CHECK(e.find("a.csv:3") != std::string::npos);
+    CHECK(e.find("source") != std::string::npos);
+  }
+  SECTION("non-numeric value") {
+    std::string bad = good;
+    bad.replace(bad.find("5000"), 4, "fast");
+    const auto dir = corpus_dir("nonnumeric", {{"a.csv", kHeader + bad}});
+    const auto e = error_of(dir);
+    CHECK(e.find("a.csv:2") != std::string::npos);
+    CHECK(e.find("'value'") != std::string::npos);
+  }
+  SECTION("unknown unit") {
+    const auto dir = corpus_dir("unit", {{"a.csv", kHeader + row(3, "github.com/o/r/issues/1", "RTX 4090",
+                                                                 "decode_throughput", 100, 0, 128, "furlongs")}});
+    const auto e = error_of(dir);
+    CHECK(e.find("a.csv:2") != std::string::npos);
+    CHECK(e.find("furlongs") != std::string::npos);
+  }
+  SECTION("unknown metric") {
+    const auto dir = corpus_dir("metric", {{"a.csv", kHeader + row(3, "github.com/o/r/issues/1", "RTX 4090",
+                                                                   "vibes", 100, 0, 128)}});
+    CHECK(error_of(dir).find("unknown metric 'vibes'") != std::string::npos);
+  }
+  SECTION("an id used twice across files") {
+    const auto dir = corpus_dir("dup", {{"a.csv", kHeader + good}, {"b.csv", kHeader + good}});
+    const auto e = error_of(dir);
+    CHECK(e.find("b.csv:2") != std::string::npos);
+    CHECK(e.find("a.csv:2") != std::string::npos);
+  }
+  SECTION("a row citing a reserved source") {
+    const auto dir = corpus_dir("reserved", {{"a.csv", kHeader + good + row(9, "github.com/ggerganov/llama.cpp/discussions/4167",
+                                                                            "M2 Ultra", "decode_throughput", 90, 0, 128)}});
+    const auto e = error_of(dir);
+    CHECK(e.find("a.csv:3") != std::string::npos);
+    CHECK(e.find("reserved") != std::string::npos);
+  }
+}
+
+TEST_CASE("the shipped corpus reads cleanly and cites no reserved source", "[corpus]") {
+  const auto reserved = ReservedSources::load(test::source_dir() + "/validate/reserved_sources.txt");
+  CHECK(reserved.size() >= 50);
+  const auto rows = CorpusReader(reserved).read_dir(test::source_dir() + "/validate/data/corpus");
+  CHECK(rows.size() >= 50);
+}
+
+TEST_CASE("error statistics: median, 90th percentile and bias by hand", "[corpus]") {
+  // |errors| sorted: 0.05 0.1 0.2 0.3 0.4 -> median 0.2, p90 at rank 3.6: 0.3 + 0.6 x 0.1 = 0.36.
+  const auto s = corpus_error_stats({0.1, -0.2, 0.05, 0.4, -0.3});
+  CHECK(s.count == 5);
+  CHECK(s.median_abs == Approx(0.2));
+  CHECK(s.p90_abs == Approx(0.36));
+  CHECK(s.bias == Approx(0.05));  // signed, sorted: -0.3 -0.2 0.05 0.1 0.4
+}
+
+TEST_CASE("leave-one-source-out: an offset planted in one source shows in that source only", "[corpus]") {
+  const sim::DataPaths paths(test::source_dir());
+  const auto mapping = test::source_dir() + "/validate/data/corpus/mapping.yaml";
+  // Four sources measure the same two GPUs; the "measured" rates are first the model's own
+  // defaults (so every source agrees with the model), then source 'planted' reports 1.5x.
+  struct Shape {
+    const char* hw;
+    const char* metric;
+    int prompt, gen;
+  };
+  const std::vector<Shape> shapes = {{"RTX 4090", "prefill_throughput", 512, 0},
+                                     {"RTX 4090", "decode_throughput", 0, 128},
+                                     {"RTX 3090", "prefill_throughput", 512, 0},
+                                     {"RTX 3090", "decode_throughput", 0, 128}};
+  const std::vector<std::string> sources = {"github.com/a/x/issues/1", "github.com/b/x/issues/2",
+                                            "github.com/c/x/issues/3", "github.com/planted/x/issues/4"};
+  auto build = [&](const std::vector<double>& rates) {
+    std::string text = kHeader;
+    int id = 1;
+    for (const auto& s : sources)
+      for (const auto& sh : shapes) {
+        text += row(id, s, sh.hw, sh.metric, rates[static_cast<std::size_t>(id - 1)], sh.prompt, sh.gen);
+        ++id;
+      }
+    return corpus_dir("planted", {{"a.csv", text}});
+  };
+  const std::vector<std::string> fit = {"launch_overhead_us", "matmul.max_fraction", "memory.kernel_fraction"};
+  std::vector<double> rates(16, 1000.0);
+  {
+    const auto rows = CorpusReader(kReserved).read_dir(build(rates));
+    CorpusValidator v(paths, CorpusMapping::load(mapping));
+    const auto r = v.run(rows, CvGroup::source, fit, FitOptions{});
+    REQUIRE(r.predicted.size() == 16);
+    // The model's default rate for each row: tokens / defaults_s.
+    for (const auto& p : r.predicted) rates[static_cast<std::size_t>(p.row->id - 1)] = p.row->value * p.measured_s / p.defaults_s;
+  }
+  for (std::size_t i = 12; i < 16; ++i) rates[i] *= 1.5;  // the planted source measures 1.5x faster
+  const auto rows = CorpusReader(kReserved).read_dir(build(rates));
+  CorpusValidator v(paths, CorpusMapping::load(mapping));
+  const auto r = v.run(rows, CvGroup::source, fit, FitOptions{});
+  REQUIRE(r.predicted.size() == 16);
+  for (const auto& p : r.predicted) {
+    const double held = p.measured_s / p.held_out_s - 1.0;
+    INFO("row " << p.row->id << " group " << p.group << " held-out error " << held);
+    if (p.group == "github.com/planted/x/issues/4") {
+      // Predicted by fits on the three agreeing sources, i.e. the model's defaults: the
+      // planted rows took 1/1.5 of the predicted time, an error of the rate of 1/1.5 - 1.
+      CHECK(held == Approx(1.0 / 1.5 - 1.0).margin(0.03));
+    } else {
+      // The planted rows sit in these folds' training data, a quarter of it; the robust loss
+      // and the prior keep them from moving the others by more than a few percent.
+      CHECK(std::fabs(held) < 0.1);
+    }
+  }
+}

@@ -1,0 +1,126 @@
+#include "validate/corpus/corpus_mapping.hpp"
+
+#include <fmt/format.h>
+
+#include "hwmodels/input_error.hpp"
+#include "hwmodels/yaml_fields.hpp"
+
+namespace llmsim::validate {
+
+namespace {
+
+constexpr std::int64_t kDefaultGen = 128;  // llama-bench's tg128 when a decode row states no length
+
+std::string device_of(const std::string& backend) {
+  return backend == "cpu" ? "cpu" : "gpu";
+}
+
+}  // namespace
+
+CorpusMapping CorpusMapping::load(const std::string& path) {
+  const YAML::Node root = load_yaml_file(path);
+  YamlFields top(root, path, "");
+  CorpusMapping m;
+  auto read = [&](const char* section, const char* id_key, std::vector<Rule>& out) {
+    const YAML::Node list = top.required(section);
+    if (!list.IsSequence()) throw top.error_at(list, section, "must be a list of {match, " + std::string(id_key) + "}");
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      YamlFields f(list[i], path, fmt::format("{}[{}]", section, i));
+      Rule r;
+      r.text = f.required_string("match");
+      r.id = f.required_string(id_key);
+      try {
+        r.pattern = std::regex(r.text, std::regex::icase | std::regex::ECMAScript);
+      } catch (const std::regex_error& e) {
+        throw f.error("match", fmt::format("'{}' is not a regular expression: {}", r.text, e.what()));
+      }
+      f.optional_string("note", "");
+      f.finish();
+      out.push_back(std::move(r));
+    }
+  };
+  read("hardware", "id", m.hardware_);
+  read("models", "id", m.models_);
+  read("dtypes", "id", m.dtypes_);
+  read("software", "profile", m.software_);
+  read("backends", "profile", m.backends_);
+  top.optional_string("note", "");
+  top.finish();
+  return m;
+}
+
+// An entry with id `none` stops the search: the name is known and deliberately not mapped
+// (a laptop variant of a desktop part, say), so a later, looser pattern must not take it.
+std::string CorpusMapping::first_match(const std::vector<Rule>& rules, const std::string& text) {
+  for (const auto& r : rules)
+    if (std::regex_search(text, r.pattern)) return r.id == "none" ? "" : r.id;
+  return "";
+}
+
+std::string CorpusMapping::hardware_id(const std::string& published) const { return first_match(hardware_, published); }
+
+MappedRow CorpusMapping::map(const CorpusRow& row) const {
+  MappedRow out;
+  const bool decode = row.metric == "decode_throughput";
+  if (!decode && row.metric != "prefill_throughput") {
+    out.why_kind = "metric " + row.metric;
+    out.why_not = fmt::format("metric {}: only single-device prefill/decode step rates are predicted from the corpus "
+                              "so far",
+                              row.metric);
+    return out;
+  }
+  for (const char* key : {"tp", "pp", "gpus", "ep"}) {
+    if (auto it = row.flags.find(key); it != row.flags.end() && it->second != "1") {
+      out.why_kind = "multi-device";
+      out.why_not = fmt::format("{}={}: multi-device steps are not in the corpus step model yet", key, it->second);
+      return out;
+    }
+  }
+  CorpusSituation s;
+  s.hardware = first_match(hardware_, row.hardware);
+  if (s.hardware.empty()) {
+    out.why_kind = "hardware not in catalog";
+    out.why_not = fmt::format("hardware '{}' is not in the catalog (mapping.yaml)", row.hardware);
+    return out;
+  }
+  s.step.model = first_match(models_, row.model);
+  if (s.step.model.empty()) {
+    out.why_kind = "model not in workloads/models";
+    out.why_not = fmt::format("model '{}' has no config in workloads/models (mapping.yaml)", row.model);
+    return out;
+  }
+  s.step.dtype = first_match(dtypes_, row.dtype);
+  if (s.step.dtype.empty()) {
+    out.why_kind = "weight format";
+    out.why_not = fmt::format("weight format '{}' is not one llmsim knows (mapping.yaml)", row.dtype);
+    return out;
+  }
+  s.profile = first_match(software_, row.software);
+  if (s.profile.empty()) s.profile = first_match(backends_, row.backend_name);
+  if (s.profile.empty()) {
+    out.why_kind = "software profile";
+    out.why_not = fmt::format("software '{}' has no profile (mapping.yaml)", row.software);
+    return out;
+  }
+  s.device = device_of(row.backend_name);
+  s.step.kv_dtype = "f16";  // llama-bench's and the engines' default cache type
+  s.step.batch = std::max<std::int64_t>(1, row.batch.value_or(1));
+  s.step.decode = decode;
+  if (decode) {
+    s.step.gen = std::max<std::int64_t>(1, row.gen_len.value_or(kDefaultGen));
+    s.step.prompt = row.prompt_len.value_or(0);
+    s.phase = s.step.batch > 1 ? "batched decode" : "decode";
+  } else {
+    if (!row.prompt_len || *row.prompt_len == 0) {
+      out.why_kind = "shape not stated";
+      out.why_not = "a prefill rate without its prompt length";
+      return out;
+    }
+    s.step.prompt = *row.prompt_len;
+    s.phase = "prefill";
+  }
+  out.situation = s;
+  return out;
+}
+
+}  // namespace llmsim::validate

@@ -1,0 +1,54 @@
+// From a corpus row's published names to an llmsim situation: the catalog system and its
+// device, the model, the weight mix, the software profile and the step shape. The names are
+// matched by validate/data/corpus/mapping.yaml (case-insensitive regular expressions, first
+// match wins). A row that cannot be put into llmsim's terms gets the reason instead, so the
+// report can count what is not expressible and why.
+#pragma once
+
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "validate/corpus/corpus_row.hpp"
+#include "validate/prediction/step_case_builder.hpp"
+
+namespace llmsim::validate {
+
+/// A row in llmsim's terms: a decode or prefill step on one device.
+struct CorpusSituation {
+  std::string hardware;  // catalog id
+  std::string device;    // "cpu" or "gpu": the kind of the system's device that ran it
+  std::string profile;   // software profile id
+  std::string phase;     // "prefill", "decode" or "batched decode"
+  StepSpec step;
+};
+
+struct MappedRow {
+  std::optional<CorpusSituation> situation;
+  std::string why_not;   // when there is no situation: what llmsim cannot express
+  std::string why_kind;  // its category for the coverage table: metric, multi-device, hardware, model, ...
+};
+
+class CorpusMapping {
+ public:
+  /// Reads mapping.yaml; InputError naming the file and entry on a bad pattern or key.
+  static CorpusMapping load(const std::string& path);
+
+  MappedRow map(const CorpusRow& row) const;
+
+  /// The catalog id a published hardware name maps to, or "".
+  std::string hardware_id(const std::string& published) const;
+
+ private:
+  struct Rule {
+    std::regex pattern;
+    std::string text;  // the pattern as written, for messages
+    std::string id;
+  };
+  static std::string first_match(const std::vector<Rule>& rules, const std::string& text);
+
+  std::vector<Rule> hardware_, models_, dtypes_, software_, backends_;
+};
+
+}  // namespace llmsim::validate

@@ -1,0 +1,192 @@
+#include "validate/corpus/corpus_reader.hpp"
+
+#include <fmt/format.h>
+// The parser copies file names with strncpy, which GCC flags when it inlines it here.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wstringop-truncation"
+#include <libfccp/csv.h>
+#pragma GCC diagnostic pop
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <regex>
+
+#include "hwmodels/input_error.hpp"
+
+namespace llmsim::validate {
+
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+std::string trim(const std::string& s) {
+  const auto a = s.find_first_not_of(" \t");
+  if (a == std::string::npos) return "";
+  return s.substr(a, s.find_last_not_of(" \t") - a + 1);
+}
+
+std::optional<double> number(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(text, &used);
+    if (used != text.size()) return std::nullopt;
+    return v;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+// Counts must be whole numbers that fit an int64 with room to spare (a cast of a larger
+// double is undefined behaviour).
+std::int64_t whole(const std::string& where, const std::string& column, const std::string& text) {
+  const auto v = number(text);
+  if (!v || !std::isfinite(*v) || *v < 0 || *v > 1e15 || *v != std::floor(*v)) {
+    throw InputError(where, fmt::format("column '{}' must be a whole number from 0 to 1e15, got '{}'", column, text));
+  }
+  return static_cast<std::int64_t>(*v);
+}
+
+std::optional<std::int64_t> optional_whole(const std::string& where, const std::string& column,
+                                           const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  return whole(where, column, text);
+}
+
+// "CUDA; ngl=99; fa=1" -> name "cuda", flags {ngl: 99, fa: 1}.
+void split_backend(CorpusRow& row) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= row.backend.size(); ++i) {
+    if (i == row.backend.size() || row.backend[i] == ';') {
+      parts.push_back(trim(row.backend.substr(start, i - start)));
+      start = i + 1;
+    }
+  }
+  row.backend_name = parts.empty() ? "" : lower(parts.front());
+  for (std::size_t i = 1; i < parts.size(); ++i) {
+    const auto eq = parts[i].find('=');
+    if (eq == std::string::npos) continue;  // free text after the backend ("cuBLAS via torch.mm")
+    row.flags[lower(trim(parts[i].substr(0, eq)))] = trim(parts[i].substr(eq + 1));
+  }
+}
+
+void check(CorpusRow& row, const ReservedSources& reserved) {
+  const auto where = row.where();
+  if (row.source.empty()) throw InputError(where, "column 'source' is empty: every row names where it was published");
+  if (const auto hit = reserved.match(row.source); !hit.empty()) {
+    throw InputError(where, fmt::format("source '{}' is reserved for independent validation ({}); the corpus may not "
+                                        "use it",
+                                        row.source, hit));
+  }
+  if (row.hardware.empty()) throw InputError(where, "column 'hardware' is empty");
+  if (row.model.empty() && row.metric.find("gemm") == std::string::npos && row.metric != "copy_bandwidth") {
+    throw InputError(where, "column 'model' is empty");
+  }
+  const auto& units = CorpusReader::metric_units();
+  const auto m = std::find_if(units.begin(), units.end(), [&](const auto& u) { return u.first == row.metric; });
+  if (m == units.end()) {
+    std::string known;
+    for (const auto& u : units) known += (known.empty() ? "" : ", ") + u.first;
+    throw InputError(where, fmt::format("unknown metric '{}'; known metrics: {}", row.metric, known));
+  }
+  if (lower(row.unit) != lower(m->second)) {
+    throw InputError(where, fmt::format("metric '{}' must be given in {}, got unit '{}'", row.metric, m->second,
+                                        row.unit));
+  }
+  static const std::regex grade(R"(\[rel:([A-Ca-c][+-]?)\])");
+  std::smatch g;
+  if (!std::regex_search(row.notes, g, grade)) {
+    throw InputError(where, "column 'notes' has no reliability grade ([rel:A], [rel:B] or [rel:C])");
+  }
+  row.grade = lower(g[1].str());
+  split_backend(row);
+}
+
+}  // namespace
+
+std::string CorpusRow::source_key() const {
+  std::string s = lower(source.substr(0, source.find(' ')));
+  for (const char* prefix : {"https://", "http://", "www."})
+    if (s.rfind(prefix, 0) == 0) s = s.substr(std::string(prefix).size());
+  if (s.rfind("github.com/ggerganov/", 0) == 0) s = "github.com/ggml-org/" + s.substr(21);
+  while (!s.empty() && (s.back() == '/' || s.back() == ',')) s.pop_back();
+  return s;
+}
+
+const std::vector<std::pair<std::string, std::string>>& CorpusReader::metric_units() {
+  static const std::vector<std::pair<std::string, std::string>> units = {
+      {"prefill_throughput", "tokens/s"}, {"decode_throughput", "tokens/s"},   {"output_throughput", "tokens/s"},
+      {"total_throughput", "tokens/s"},   {"request_throughput", "req/s"},     {"ttft_mean", "ms"},
+      {"ttft_median", "ms"},              {"ttft_p99", "ms"},                  {"tpot_mean", "ms"},
+      {"tpot_median", "ms"},              {"itl_mean", "ms"},                  {"e2e_latency", "s"},
+      {"training_throughput", "tokens/s/gpu"}, {"mfu", "%"},                   {"gemm_throughput", "TFLOPS"},
+      {"gemm_throughput_max", "TFLOPS"},  {"copy_bandwidth", "GB/s"}};
+  return units;
+}
+
+std::vector<CorpusRow> CorpusReader::read_file(const std::string& path) const {
+  std::vector<CorpusRow> rows;
+  std::map<std::int64_t, int> seen;
+  try {
+    io::CSVReader<16, io::trim_chars<' ', '\t'>, io::double_quote_escape<',', '"'>> csv(path);
+    csv.read_header(io::ignore_no_column, "id", "source", "hardware", "mem_bw_gbs_spec", "model", "params_b", "dtype",
+                    "batch", "prompt_len", "gen_len", "software", "backend", "metric", "value", "unit", "notes");
+    std::string id, batch, prompt, gen, value;
+    CorpusRow row;
+    while (csv.read_row(id, row.source, row.hardware, row.mem_bw_gbs_spec, row.model, row.params_b, row.dtype, batch,
+                        prompt, gen, row.software, row.backend, row.metric, value, row.unit, row.notes)) {
+      row.file = path;
+      row.line = static_cast<int>(csv.get_file_line());
+      const auto where = row.where();
+      row.id = whole(where, "id", id);
+      if (auto [it, fresh] = seen.emplace(row.id, row.line); !fresh) {
+        throw InputError(where, fmt::format("id {} is used again (first at line {})", row.id, it->second));
+      }
+      row.batch = optional_whole(where, "batch", batch);
+      row.prompt_len = optional_whole(where, "prompt_len", prompt);
+      row.gen_len = optional_whole(where, "gen_len", gen);
+      const auto v = number(value);
+      if (!v || !std::isfinite(*v) || *v <= 0 || *v > 1e15) {
+        throw InputError(where, fmt::format("column 'value' must be a finite number above 0, got '{}'", value));
+      }
+      row.value = *v;
+      row.flags.clear();
+      check(row, reserved_);
+      rows.push_back(row);
+    }
+  } catch (const io::error::base& e) {
+    throw InputError(path, fmt::format("not a corpus CSV (validate/data/corpus/README.md): {}", e.what()));
+  }
+  return rows;
+}
+
+std::vector<CorpusRow> CorpusReader::read_dir(const std::string& dir) const {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw InputError(dir, "is not a directory of corpus CSV files");
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.is_regular_file() && e.path().extension() == ".csv") files.push_back(e.path().string());
+  if (files.empty()) throw InputError(dir, "holds no *.csv corpus files");
+  std::sort(files.begin(), files.end());
+  std::vector<CorpusRow> all;
+  std::map<std::int64_t, std::string> ids;
+  for (const auto& f : files) {
+    for (auto& r : read_file(f)) {
+      if (auto [it, fresh] = ids.emplace(r.id, r.where()); !fresh) {
+        throw InputError(r.where(), fmt::format("id {} is used again (first at {})", r.id, it->second));
+      }
+      all.push_back(std::move(r));
+    }
+  }
+  return all;
+}
+
+}  // namespace llmsim::validate
