@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+
 #include <algorithm>
 
 #include "hwmodels/input_error.hpp"
@@ -95,7 +97,18 @@ FormatTable FormatTable::load(const std::string& path) {
   return t;
 }
 
-const StorageFormat& FormatTable::format(const std::string& name) const {
+namespace {
+
+// Names are lower case in formats.yaml; users write them as llama.cpp prints them (Q4_K_M).
+std::string lower_case(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+const StorageFormat& FormatTable::format(const std::string& given) const {
+  const std::string name = lower_case(given);
   auto it = formats_.find(name);
   if (it == formats_.end()) {
     throw InputError("", fmt::format("unknown storage format '{}'; known: {}", name, join_keys(formats_)));
@@ -120,7 +133,8 @@ const std::map<std::string, std::vector<std::string>>& override_roles() {
 
 }  // namespace
 
-const WeightMix& FormatTable::mix(const std::string& name) const {
+const WeightMix& FormatTable::mix(const std::string& given) const {
+  const std::string name = lower_case(given);
   if (const auto plus = name.find('+'); plus != std::string::npos) {
     if (auto d = derived_mixes_.find(name); d != derived_mixes_.end()) return d->second;
     WeightMix derived = mix(name.substr(0, plus));

@@ -150,18 +150,20 @@ std::string corpus_rows_csv(const CorpusReport& r) {
     for (char ch : s) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
     return out + "\"";
   };
-  std::string out = "id,file,source,hardware_id,family,measured_rate,defaults_rate,in_sample_rate,held_out_rate,"
-                    "held_out_error_pct,not_expressible\n";
+  // measured_s / predicted_s (held out) and class are what `llmsim plot validation` reads.
+  std::string out = "id,file,source,hardware_id,class,measured_s,predicted_s,defaults_s,in_sample_s,measured_rate,"
+                    "held_out_rate,held_out_error_pct,not_expressible\n";
   for (const auto& p : r.predicted) {
-    const double scale = p.measured_s * p.row->value;  // rate x seconds = tokens
-    out += fmt::format("{},{},{},{},{},{:.6g},{:.6g},{:.6g},{:.6g},{:.2f},\n", p.row->id, quoted(p.row->file),
-                       quoted(p.row->source_key()), p.situation.hardware, quoted(p.family), p.row->value,
-                       scale / p.defaults_s, scale / p.in_sample_s, scale / p.held_out_s,
+    const double work = p.measured_s * p.row->value;  // tokens: rate x seconds
+    out += fmt::format("{},{},{},{},{},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.2f},\n", p.row->id,
+                       quoted(p.row->file), quoted(p.row->source_key()), p.situation.hardware, quoted(p.family),
+                       p.measured_s, p.held_out_s, p.defaults_s, p.in_sample_s, p.row->value, work / p.held_out_s,
                        100 * err(p.measured_s, p.held_out_s));
   }
+  // Rows llmsim cannot express: no times (the plot leaves rows with zero times out and counts them).
   for (const auto& [row, why] : r.not_expressible) {
-    out += fmt::format("{},{},{},,,{:.6g},,,,,{}\n", row->id, quoted(row->file), quoted(row->source_key()), row->value,
-                       quoted(why));
+    out += fmt::format("{},{},{},,not expressible,0,0,0,0,{:.6g},,,{}\n", row->id, quoted(row->file),
+                       quoted(row->source_key()), row->value, quoted(why));
   }
   return out;
 }
