@@ -47,6 +47,9 @@ struct Device {
   // CPU L1 data cache per core. Known: a GEMV whose activation row and one weight row do
   // not fit in it together runs at memory.row_spill_fraction of its streaming rate.
   std::optional<Quantity> l1d_kib;
+  // CPU only: the memory bandwidth one core can draw (GB/s); with fewer threads than the memory
+  // needs to be saturated, the device reads at most threads x this. Absent: no per-core limit.
+  std::optional<Quantity> core_bandwidth_gbs;
   std::map<std::string, Quantity> peak_tflops;  // dense, by compute dtype
   std::optional<Quantity> f16_accumulate_tflops;
   std::optional<Quantity> tdp_w;

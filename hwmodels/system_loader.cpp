@@ -145,6 +145,8 @@ class SystemReader {
     d.threads = optional_quantity(f, "threads", 1, 1e7);
     d.boost_clock_mhz = optional_quantity(f, "boost_clock_mhz", 1, 1e5);
     d.l1d_kib = optional_quantity(f, "l1d_kib", 1, 1e5);
+    d.core_bandwidth_gbs = optional_quantity(f, "core_bandwidth_gbs", 1e-3, 1e5);
+    if (d.core_bandwidth_gbs && d.kind != DeviceKind::cpu) throw f.error("core_bandwidth_gbs", "is for cpu devices only");
     YAML::Node peaks = f.required("peak_tflops");
     YamlFields p(peaks, file_, f.child_path("peak_tflops"));
     for (const auto& dtype : kComputeDtypes) {

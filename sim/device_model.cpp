@@ -35,19 +35,22 @@ double DeviceModel::peak(const std::string& dtype, std::string* used) const {
   for (const auto& candidate : chain == kFallbacks.end() ? single : chain->second) {
     if (auto value = device->peak_flops(candidate)) {
       if (used) *used = candidate;
-      return *value;
+      return *value * compute_scale;
     }
   }
   // NPUs may list only int8: use whatever they have.
   const auto& first = *device->peak_tflops.begin();
   if (used) *used = first.first;
-  return first.second.value * 1e12;
+  return first.second.value * 1e12 * compute_scale;
 }
 
-int DeviceModel::units() const { return static_cast<int>(device->compute_units.value); }
+int DeviceModel::units() const {
+  return active_cores > 0 ? active_cores : static_cast<int>(device->compute_units.value);
+}
 
 DeviceModel make_device_model(const hwmodels::System& system, const hwmodels::Device& device,
-                              const hwmodels::SoftwareProfile& profile, const hwmodels::MemoryKinds& kinds) {
+                              const hwmodels::SoftwareProfile& profile, const hwmodels::MemoryKinds& kinds,
+                              int cpu_threads) {
   DeviceModel d;
   d.device = &device;
   d.memory = &system.memory_of(device);
@@ -60,6 +63,24 @@ DeviceModel make_device_model(const hwmodels::System& system, const hwmodels::De
     const auto& fraction = kinds.stream_fraction(d.memory->kind);
     d.bandwidth_basis = fmt::format("{} GB/s peak x {} stream fraction of {} ({})", d.memory->bandwidth_gbs.value,
                                     fraction.value, d.memory->kind, fraction.source);
+  }
+  const int cores = static_cast<int>(device.compute_units.value);
+  if (device.kind == hwmodels::DeviceKind::cpu && cpu_threads > 0 && cpu_threads < cores) {
+    d.active_cores = cpu_threads;
+    d.compute_scale = static_cast<double>(cpu_threads) / cores;
+    d.threads_basis = fmt::format("{} threads on {} of {} cores: peaks x {:.3g}", cpu_threads, cpu_threads, cores,
+                                  d.compute_scale);
+    if (device.core_bandwidth_gbs) {
+      const double cap = cpu_threads * device.core_bandwidth_gbs->value * 1e9;
+      if (cap < d.achievable_bytes_per_s) {
+        d.achievable_bytes_per_s = cap;
+        d.bandwidth_basis = fmt::format("{} threads x {} GB/s per core ({}), below the memory's {}", cpu_threads,
+                                        device.core_bandwidth_gbs->value, device.core_bandwidth_gbs->source,
+                                        d.bandwidth_basis);
+      }
+    }
+  } else if (device.kind == hwmodels::DeviceKind::cpu && cpu_threads >= cores) {
+    d.threads_basis = fmt::format("{} threads on {} cores: every core (SMT threads add no peak)", cpu_threads, cores);
   }
   return d;
 }

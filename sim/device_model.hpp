@@ -19,6 +19,11 @@ struct DeviceModel {
   hwmodels::DeviceEfficiency efficiency;
   double achievable_bytes_per_s = 0;  // stream bandwidth of its memory
   std::string bandwidth_basis;        // how achievable_bytes_per_s was obtained
+  // CPUs run on the threads the engine starts: `active_cores` of the device's cores compute
+  // (0 = all of them; SMT threads beyond the cores add nothing), which scales every peak.
+  int active_cores = 0;
+  double compute_scale = 1.0;         // active_cores / cores
+  std::string threads_basis;          // "" when every core is used
 
   /// Peak ops/s for a compute dtype, falling back to the next wider dtype the datasheet
   /// gives (fp8 -> f16 -> f32, int4 -> int8 -> f16 -> f32, ...). Sets `used` to the dtype
@@ -27,7 +32,10 @@ struct DeviceModel {
   int units() const;
 };
 
+/// `cpu_threads` > 0: a CPU device computes on min(threads, cores) cores and reads at most
+/// that many times its core_bandwidth_gbs; other devices ignore it.
 DeviceModel make_device_model(const hwmodels::System& system, const hwmodels::Device& device,
-                              const hwmodels::SoftwareProfile& profile, const hwmodels::MemoryKinds& kinds);
+                              const hwmodels::SoftwareProfile& profile, const hwmodels::MemoryKinds& kinds,
+                              int cpu_threads = 0);
 
 }  // namespace llmsim::sim

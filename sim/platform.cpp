@@ -10,6 +10,23 @@
 
 namespace llmsim::sim {
 
+namespace {
+
+// What a memory delivers: the highest achievable bandwidth of the devices that read it (they
+// differ only where a calibration or a thread count says so), else its datasheet peak.
+double memory_bandwidth_of(const hwmodels::System& system, const std::vector<DeviceModel>& devices,
+                           const std::string& memory) {
+  double best = 0;
+  for (const auto& d : devices)
+    if (d.memory->id == memory) best = std::max(best, d.achievable_bytes_per_s);
+  if (best > 0) return best;
+  for (const auto& m : system.memories)
+    if (m.id == memory) return m.bandwidth_bytes_per_s();
+  return 0;
+}
+
+}  // namespace
+
 namespace sg4 = simgrid::s4u;
 
 namespace {
@@ -78,12 +95,19 @@ Platform::Platform(const hwmodels::System& system, const std::vector<DeviceModel
     hosts_.push_back(zone_->create_host(host_names_.back(), kWorkPerSecond));
     // Every device and transfer touching this memory shares this one link: that is where
     // contention between an NPU and an iGPU on one DDR5 bus happens.
-    double bandwidth = memory.bandwidth_bytes_per_s();
-    for (const auto& d : devices)
-      if (d.memory->id == memory.id) bandwidth = d.achievable_bytes_per_s;
-    memory_links[memory.id] = zone_->create_link("mem:" + memory.id, bandwidth)->set_latency(0)->seal();
+    memory_links[memory.id] =
+        zone_->create_link("mem:" + memory.id, memory_bandwidth_of(system, devices, memory.id))->set_latency(0)->seal();
   }
   for (const auto& d : devices) device_memory_.push_back(memory_index(d.memory->id));
+  // A device that can draw less than its memory delivers (a CPU on a few threads) reads
+  // through its own access link first, so it is capped without capping the others.
+  std::vector<sg4::Link*> access(devices.size(), nullptr);
+  for (std::size_t d = 0; d < devices.size(); ++d) {
+    const double own = devices[d].achievable_bytes_per_s;
+    if (own < memory_bandwidth_of(system, devices, devices[d].memory->id) * (1 - 1e-9)) {
+      access[d] = zone_->create_link("access:" + device_names_[d], own)->set_latency(0)->seal();
+    }
+  }
 
   std::map<std::string, sg4::Link*> system_links;
   for (const auto& link : system.links) {
@@ -105,11 +129,7 @@ Platform::Platform(const hwmodels::System& system, const std::vector<DeviceModel
       route.bandwidth = std::min(route.bandwidth, hop.link->bandwidth_gbs.value * 1e9);
     }
   };
-  auto memory_bandwidth = [&](std::size_t m) {
-    for (const auto& d : devices)
-      if (d.memory->id == memory_names_[m]) return d.achievable_bytes_per_s;
-    return system.memories[m].bandwidth_bytes_per_s();
-  };
+  auto memory_bandwidth = [&](std::size_t m) { return memory_bandwidth_of(system, devices, memory_names_[m]); };
 
   for (std::size_t a = 0; a < memory_names_.size(); ++a) {
     const auto paths = paths_from(system, memory_names_[a]);
@@ -121,6 +141,11 @@ Platform::Platform(const hwmodels::System& system, const std::vector<DeviceModel
         if (it == paths.end()) continue;
         std::vector<sg4::LinkInRoute> links;
         Route route{{}, 0, memory_bandwidth(b)};
+        if (access[d]) {
+          links.emplace_back(access[d]);
+          route.names.push_back("access:" + device_names_[d]);
+          route.bandwidth = std::min(route.bandwidth, devices[d].achievable_bytes_per_s);
+        }
         hop_links(it->second, false, links, route);
         links.emplace_back(memory_links.at(memory_names_[b]));
         route.names.push_back("mem:" + memory_names_[b]);

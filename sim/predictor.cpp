@@ -40,6 +40,7 @@ void check_request(const PredictRequest& r) {
   in_range("--pp", r.pp, 1, 1024);
   in_range("--images", r.images, 0, 64);
   in_range("--replicas", r.replicas, 1, 4096);
+  in_range("--threads", r.threads, 0, 100000);
   if (r.images > 0 && r.prompt == 0) throw InputError("--images", "an image comes with a prompt: give --prompt >= 1");
   if (r.prompt + r.gen == 0) throw InputError("--prompt/--gen", "at least one of them must be positive");
   if (r.placement.memory_fraction <= 0 || r.placement.memory_fraction > 1) {
@@ -269,7 +270,7 @@ Prediction Predictor::predict(const PredictRequest& request_in, const std::vecto
   PredictRequest request = request_in;
   check_request(request);
   const SimulationContext setup(paths_, request.hardware, request.model, request.software, request.dtype,
-                                  request.kv_dtype);
+                                request.kv_dtype, request.threads);
   const hwmodels::System& system = setup.system;
   const hwmodels::SoftwareProfile& profile = setup.profile;
   const workloads::FormatTable& formats = setup.formats;
@@ -411,6 +412,7 @@ Prediction Predictor::predict(const PredictRequest& request_in, const std::vecto
   for (auto d : placer.used_devices()) {
     a.push_back(fmt::format("memory bandwidth of {} (read by {}): {}", devices[d].memory->id,
                             devices[d].device->id, devices[d].bandwidth_basis));
+    if (!devices[d].threads_basis.empty()) a.push_back(fmt::format("{}: {}", devices[d].device->id, devices[d].threads_basis));
   }
   a.push_back(weight_summary(weights));
   a.push_back(fmt::format("KV cache in {} ({} bits/value), activations in {}", kv_format.name,

@@ -7,7 +7,7 @@ namespace llmsim::sim {
 
 SimulationContext::SimulationContext(const DataPaths& paths, const std::string& hardware, const std::string& model_id,
                                      const std::string& software, const std::string& dtype,
-                                     const std::string& kv_dtype)
+                                     const std::string& kv_dtype, int cpu_threads)
     : system(hwmodels::Catalog(paths.catalog()).load(hardware)),
       profile(hwmodels::ProfileSet(paths.profiles()).load(software)),
       kinds(hwmodels::MemoryKinds::load(paths.memory_kinds())),
@@ -15,7 +15,7 @@ SimulationContext::SimulationContext(const DataPaths& paths, const std::string& 
       model(workloads::ModelRegistry(paths.models(), paths.model_defaults()).load(model_id)) {
   weights = std::make_unique<workloads::ModelWeights>(model, formats, formats.mix(dtype));
   kv_format = &formats.format(kv_dtype);
-  for (const auto& d : system.devices) devices.push_back(make_device_model(system, d, profile, kinds));
+  for (const auto& d : system.devices) devices.push_back(make_device_model(system, d, profile, kinds, cpu_threads));
   platform = std::make_unique<Platform>(system, devices);
 }
 

@@ -24,7 +24,8 @@ class SimulationContext {
  public:
   /// Loads everything; InputError for unknown ids or bad files. Creates the process's platform.
   SimulationContext(const DataPaths& paths, const std::string& hardware, const std::string& model,
-                    const std::string& software, const std::string& dtype, const std::string& kv_dtype);
+                    const std::string& software, const std::string& dtype, const std::string& kv_dtype,
+                    int cpu_threads = 0);
   SimulationContext(const SimulationContext&) = delete;
   SimulationContext& operator=(const SimulationContext&) = delete;
 

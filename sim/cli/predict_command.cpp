@@ -36,6 +36,9 @@ void add_predict_command(CLI::App& app, Action& action) {
   cmd->add_option("--pp", request->pp, "pipeline-parallel degree")->capture_default_str();
   cmd->add_option("--microbatches", request->microbatches, "pipeline micro-batches (default: pp when batch allows)");
   cmd->add_option("--replicas", request->replicas, "independent copies of the placement (aggregate throughput)");
+  cmd->add_option("-t,--threads", request->threads,
+                  "CPU threads the engine runs (llama.cpp -t); default one per core")
+      ->check(CLI::Range(1, 100000));
   cmd->add_option("--images", request->images, "images per sequence (vision-language models)");
   cmd->add_option("--image-tiles", request->image_tiles, "tiles per image (default: the encoder's maximum)");
   cmd->add_option("--usd-per-hour", request->usd_per_hour,

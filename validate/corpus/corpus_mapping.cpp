@@ -103,6 +103,15 @@ MappedRow CorpusMapping::map(const CorpusRow& row) const {
     return out;
   }
   s.device = device_of(row.backend_name);
+  if (auto t = row.flags.find("threads"); t != row.flags.end() && s.device == "cpu") {
+    try {
+      std::size_t used = 0;
+      const int n = std::stoi(t->second, &used);
+      if (used == t->second.size() && n > 0) s.threads = n;
+    } catch (const std::exception&) {
+      // "threads=all" or a range: not a count; every core is assumed, as when it is not stated.
+    }
+  }
   s.step.kv_dtype = "f16";  // llama-bench's and the engines' default cache type
   s.step.batch = std::max<std::int64_t>(1, row.batch.value_or(1));
   s.step.decode = decode;

@@ -21,6 +21,7 @@ struct CorpusSituation {
   std::string device;    // "cpu" or "gpu": the kind of the system's device that ran it
   std::string profile;   // software profile id
   std::string phase;     // "prefill", "decode" or "batched decode"
+  int threads = 0;       // CPU threads the row states (backend `threads=N`); 0 = not stated: every core
   StepSpec step;
 };
 

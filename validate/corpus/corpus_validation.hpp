@@ -61,7 +61,7 @@ class CorpusValidator {
  private:
   struct ProfileFit;  // one software profile's devices, cases and fit
   ProfileFit& profile_fit(const std::string& profile);
-  std::size_t device_for(ProfileFit& fit, const std::string& hardware, const std::string& kind);
+  std::size_t device_for(ProfileFit& fit, const std::string& hardware, const std::string& kind, int threads);
 
   sim::DataPaths paths_;
   CorpusMapping mapping_;
