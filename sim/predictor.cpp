@@ -41,6 +41,7 @@ void check_request(const PredictRequest& r) {
   in_range("--images", r.images, 0, 64);
   in_range("--replicas", r.replicas, 1, 4096);
   in_range("--threads", r.threads, 0, 100000);
+  in_range("--ubatch", r.ubatch, 0, kMaxTokens);
   if (r.images > 0 && r.prompt == 0) throw InputError("--images", "an image comes with a prompt: give --prompt >= 1");
   if (r.prompt + r.gen == 0) throw InputError("--prompt/--gen", "at least one of them must be positive");
   if (r.placement.memory_fraction <= 0 || r.placement.memory_fraction > 1) {
@@ -334,7 +335,9 @@ Prediction Predictor::predict(const PredictRequest& request_in, const std::vecto
     run.simulate_vision(request.images, tiles, p.vision);
     finish_floor(p.vision, run.take_floor_bytes(), run.take_floor_flops(), platform, devices, system, "bfloat16");
   }
-  const int64_t chunk = profile.prefill_chunk_tokens > 0 ? profile.prefill_chunk_tokens : request.prompt;
+  const int64_t chunk = request.ubatch > 0                   ? request.ubatch
+                        : profile.prefill_chunk_tokens > 0 ? profile.prefill_chunk_tokens
+                                                           : request.prompt;
   const int64_t chunks = request.prompt > 0 ? (request.prompt + chunk - 1) / chunk : 0;
   for (int64_t c = 0; c < chunks; ++c) {
     const int64_t past = c * chunk;
@@ -419,7 +422,9 @@ Prediction Predictor::predict(const PredictRequest& request_in, const std::vecto
                           kv_format.bits_per_weight, eff.activation_dtype));
   if (request.prompt > 0) {
     a.push_back(fmt::format("prompt processed in {} chunk(s) of up to {} tokens ({})", chunks, chunk,
-                            profile.prefill_chunk_tokens > 0 ? "profile's ubatch" : "whole prompt at once"));
+                            request.ubatch > 0                 ? "--ubatch"
+                            : profile.prefill_chunk_tokens > 0 ? "profile's ubatch"
+                                                               : "whole prompt at once"));
   }
   a.push_back(fmt::format("decode: each of the {} steps simulated at its own context length", request.gen));
   if (std::any_of(model.attention_window.begin(), model.attention_window.end(), [](int64_t w) { return w > 0; })) {

@@ -150,6 +150,7 @@ nlohmann::ordered_json to_json(const Prediction& p) {
   j["output_tokens_per_s"] = p.output_tokens_per_s;
   j["replicas"] = p.request.replicas;
   j["threads"] = p.request.threads;
+  j["ubatch"] = p.request.ubatch;
   j["aggregate_output_tokens_per_s"] = p.aggregate_output_tokens_per_s;
   j["images"] = p.request.images;
   j["peak_memory_bytes"] = p.memory.total();

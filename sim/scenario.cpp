@@ -50,6 +50,7 @@ void read_request(YamlFields& f, const std::filesystem::path& base, const std::s
   r.microbatches = static_cast<int64_t>(f.optional_number("microbatches", static_cast<double>(r.microbatches), 0, 1e6));
   r.replicas = static_cast<int>(f.optional_number("replicas", r.replicas, 1, 4096));
   r.threads = static_cast<int>(f.optional_number("threads", r.threads, 0, 100000));
+  r.ubatch = static_cast<int64_t>(f.optional_number("ubatch", static_cast<double>(r.ubatch), 0, 1e7));
   r.images = static_cast<int64_t>(f.optional_number("images", static_cast<double>(r.images), 0, 64));
   r.image_tiles = static_cast<int64_t>(f.optional_number("image_tiles", static_cast<double>(r.image_tiles), 0, 64));
   r.usd_per_hour = f.optional_number("usd_per_hour", r.usd_per_hour, 0, 1e7);

@@ -1,6 +1,7 @@
 #include "sim/simulation_context.hpp"
 
 #include "hwmodels/catalog.hpp"
+#include "sim/lowering_options.hpp"
 #include "workloads/model_registry.hpp"
 
 namespace llmsim::sim {
@@ -30,18 +31,8 @@ Deployment make_deployment(const SimulationContext& c, const PlacementSpec& spec
   Deployment d;
   d.placer = std::make_unique<Placer>(c.system, *c.platform, c.devices, spec, tp * pp, offloaded);
   d.primary = d.placer->used_devices().front();
-  const auto& eff = c.devices[d.primary].efficiency;
   auto& o = d.base;
-  o.kv_format = c.kv_format;
-  o.activation_format = &c.formats.format(eff.activation_dtype);
-  o.flash_attention = c.profile.flash_attention;
-  o.fuse_qkv = c.profile.fuse_qkv;
-  o.fuse_gate_up = c.profile.fuse_gate_up;
-  o.gemv_max_m = eff.matmul.vector_max_m;
-  o.dequant_before_gemm = eff.dequant_before_gemm;
-  o.gemm_converts_io = eff.gemm_converts_io;
-  o.quantised_kernel_max_m = eff.quantised_kernel_max_m;
-  o.kernels_per_op = c.profile.kernels_per_op;
+  o = lowering_options_for(c.devices[d.primary], c.profile, *c.kv_format, c.formats);
   o.tp = tp;
   o.pp = pp;
   return d;

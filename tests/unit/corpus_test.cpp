@@ -5,9 +5,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "hwmodels/input_error.hpp"
 #include "test_paths.hpp"
+#include "validate/corpus/corpus_mapping.hpp"
 #include "validate/corpus/corpus_reader.hpp"
 #include "validate/corpus/corpus_report.hpp"
 #include "validate/corpus/corpus_validation.hpp"
@@ -131,11 +133,65 @@ TEST_CASE("malformed corpus rows are refused with file:line", "[corpus]") {
   }
 }
 
-TEST_CASE("the shipped corpus reads cleanly and cites no reserved source", "[corpus]") {
+TEST_CASE("the shipped corpus reads cleanly, cites no reserved source and covers what the corpus issue asks",
+          "[corpus]") {
   const auto reserved = ReservedSources::load(test::source_dir() + "/validate/reserved_sources.txt");
   CHECK(reserved.size() >= 50);
   const auto rows = CorpusReader(reserved).read_dir(test::source_dir() + "/validate/data/corpus");
-  CHECK(rows.size() >= 50);
+  const auto mapping = CorpusMapping::load(test::source_dir() + "/validate/data/corpus/mapping.yaml");
+  std::set<std::string> sources, hardware, families, engines, models, moe;
+  for (const auto& r : rows) {
+    sources.insert(r.source_key());
+    hardware.insert(r.hardware);
+    if (const auto f = mapping.family(r.hardware); !f.empty()) families.insert(f);
+    engines.insert(r.software.substr(0, r.software.find(' ')));
+    models.insert(r.model);
+    if (mapping.is_moe(r.model)) moe.insert(r.model);
+  }
+  CHECK(rows.size() >= 400);
+  CHECK(sources.size() >= 25);
+  CHECK(hardware.size() >= 30);
+  CHECK(families.size() >= 7);
+  CHECK(engines.size() >= 5);
+  CHECK(models.size() >= 15);
+  CHECK(moe.size() >= 3);
+}
+
+TEST_CASE("the mapping sends a multi-GPU row and a serving metric to 'not expressible' with the reason",
+          "[corpus]") {
+  const auto mapping = CorpusMapping::load(test::source_dir() + "/validate/data/corpus/mapping.yaml");
+  CorpusRow r;
+  r.hardware = "NVIDIA GeForce RTX 4090 24GB GDDR6X";
+  r.model = "Meta-Llama-3-8B";
+  r.dtype = "Q4_K_M";
+  r.software = "llama.cpp b4000";
+  r.backend_name = "cuda";
+  r.metric = "decode_throughput";
+  r.gen_len = 128;
+  const auto ok = mapping.map(r);
+  REQUIRE(ok.situation);
+  CHECK(ok.situation->hardware == "rtx-4090");
+  CHECK(ok.situation->step.model == "llama-3-8b");
+  CHECK(ok.situation->step.dtype == "q4_k_m");
+  CHECK(ok.situation->profile == "llama.cpp");
+  CHECK(ok.situation->step.gen == 128);
+  r.flags["tp"] = "2";
+  CHECK(mapping.map(r).why_kind == "multi-device");
+  r.flags.clear();
+  r.hardware = "2x NVIDIA GeForce RTX 4090 24GB GDDR6X";
+  CHECK(mapping.map(r).why_kind == "hardware not in catalog");
+  r.hardware = "NVIDIA GeForce RTX 4090 24GB GDDR6X";
+  r.metric = "ttft_mean";
+  CHECK(mapping.map(r).why_kind == "metric ttft_mean");
+  r.metric = "prefill_throughput";  // a prefill rate needs its prompt length
+  CHECK(mapping.map(r).why_kind == "shape not stated");
+  r.backend_name = "cpu";
+  r.metric = "decode_throughput";
+  r.flags["threads"] = "8";
+  const auto cpu = mapping.map(r);
+  REQUIRE(cpu.situation);
+  CHECK(cpu.situation->device == "cpu");
+  CHECK(cpu.situation->threads == 8);
 }
 
 TEST_CASE("error statistics: median, 90th percentile and bias by hand", "[corpus]") {

@@ -44,6 +44,13 @@ CorpusMapping CorpusMapping::load(const std::string& path) {
   read("dtypes", "id", m.dtypes_);
   read("software", "profile", m.software_);
   read("backends", "profile", m.backends_);
+  read("families", "id", m.families_);
+  const std::string moe = top.required_string("moe_models");
+  try {
+    m.moe_ = std::regex(moe, std::regex::icase | std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    throw top.error("moe_models", fmt::format("'{}' is not a regular expression: {}", moe, e.what()));
+  }
   top.optional_string("note", "");
   top.finish();
   return m;
@@ -58,6 +65,10 @@ std::string CorpusMapping::first_match(const std::vector<Rule>& rules, const std
 }
 
 std::string CorpusMapping::hardware_id(const std::string& published) const { return first_match(hardware_, published); }
+
+std::string CorpusMapping::family(const std::string& published) const { return first_match(families_, published); }
+
+bool CorpusMapping::is_moe(const std::string& published) const { return std::regex_search(published, moe_); }
 
 MappedRow CorpusMapping::map(const CorpusRow& row) const {
   MappedRow out;
@@ -127,6 +138,15 @@ MappedRow CorpusMapping::map(const CorpusRow& row) const {
     }
     s.step.prompt = *row.prompt_len;
     s.phase = "prefill";
+    if (auto ub = row.flags.find("ubatch"); ub != row.flags.end()) {
+      try {
+        std::size_t used = 0;
+        const long long n = std::stoll(ub->second, &used);
+        if (used == ub->second.size() && n > 0) s.step.ubatch = n;
+      } catch (const std::exception&) {
+        // not a count ("ubatch=16-512" sweeps): the profile's chunk size
+      }
+    }
   }
   out.situation = s;
   return out;

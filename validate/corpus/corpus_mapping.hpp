@@ -40,6 +40,10 @@ class CorpusMapping {
 
   /// The catalog id a published hardware name maps to, or "".
   std::string hardware_id(const std::string& published) const;
+  /// Coverage only: the hardware family of a published name ("" when no pattern matches), and
+  /// whether a published model name is a mixture of experts.
+  std::string family(const std::string& published_hardware) const;
+  bool is_moe(const std::string& published_model) const;
 
  private:
   struct Rule {
@@ -49,7 +53,8 @@ class CorpusMapping {
   };
   static std::string first_match(const std::vector<Rule>& rules, const std::string& text);
 
-  std::vector<Rule> hardware_, models_, dtypes_, software_, backends_;
+  std::vector<Rule> hardware_, models_, dtypes_, software_, backends_, families_;
+  std::regex moe_;
 };
 
 }  // namespace llmsim::validate

@@ -40,22 +40,33 @@ std::string engine_of(const std::string& software) {
   return s;
 }
 
+struct FamilyCoverage {
+  std::size_t rows = 0, expressible = 0;
+  std::set<std::string> hardware;
+};
+
 struct Coverage {
   std::set<std::string> sources, hardware, engines, models;
   std::map<std::string, std::size_t> why;  // category -> rows
+  std::map<std::string, FamilyCoverage> families;
 };
 
 Coverage coverage(const CorpusReport& r) {
   Coverage c;
-  auto add = [&](const CorpusRow& row) {
+  auto add = [&](const CorpusRow& row, bool expressible) {
     c.sources.insert(row.source_key());
     c.hardware.insert(row.hardware);
     c.engines.insert(engine_of(row.software));
     c.models.insert(row.model);
+    const auto f = r.family.find(&row);
+    auto& fam = c.families[f == r.family.end() ? "unclassified" : f->second];
+    fam.rows++;
+    fam.expressible += expressible ? 1 : 0;
+    fam.hardware.insert(row.hardware);
   };
-  for (const auto& p : r.predicted) add(*p.row);
+  for (const auto& p : r.predicted) add(*p.row, true);
   for (const auto& [row, why] : r.not_expressible) {
-    add(*row);
+    add(*row, false);
     c.why[why.substr(0, why.find(':'))]++;
   }
   return c;
@@ -87,11 +98,15 @@ CorpusErrorStats corpus_error_stats(const std::vector<double>& errors) {
 std::string corpus_report_text(const CorpusReport& r) {
   const Coverage cov = coverage(r);
   std::string out = fmt::format(
-      "corpus: {} rows from {} sources, {} hardware names, {} engines, {} models\n"
+      "corpus: {} rows from {} sources, {} hardware names in {} families, {} engines, {} models ({} MoE)\n"
       "expressible: {} of {} rows ({:.0f}%); held out by {}\n",
-      r.rows, cov.sources.size(), cov.hardware.size(), cov.engines.size(), cov.models.size(), r.predicted.size(),
+      r.rows, cov.sources.size(), cov.hardware.size(), cov.families.size(), cov.engines.size(), cov.models.size(),
+      r.moe_models.size(), r.predicted.size(),
       r.rows, r.rows ? 100.0 * static_cast<double>(r.predicted.size()) / static_cast<double>(r.rows) : 0.0,
       to_string(r.cv));
+  out += fmt::format("{:<36} {:>5} {:>9} {:>12}\n", "hardware family", "rows", "hardware", "expressible");
+  for (const auto& [name, f] : cov.families)
+    out += fmt::format("{:<36} {:>5} {:>9} {:>12}\n", name, f.rows, f.hardware.size(), f.expressible);
   if (!cov.why.empty()) {
     out += "not expressible, by reason:\n";
     for (const auto& [why, n] : cov.why) out += fmt::format("  {:>4}  {}\n", n, why);
@@ -119,6 +134,7 @@ nlohmann::json corpus_report_json(const CorpusReport& r) {
                       {"hardware_names", cov.hardware.size()},
                       {"engines", cov.engines.size()},
                       {"models", cov.models.size()},
+                      {"moe_models", r.moe_models.size()},
                       {"not_expressible", cov.why},
                       {"fitted", r.fitted}};
   auto stats = [](const Columns& c) {
@@ -137,6 +153,9 @@ nlohmann::json corpus_report_json(const CorpusReport& r) {
     families[p.family].add(p);
     phases[p.situation.phase].add(p);
     all.add(p);
+  }
+  for (const auto& [name, f] : cov.families) {
+    j["hardware_families"][name] = {{"rows", f.rows}, {"hardware", f.hardware.size()}, {"expressible", f.expressible}};
   }
   for (const auto& [f, c] : families) j["families"][f] = stats(c);
   for (const auto& [f, c] : phases) j["phases"][f] = stats(c);

@@ -133,6 +133,9 @@ CorpusReport CorpusValidator::run(const std::vector<CorpusRow>& rows, CvGroup cv
   report.cv = cv;
   report.rows = rows.size();
   for (const auto& row : rows) {
+    const std::string family = mapping_.family(row.hardware);
+    report.family[&row] = family.empty() ? "unclassified" : family;
+    if (mapping_.is_moe(row.model)) report.moe_models.insert(row.model);
     const MappedRow mapped = mapping_.map(row);
     if (!mapped.situation) {
       report.not_expressible.emplace_back(&row, mapped.why_kind + ": " + mapped.why_not);

@@ -8,6 +8,7 @@
 
 #include <deque>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,6 +42,8 @@ struct CorpusPrediction {
 struct CorpusReport {
   CvGroup cv = CvGroup::source;
   std::size_t rows = 0;
+  std::map<const CorpusRow*, std::string> family;  // every row's hardware family (coverage)
+  std::set<std::string> moe_models;                // published model names that are MoE
   std::vector<CorpusPrediction> predicted;
   std::vector<std::pair<const CorpusRow*, std::string>> not_expressible;  // row, why
   std::vector<std::string> fitted;  // "llama.cpp gpu-nvidia matmul.max_fraction 0.77 -> 0.61 (rows: ...)"

@@ -1,5 +1,7 @@
 #include "validate/prediction/step_case_builder.hpp"
 
+#include "sim/lowering_options.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -66,20 +68,10 @@ const StepCaseBuilder::Loaded& StepCaseBuilder::load(const StepSpec& spec) {
   return loaded_.emplace(key, std::move(l)).first->second;
 }
 
-// The options sim::make_deployment derives for a single-device placement.
+// The options sim::make_deployment derives for a single-device placement: the same function.
 workloads::LoweringOptions StepCaseBuilder::options(const StepSpec& spec, const sim::DeviceModel& device,
                                                     const hwmodels::SoftwareProfile& profile) const {
-  const auto& eff = device.efficiency;
-  workloads::LoweringOptions o;
-  o.kv_format = &formats_.format(spec.kv_dtype);
-  o.activation_format = &formats_.format(eff.activation_dtype);
-  o.flash_attention = profile.flash_attention;
-  o.fuse_qkv = profile.fuse_qkv;
-  o.fuse_gate_up = profile.fuse_gate_up;
-  o.gemv_max_m = eff.matmul.vector_max_m;
-  o.dequant_before_gemm = eff.dequant_before_gemm;
-  o.gemm_converts_io = eff.gemm_converts_io;
-  o.kernels_per_op = profile.kernels_per_op;
+  workloads::LoweringOptions o = sim::lowering_options_for(device, profile, formats_.format(spec.kv_dtype), formats_);
   o.batch = spec.batch;
   return o;
 }
@@ -97,7 +89,9 @@ std::vector<WeightedOp> StepCaseBuilder::step_ops(const StepSpec& spec, const si
       add_step(acc, *l.model, *l.weights, o, 1.0 / static_cast<double>(steps));
     }
   } else {
-    const std::int64_t chunk = profile.prefill_chunk_tokens > 0 ? profile.prefill_chunk_tokens : spec.prompt;
+    const std::int64_t chunk = spec.ubatch > 0                      ? spec.ubatch
+                               : profile.prefill_chunk_tokens > 0 ? profile.prefill_chunk_tokens
+                                                                  : spec.prompt;
     for (std::int64_t past = 0; past < spec.prompt; past += chunk) {
       o.past_tokens = past;
       o.new_tokens = std::min(chunk, spec.prompt - past);

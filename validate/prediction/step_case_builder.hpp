@@ -31,6 +31,7 @@ struct StepSpec {
   std::int64_t prompt = 0;  // prefill: tokens processed; decode: tokens cached before the first step
   std::int64_t gen = 0;     // decode steps averaged (0 for a prefill)
   bool decode = true;
+  std::int64_t ubatch = 0;  // prompt tokens per prefill chunk (llama-bench -ub); 0 = the profile's
 };
 
 class StepCaseBuilder {
