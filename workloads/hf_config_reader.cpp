@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <type_traits>
@@ -21,7 +22,8 @@ using nlohmann::json;
 const std::vector<std::string> kArchitectures = {
     "LlamaForCausalLM", "MistralForCausalLM", "MixtralForCausalLM", "Qwen2ForCausalLM",
     "GPT2LMHeadModel",  "GPTJForCausalLM",    "Gemma2ForCausalLM",  "Gemma3ForCausalLM",
-    "Gemma3ForConditionalGeneration", "MllamaForConditionalGeneration", "LlmsimRecurrentForCausalLM"};
+    "Gemma3ForConditionalGeneration", "MllamaForConditionalGeneration", "LlmsimRecurrentForCausalLM",
+    "Qwen3ForCausalLM", "Qwen3MoeForCausalLM", "Phi3ForCausalLM", "GptOssForCausalLM"};
 
 // Looks keys up in the config first, then in the defaults of its model_type.
 class ConfigView {
@@ -164,6 +166,19 @@ void read_llama_like(const ConfigView& c, ModelConfig& m) {
 void read_windows(const ConfigView& c, ModelConfig& m) {
   m.attention_window.assign(static_cast<std::size_t>(m.layers), 0);
   const auto& raw = c.raw();
+  // Newer configs (gpt-oss, Qwen3) say per layer which attention it runs.
+  if (m.model_type != "gemma3_text" && m.model_type != "gemma2" && raw.contains("layer_types") &&
+      raw["layer_types"].is_array()) {
+    const auto& types = raw["layer_types"];
+    if (types.size() != static_cast<std::size_t>(m.layers)) {
+      throw InputError(c.file(), fmt::format("'layer_types' lists {} layers, the model has {}", types.size(), m.layers));
+    }
+    const bool any_sliding = std::any_of(types.begin(), types.end(), [](const json& t) { return t == "sliding_attention"; });
+    if (!any_sliding) return;
+    const int64_t window = c.integer("sliding_window");
+    for (std::size_t i = 0; i < types.size(); ++i) m.attention_window[i] = types[i] == "sliding_attention" ? window : 0;
+    return;
+  }
   if (m.model_type == "gemma3_text" || m.model_type == "gemma2") {
     const int64_t window = c.integer("sliding_window");
     if (raw.contains("layer_types") && raw["layer_types"].is_array()) {
@@ -180,11 +195,27 @@ void read_windows(const ConfigView& c, ModelConfig& m) {
     }
     return;
   }
-  const bool sliding = m.model_type == "mistral" ||
+  const bool sliding = m.model_type == "mistral" || m.model_type == "phi3" ||
                        (m.model_type == "qwen2" && c.boolean_or("use_sliding_window", false)) ||
                        m.model_type == "mixtral";
   if (sliding && raw.contains("sliding_window") && raw["sliding_window"].is_number_integer()) {
     m.attention_window.assign(static_cast<std::size_t>(m.layers), raw["sliding_window"].get<int64_t>());
+  }
+}
+
+// Qwen3-MoE: experts of moe_intermediate_size in every layer (intermediate_size is the dense
+// MLP of layers listed in mlp_only_layers, which none of the published models has).
+void read_qwen3_moe(const ConfigView& c, ModelConfig& m) {
+  m.experts = c.integer("num_experts");
+  m.experts_per_token = c.integer("num_experts_per_tok");
+  m.intermediate = c.integer("moe_intermediate_size");
+  const auto& raw = c.raw();
+  const bool dense_layers = (raw.contains("mlp_only_layers") && raw["mlp_only_layers"].is_array() &&
+                             !raw["mlp_only_layers"].empty()) ||
+                            c.integer_or("decoder_sparse_step", 1) != 1;
+  if (dense_layers) {
+    throw InputError(c.file(), "dense MLP layers among the MoE layers (mlp_only_layers, decoder_sparse_step != 1) "
+                               "are not modelled");
   }
 }
 
@@ -353,6 +384,13 @@ ModelConfig read_checked_hf_config(const std::string& path, const std::string& d
     if (m.architecture == "MixtralForCausalLM") {
       m.experts = c.integer("num_local_experts");
       m.experts_per_token = c.integer("num_experts_per_tok");
+    }
+    if (m.model_type == "qwen3" || m.model_type == "qwen3_moe") m.qk_norm = true;  // Qwen3 RMSNorms q and k per head
+    if (m.architecture == "Qwen3MoeForCausalLM") read_qwen3_moe(c, m);
+    if (m.architecture == "GptOssForCausalLM") {
+      // Every layer is MoE; each expert's SwiGLU is intermediate_size wide (2880 in both sizes).
+      m.experts = c.integer("num_local_experts");
+      m.experts_per_token = c.first_integer({"num_experts_per_tok", "experts_per_token"});
     }
     if (m.model_type == "gemma2" || m.model_type == "gemma3_text") {
       m.sandwich_norm = true;

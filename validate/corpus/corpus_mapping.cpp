@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "hwmodels/input_error.hpp"
+#include "validate/corpus/corpus_text.hpp"
 #include "hwmodels/yaml_fields.hpp"
 
 namespace llmsim::validate {
@@ -114,14 +115,9 @@ MappedRow CorpusMapping::map(const CorpusRow& row) const {
     return out;
   }
   s.device = device_of(row.backend_name);
+  // "threads=all" or a range is not a count: every core is assumed, as when it is not stated.
   if (auto t = row.flags.find("threads"); t != row.flags.end() && s.device == "cpu") {
-    try {
-      std::size_t used = 0;
-      const int n = std::stoi(t->second, &used);
-      if (used == t->second.size() && n > 0) s.threads = n;
-    } catch (const std::exception&) {
-      // "threads=all" or a range: not a count; every core is assumed, as when it is not stated.
-    }
+    if (auto n = corpus_text::positive_count(t->second); n && *n <= 100000) s.threads = static_cast<int>(*n);
   }
   s.step.kv_dtype = "f16";  // llama-bench's and the engines' default cache type
   s.step.batch = std::max<std::int64_t>(1, row.batch.value_or(1));
@@ -138,14 +134,9 @@ MappedRow CorpusMapping::map(const CorpusRow& row) const {
     }
     s.step.prompt = *row.prompt_len;
     s.phase = "prefill";
+    // Not a count ("ubatch=16-512" sweeps): the profile's chunk size.
     if (auto ub = row.flags.find("ubatch"); ub != row.flags.end()) {
-      try {
-        std::size_t used = 0;
-        const long long n = std::stoll(ub->second, &used);
-        if (used == ub->second.size() && n > 0) s.step.ubatch = n;
-      } catch (const std::exception&) {
-        // not a count ("ubatch=16-512" sweeps): the profile's chunk size
-      }
+      if (auto n = corpus_text::positive_count(ub->second)) s.step.ubatch = *n;
     }
   }
   out.situation = s;

@@ -5,21 +5,14 @@
 #include <fstream>
 
 #include "hwmodels/input_error.hpp"
+#include "validate/corpus/corpus_text.hpp"
 
 namespace llmsim::validate {
 
 namespace {
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
-std::string trim(const std::string& s) {
-  const auto a = s.find_first_not_of(" \t\r");
-  if (a == std::string::npos) return "";
-  return s.substr(a, s.find_last_not_of(" \t\r") - a + 1);
-}
+using corpus_text::lower;
+using corpus_text::trim;
 
 bool continues_name(const std::string& s, std::size_t i) {
   if (i >= s.size()) return false;
