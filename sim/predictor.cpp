@@ -272,6 +272,7 @@ Prediction Predictor::predict(const PredictRequest& request_in, const std::vecto
   check_request(request);
   const SimulationContext setup(paths_, request.hardware, request.model, request.software, request.dtype,
                                 request.kv_dtype, request.threads);
+  if (setup.weights->mix().name.rfind("gguf:", 0) == 0) request.dtype = setup.weights->mix().name;
   const hwmodels::System& system = setup.system;
   const hwmodels::SoftwareProfile& profile = setup.profile;
   const workloads::FormatTable& formats = setup.formats;

@@ -2,6 +2,7 @@
 
 #include "hwmodels/catalog.hpp"
 #include "sim/lowering_options.hpp"
+#include "workloads/gguf/gguf_model.hpp"
 #include "workloads/model_registry.hpp"
 
 namespace llmsim::sim {
@@ -14,7 +15,14 @@ SimulationContext::SimulationContext(const DataPaths& paths, const std::string& 
       kinds(hwmodels::MemoryKinds::load(paths.memory_kinds())),
       formats(workloads::FormatTable::load(paths.formats())),
       model(workloads::ModelRegistry(paths.models(), paths.model_defaults()).load(model_id)) {
-  weights = std::make_unique<workloads::ModelWeights>(model, formats, formats.mix(dtype));
+  if (model_id.ends_with(".gguf")) {
+    // A GGUF file states every tensor's format: its own mix replaces --dtype.
+    const auto gguf = workloads::gguf_model(workloads::read_gguf(model_id));
+    formats.add_mix(gguf.mix);
+    weights = std::make_unique<workloads::ModelWeights>(model, formats, formats.mix(gguf.mix.name));
+  } else {
+    weights = std::make_unique<workloads::ModelWeights>(model, formats, formats.mix(dtype));
+  }
   kv_format = &formats.format(kv_dtype);
   for (const auto& d : system.devices) devices.push_back(make_device_model(system, d, profile, kinds, cpu_threads));
   platform = std::make_unique<Platform>(system, devices);

@@ -6,6 +6,7 @@
 
 #include "hwmodels/input_error.hpp"
 #include "hwmodels/name_listing.hpp"
+#include "workloads/gguf/gguf_model.hpp"
 #include "workloads/hf_config_reader.hpp"
 
 namespace llmsim::workloads {
@@ -18,6 +19,7 @@ ModelRegistry::ModelRegistry(std::string models_dir, std::string defaults_file)
 std::vector<std::string> ModelRegistry::ids() const { return file_stems(models_dir_, ".json"); }
 
 ModelConfig ModelRegistry::load(const std::string& id_or_path) const {
+  if (id_or_path.ends_with(".gguf")) return gguf_model(read_gguf(id_or_path)).config;
   if (id_or_path.find('/') != std::string::npos || id_or_path.ends_with(".json")) {
     return read_hf_config(id_or_path, defaults_file_);
   }

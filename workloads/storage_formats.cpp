@@ -167,6 +167,13 @@ const WeightMix& FormatTable::mix(const std::string& given) const {
   return it->second;
 }
 
+void FormatTable::add_mix(const WeightMix& mix) {
+  for (const auto& rule : mix.rules) format(rule.format);  // throws for a format this table lacks
+  format(mix.default_format);
+  format(mix.vector_format);
+  mixes_[mix.name] = mix;
+}
+
 std::vector<std::string> FormatTable::mix_names() const {
   std::vector<std::string> out;
   for (const auto& [k, v] : mixes_) out.push_back(k);
@@ -190,7 +197,11 @@ const StorageFormat& FormatTable::weight_format(const WeightMix& mix, const std:
     const bool vision = effective_role.rfind("vision.", 0) == 0 &&
                         std::find(rule.tensors.begin(), rule.tensors.end(), "vision") != rule.tensors.end();
     if (!vision && std::find(rule.tensors.begin(), rule.tensors.end(), effective_role) == rule.tensors.end()) continue;
-    if (!layer_selected(rule.layers, context.layer, context.layers)) continue;
+    if (!rule.layer_list.empty()) {
+      if (std::find(rule.layer_list.begin(), rule.layer_list.end(), context.layer) == rule.layer_list.end()) continue;
+    } else if (!layer_selected(rule.layers, context.layer, context.layers)) {
+      continue;
+    }
     if (!condition_holds(rule.when, context)) continue;
     if (!rule.only_from.empty() && rule.only_from != current) continue;
     current = rule.format;

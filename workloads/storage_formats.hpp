@@ -31,6 +31,7 @@ struct MixRule {
   std::string layers = "all";  // all | more_bits | first_eighth
   std::string when = "always"; // always | gqa_ge_4 | experts_8 | layers_80
   std::string only_from;       // apply only when the tensor currently has this format
+  std::vector<int> layer_list; // when given, exactly these layers (-1: the tensors outside the stack); overrides `layers`
 };
 
 struct WeightMix {
@@ -52,6 +53,8 @@ class FormatTable {
   /// or feed-forward matrix role). Throws InputError naming the bad part.
   const WeightMix& mix(const std::string& name) const;
   std::vector<std::string> mix_names() const;
+  /// Registers a mix built elsewhere (a GGUF file's); replaces one of the same name.
+  void add_mix(const WeightMix& mix);
   std::vector<std::string> format_names() const;
 
   /// Format of the weight tensor `role` ("attn_v", ...) under `mix`; `is_vector` for 1-D tensors.

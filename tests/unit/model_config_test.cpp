@@ -35,6 +35,36 @@ TEST_CASE("parameter counts match hand-worked totals", "[workloads][models]") {
   CHECK(parameters("llama-3.2-11b-vision") == 10'670'220'835.0);
 }
 
+TEST_CASE("the 2025 architectures read from their published configs, with hand-counted parameters",
+          "[workloads][models]") {
+  // Qwen3-8B: 36 x (q, o 4096^2; k, v 1024 x 4096; q/k norms 128 each; 2 norms; 3 x 4096 x 12288)
+  // + untied 151936 x 4096 twice + final norm = 8,190,735,360 (model card: 8.2B).
+  const auto q = load_model("qwen3-8b");
+  CHECK(q.qk_norm);
+  CHECK(q.head_dim == 128);
+  CHECK(parameters("qwen3-8b") == 8'190'735'360.0);
+  // Qwen3-30B-A3B: 48 x (q 4096 x 2048, k, v 512 x 2048, o 2048 x 4096, q/k norms, 2 norms,
+  // router 128 x 2048, 128 experts of 3 x 768 x 2048) + untied 151936 x 2048 twice + final norm
+  // = 30,532,122,624 (model card: 30.5B in total, 3.3B activated).
+  const auto moe = load_model("qwen3-30b-a3b");
+  CHECK(moe.experts == 128);
+  CHECK(moe.experts_per_token == 8);
+  CHECK(moe.intermediate == 768);
+  CHECK(parameters("qwen3-30b-a3b") == 30'532'122'624.0);
+  // gpt-oss-20b: 24 x (q 4096 x 2880, k, v 512 x 2880, o 2880 x 4096, q/k/v biases, 2 norms, router
+  // 32 x 2880, 32 experts of 3 x 2880^2) + untied 201088 x 2880 twice + final norm = 20,908,050,240
+  // (model card: 21B; the o_proj, router and expert biases and attention sinks, ~7M, are not counted).
+  const auto oss = load_model("gpt-oss-20b");
+  CHECK(oss.experts == 32);
+  CHECK(oss.experts_per_token == 4);
+  CHECK(oss.attention_window[0] == 128);  // layer_types: sliding, full, sliding, ...
+  CHECK(oss.attention_window[1] == 0);
+  CHECK(parameters("gpt-oss-20b") == 20'908'050'240.0);
+  // Phi-3-mini: 32 x (4 x 3072^2 + 3 x 3072 x 8192 + 2 norms) + untied 32064 x 3072 twice + norm
+  // = 3,821,079,552 (model card: 3.8B).
+  CHECK(parameters("phi-3-mini-4k") == 3'821'079'552.0);
+}
+
 TEST_CASE("configs are normalised across architectures", "[workloads][models]") {
   const auto g = load_model("gemma-3-27b");  // nested text_config, vocab from transformers defaults
   CHECK(g.hidden == 5376);

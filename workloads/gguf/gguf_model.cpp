@@ -1,0 +1,147 @@
+#include "workloads/gguf/gguf_model.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <set>
+#include <regex>
+
+#include "hwmodels/input_error.hpp"
+
+namespace llmsim::workloads {
+
+namespace {
+
+struct Architecture {
+  const char* gguf;
+  const char* hf_class;
+  const char* model_type;
+};
+constexpr Architecture kArchitectures[] = {{"llama", "LlamaForCausalLM", "llama"},
+                                           {"qwen2", "Qwen2ForCausalLM", "qwen2"},
+                                           {"qwen3", "Qwen3ForCausalLM", "qwen3"},
+                                           {"qwen3moe", "Qwen3MoeForCausalLM", "qwen3_moe"}};
+
+std::int64_t required(const GgufFile& f, const std::string& key) {
+  const auto v = f.integer(key);
+  if (!v || *v <= 0) throw InputError(f.path, fmt::format("metadata '{}' is missing or not a positive integer", key));
+  return *v;
+}
+
+// "blk.12.ffn_down_exps.weight" -> ("ffn_down", 12); "output.weight" -> ("output", -1).
+// Biases keep their ".bias" suffix, as llmsim names them ("attn_q.bias").
+bool tensor_role(const std::string& name, std::string& role, int& layer) {
+  static const std::regex block(R"(^blk\.([0-9]+)\.([a-z0-9_]+)\.(weight|bias)$)");
+  static const std::regex global(R"(^([a-z0-9_]+)\.(weight|bias)$)");
+  std::smatch m;
+  std::string base, kind;
+  if (std::regex_match(name, m, block)) {
+    layer = std::stoi(m[1].str());
+    base = m[2].str();
+    kind = m[3].str();
+  } else if (std::regex_match(name, m, global)) {
+    layer = -1;
+    base = m[1].str();
+    kind = m[2].str();
+  } else {
+    return false;
+  }
+  if (base.size() > 5 && base.compare(base.size() - 5, 5, "_exps") == 0) base.resize(base.size() - 5);
+  // The roles llmsim's weight list has for these architectures (workloads/model_weights.cpp).
+  static const std::set<std::string> known = {"token_embd", "output",     "output_norm", "attn_norm",   "attn_q",
+                                              "attn_k",     "attn_v",     "attn_output", "attn_q_norm", "attn_k_norm",
+                                              "ffn_norm",   "ffn_gate",   "ffn_up",      "ffn_down",    "ffn_gate_inp"};
+  if (!known.count(base)) return false;
+  role = kind == "bias" ? base + ".bias" : base;
+  return true;
+}
+
+}  // namespace
+
+GgufModel gguf_model(const GgufFile& f) {
+  const auto arch_name = f.text("general.architecture");
+  if (!arch_name) throw InputError(f.path, "metadata 'general.architecture' is missing");
+  const Architecture* arch = nullptr;
+  for (const auto& a : kArchitectures)
+    if (*arch_name == a.gguf) arch = &a;
+  if (!arch) {
+    throw InputError(f.path, fmt::format("GGUF architecture '{}' is not one llmsim reads from GGUF (llama, qwen2, "
+                                         "qwen3, qwen3moe); give the model's config.json instead",
+                                         *arch_name));
+  }
+  const std::string a = arch->gguf;
+  GgufModel g;
+  ModelConfig& m = g.config;
+  m.file = f.path;
+  m.id = f.text("general.name").value_or(f.path);
+  m.architecture = arch->hf_class;
+  m.model_type = arch->model_type;
+  m.hidden = required(f, a + ".embedding_length");
+  m.layers = required(f, a + ".block_count");
+  m.heads = required(f, a + ".attention.head_count");
+  m.kv_heads = f.integer(a + ".attention.head_count_kv").value_or(m.heads);
+  m.head_dim = f.integer(a + ".attention.key_length").value_or(m.heads > 0 ? m.hidden / m.heads : 0);
+  m.intermediate = required(f, a + ".feed_forward_length");
+  m.max_positions = required(f, a + ".context_length");
+  const GgufTensor* embd = f.tensor("token_embd.weight");
+  if (!embd || embd->dims.size() != 2) throw InputError(f.path, "tensor 'token_embd.weight' (2-D) is missing");
+  m.vocab = static_cast<std::int64_t>(embd->dims[1]);  // ne[0] is the row (hidden), ne[1] the vocabulary
+  m.tied_embeddings = f.tensor("output.weight") == nullptr;
+  m.qkv_bias = f.tensor("blk.0.attn_q.bias") != nullptr;
+  m.qk_norm = f.tensor("blk.0.attn_q_norm.weight") != nullptr;
+  m.rotary_dim = m.head_dim;
+  if (auto experts = f.integer(a + ".expert_count"); experts && *experts > 0) {
+    m.experts = *experts;
+    m.experts_per_token = required(f, a + ".expert_used_count");
+    if (auto ff = f.integer(a + ".expert_feed_forward_length")) m.intermediate = *ff;
+  }
+  m.attention_window.assign(static_cast<std::size_t>(m.layers), 0);
+
+  // The mix: the most common matrix format is the default; every tensor whose format differs
+  // gets a rule naming its role and the layers that share that format.
+  std::map<std::string, std::uint64_t> matrix_elements;
+  std::map<std::pair<std::string, std::string>, std::vector<int>> groups;  // (role, format) -> layers
+  std::string vector_format = "f32";
+  for (const auto& t : f.tensors) {
+    std::string role;
+    int layer = -1;
+    if (!tensor_role(t.name, role, layer)) {
+      g.unmatched.push_back(t.name);  // llmsim has no role for it: its bytes are not counted
+      continue;
+    }
+    const std::string format = ggml_type_format(t.type);
+    if (format.empty()) {
+      throw InputError(f.path, fmt::format("tensor '{}' is {}, which is not a weight format llmsim models", t.name,
+                                           ggml_type_name(t.type)));
+    }
+    if (t.dims.size() == 1) {
+      if (t.name == "blk.0.attn_norm.weight") vector_format = format;
+      continue;
+    }
+    matrix_elements[format] += t.elements();
+    // A tied embedding is quantised as the output projection: llmsim asks for it as "output".
+    if (role == "token_embd" && m.tied_embeddings) role = "output";
+    groups[{role, format}].push_back(layer);
+  }
+  if (matrix_elements.empty()) throw InputError(f.path, "no 2-D weight tensor found");
+  std::string default_format;
+  std::uint64_t most = 0;
+  for (const auto& [format, n] : matrix_elements)
+    if (n > most) most = n, default_format = format;
+  WeightMix& mix = g.mix;
+  mix.name = "gguf:" + f.path;
+  mix.default_format = default_format;
+  mix.vector_format = vector_format;
+  mix.source = "the file's tensor infos";
+  for (const auto& [key, layers] : groups) {
+    if (key.second == default_format) continue;
+    MixRule rule;
+    rule.tensors = {key.first};
+    rule.format = key.second;
+    rule.layer_list = layers;
+    mix.rules.push_back(rule);
+  }
+  return g;
+}
+
+}  // namespace llmsim::workloads
