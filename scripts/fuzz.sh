@@ -11,7 +11,7 @@ set -eu
 cd "$(dirname "$0")/.."
 build=${SANITIZED_BUILD:-build-asan}
 seconds=${FUZZ_SECONDS:-25}
-targets=${FUZZ_TARGETS:-"system_yaml scenario_yaml hf_config software_profile measurements public_csv request_trace chakra_et"}
+targets=${FUZZ_TARGETS:-"system_yaml scenario_yaml hf_config software_profile measurements public_csv request_trace chakra_et gguf corpus_csv"}
 
 start=$(date +%s)
 scripts/configure-sanitized.sh "$build"  # shared with scripts/sanitize.sh: built already after it
@@ -30,6 +30,8 @@ seeds() {
     public_csv) echo validate/data/*.csv tests/runner/fixtures/*.csv tests/bad_inputs/measurements/*.csv ;;
     request_trace) echo tests/fuzz/seeds/request_trace/* tests/bad_inputs/traces/* ;;
     chakra_et) echo tests/fuzz/seeds/chakra_et/* tests/bad_inputs/chakra/* ;;
+    gguf) echo tests/fuzz/seeds/gguf/* ;;
+    corpus_csv) echo validate/data/corpus/*.csv ;;
   esac
 }
 

@@ -22,7 +22,9 @@
 #include "sim/training/train_config.hpp"
 #include "tests/fuzz/fuzz_input_file.hpp"
 #include "validate/proto/measurement_reader.hpp"
+#include "validate/corpus/corpus_reader.hpp"
 #include "validate/proto/public_csv_importer.hpp"
+#include "workloads/gguf/gguf_model.hpp"
 #include "workloads/chakra/trace_importer.hpp"
 #include "workloads/hf_config_reader.hpp"
 
@@ -95,12 +97,26 @@ inline void chakra_et(const uint8_t* data, std::size_t size) {
   });
 }
 
+/// GGUF model files: the header is read and turned into a model config and weight mix.
+inline void gguf(const uint8_t* data, std::size_t size) {
+  refused_or_read([&] { workloads::gguf_model(workloads::read_gguf(write_input("model.gguf", data, size))); });
+}
+
+/// Measurement-corpus CSV files (validate/data/corpus), with one reserved source to match.
+inline void corpus_csv(const uint8_t* data, std::size_t size) {
+  refused_or_read([&] {
+    validate::CorpusReader(validate::ReservedSources::of({"github.com/o/r/issues/4"}))
+        .read_file(write_input("corpus.csv", data, size));
+  });
+}
+
 /// Name (as in tests/fuzz/regressions/<name>/ and fuzz_<name>) -> target.
 inline const std::map<std::string, Target>& targets() {
   static const std::map<std::string, Target> all{
       {"system_yaml", system_yaml},     {"scenario_yaml", scenario_yaml}, {"hf_config", hf_config},
       {"software_profile", software_profile}, {"measurements", measurements}, {"public_csv", public_csv},
-      {"request_trace", request_trace}, {"chakra_et", chakra_et}};
+      {"request_trace", request_trace}, {"chakra_et", chakra_et},       {"gguf", gguf},
+      {"corpus_csv", corpus_csv}};
   return all;
 }
 
