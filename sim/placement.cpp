@@ -151,6 +151,9 @@ class StepPlacer {
       mem.push_back(platform_.memory_of_device(dev.back()));
     }
     const bool gather = op.collective == "all_gather";
+    if (std::all_of(mem.begin(), mem.end(), [&](std::size_t m) { return m == mem.front(); })) {
+      return shared_memory_collective(op, inputs, dev.front(), mem.front(), gather);
+    }
     if (placer_.spec().collectives == "tree" && !gather && !symmetric_) return tree_all_reduce(op, inputs, dev, mem);
     // Ring: every rank sends to the next at once; all-reduce moves 2(N-1)/N of the payload per
     // link in 2(N-1) steps (reduce-scatter then all-gather), all-gather (N-1)/N in N-1 steps.
@@ -167,6 +170,30 @@ class StepPlacer {
                          placer_comm_stream(dev[i]), launch, inputs));
     }
     return out;
+  }
+
+  // Ranks that share one memory (an APU's CPU and iGPU, Apple's CPU and GPU) exchange nothing:
+  // an all-gather's shards are already where every rank reads them, and an all-reduce is one
+  // elementwise pass on the first rank's device that reads every partial sum and writes the
+  // total (f16 elements: comm_bytes / 2 adds per extra rank).
+  std::vector<OpId> shared_memory_collective(const Op& op, const std::vector<OpId>& inputs, std::size_t d,
+                                             std::size_t mem, bool gather) {
+    if (gather) return inputs;
+    const double ranks = static_cast<double>(op.ranks.size());
+    Op sum;
+    sum.name = op.name + ".shared_memory_sum";
+    sum.kind = OpKind::elementwise;
+    sum.group = "comm";
+    sum.layer = op.layer;
+    sum.act_read_bytes = ranks * op.comm_bytes;
+    sum.act_write_bytes = op.comm_bytes;
+    sum.vector_ops = (ranks - 1) * op.comm_bytes / 2;
+    sum.output_bytes = op.comm_bytes;
+    const OpCost cost = cost_op(sum, devices_[d]);
+    const PlannedOp plan = PlannedOp::on_device(placer_compute_stream(d), platform_.device_host(d),
+                                                platform_.memory_host(mem), cost.launch_s, cost.compute_s,
+                                                cost.link_bytes);
+    return {add(sum, inputs, cost, plan, d, mem)};
   }
 
   // Binary-tree reduce to rank 0, then broadcast back: 2 x ceil(log2 N) steps of the whole payload.

@@ -140,6 +140,38 @@ TEST_CASE("devices sharing a memory hand over without copies; others copy the ac
   CHECK(v[1] == 1000 + 500);   // accel has its own memory: its input in, its output out
 }
 
+TEST_CASE("ranks sharing one memory all-reduce in place: one pass reading every partial, no copies",
+          "[sim][placement]") {
+  const auto v = test::in_fresh_process([] {
+    const auto system = hwmodels::Catalog(test::catalog_dir()).load(test::fixture("hw/test-box.yaml"));
+    const auto devices = models_of(system);
+    sim::Platform platform(system, devices);
+    sim::PlacementSpec spec;
+    spec.devices = {"gpu", "cpu"};  // both read test-box's `shared` memory
+    const sim::Placer placer(system, platform, devices, spec, 2, {});
+    workloads::OpGraph g;
+    workloads::Op ar;
+    ar.name = "allreduce";
+    ar.kind = workloads::OpKind::collective;
+    ar.collective = "all_reduce";
+    ar.comm_bytes = 1e6;
+    ar.ranks = {0, 1};
+    g.add(ar, {});
+    const auto step = placer.place(g);
+    double copies = 0, sums = 0, read = 0, written = 0;
+    for (std::size_t i = 0; i < step.graph.size(); ++i) {
+      const auto& op = step.graph.op(i);
+      if (op.kind == workloads::OpKind::transfer) ++copies;
+      if (op.name == "allreduce.shared_memory_sum") ++sums, read += op.act_read_bytes, written += op.act_write_bytes;
+    }
+    return std::vector<double>{copies, sums, read, written};
+  });
+  CHECK(v[0] == 0);
+  CHECK(v[1] == 1);
+  CHECK(v[2] == 2e6);  // both ranks' partial sums
+  CHECK(v[3] == 1e6);  // the total, read in place by both
+}
+
 TEST_CASE("impossible placements are refused with what is wrong", "[sim][placement][bad-input]") {
   const sim::Predictor predictor{sim::DataPaths(test::source_dir())};
   auto check_error = [&](sim::PredictRequest r, const std::string& fragment) {
