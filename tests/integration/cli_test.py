@@ -107,8 +107,8 @@ class BadInput(unittest.TestCase):
     def test_unknown_ids_list_the_known_ones(self):
         self.expect(["predict", "--hardware", "rtx-9090", "--model", "llama-3-8b"], 1, "unknown hardware id", "rtx-4090")
         self.expect(["predict", "--hardware", "rtx-4090", "--model", "llama-9"], 1, "unknown model id", "llama-3-8b")
-        self.expect(["predict", "--hardware", "rtx-4090", "--model", "llama-3-8b", "--dtype", "q2_k"], 1,
-                    "unknown dtype 'q2_k'", "q4_k_m")
+        self.expect(["predict", "--hardware", "rtx-4090", "--model", "llama-3-8b", "--dtype", "q9_z"], 1,
+                    "unknown dtype 'q9_z'", "q4_k_m")
         self.expect(["predict", "--hardware", "rtx-4090", "--model", "llama-3-8b", "--software", "tgi"], 1,
                     "unknown software profile", "vllm")
 

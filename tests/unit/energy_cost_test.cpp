@@ -55,12 +55,33 @@ TEST_CASE("devices sharing one package limit are one power budget", "[sim][energ
   const auto e = sim::estimate_energy_cost(s, in);
   REQUIRE(e.budgets.size() == 1);
   CHECK(e.budgets[0].devices == "gpu+npu");
-  CHECK(e.energy_j == Approx(30 * 0.7));  // the busiest member, idle counted as 0 W
+  // No idle figure: 7.7% of the 30 W limit (2.31 W) all along, the rest while the busiest member runs.
+  CHECK(e.energy_j == Approx(2.31 * 1.0 + (30 - 2.31) * 0.7));
   CHECK(e.energy_at_tdp_j == Approx(30));
   CHECK_FALSE(e.has_cost);
   bool says_idle = false;
-  for (const auto& a : e.assumptions) says_idle = says_idle || a.find("0 W when idle") != std::string::npos;
+  for (const auto& a : e.assumptions) says_idle = says_idle || a.find("idle at 7.7% of tdp_w") != std::string::npos;
   CHECK(says_idle);
+}
+
+TEST_CASE("an NPU with no tdp_w draws from its package: moving work to it cannot go below the idle floor",
+          "[sim][energy]") {
+  // Phoenix-like: cpu and gpu state the package's 30 W (idle 3 W), the npu states nothing.
+  hwmodels::System s;
+  s.id = "apu";
+  s.devices = {device("cpu", "dram", 30, 3), device("gpu", "dram", 30, 3), device("npu", "dram", 0, 0)};
+  sim::EnergyCostInput on_gpu, on_npu;
+  on_gpu.seconds = on_npu.seconds = 2.0;
+  on_gpu.active_s = {{"gpu", 1.2}};
+  on_npu.active_s = {{"npu", 1.2}};
+  const auto g = sim::estimate_energy_cost(s, on_gpu);
+  const auto n = sim::estimate_energy_cost(s, on_npu);
+  CHECK(g.energy_j == Approx(3 * 2.0 + (30 - 3) * 1.2));  // 38.4 J
+  CHECK(n.energy_j == Approx(g.energy_j));                // the same package, busy as long
+  CHECK(n.energy_j >= 3 * 2.0);                           // never below the idle floor
+  bool named = false;
+  for (const auto& a : n.assumptions) named = named || a.find("npu (in cpu's package)") != std::string::npos;
+  CHECK(named);
 }
 
 TEST_CASE("a device without tdp_w is named, not counted; the system's price is the fallback", "[sim][energy]") {
