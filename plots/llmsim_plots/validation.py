@@ -14,6 +14,8 @@ BANDS = (0.10, 0.25)
 
 def add_arguments(p):
     p.add_argument("--color-by", default="class", help="column that colours the points (default: class)")
+    p.add_argument("--facet", action="store_true",
+                   help="one panel per group of --color-by (per family for `validate --corpus --csv`)")
 
 
 def load(args):
@@ -41,17 +43,58 @@ def within(measured, predicted, band):
     return abs(measured / predicted - 1.0) <= band + 1e-12
 
 
+def bands_and_diagonal(ax, lo, hi, labels=True):
+    xs = [lo * (hi / lo) ** (i / 64) for i in range(65)]
+    ax.fill_between(xs, [x / 1.25 for x in xs], [x / 0.75 for x in xs], color="0.92", linewidth=0,
+                    label="±25%" if labels else None, gid="band-25")
+    ax.fill_between(xs, [x / 1.10 for x in xs], [x / 0.90 for x in xs], color="0.80", linewidth=0,
+                    label="±10%" if labels else None, gid="band-10")
+    ax.plot([lo, hi], [lo, hi], color="black", linewidth=0.8, gid="diagonal")
+
+
+def draw_facets(plt, data, args):
+    names = sorted(data["groups"])
+    cols = min(4, len(names))
+    rows = (len(names) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3.2 * rows), squeeze=False)
+    plotted = {"error": "measured_s / predicted_s - 1", "groups": {}, "omitted": data["omitted"]}
+    for i, name in enumerate(names):
+        ax = axes[i // cols][i % cols]
+        pts = data["groups"][name]
+        lo = min(min(m, p) for m, p in pts) / 2
+        hi = max(max(m, p) for m, p in pts) * 2
+        bands_and_diagonal(ax, lo, hi, labels=False)
+        inside = {f"{int(b * 100)}": sum(within(m, p, b) for m, p in pts) for b in BANDS}
+        ax.plot([m for m, _ in pts], [p for _, p in pts], linestyle="none", marker="o", markersize=3,
+                color="tab:blue", markeredgecolor="black", markeredgewidth=0.3, gid=f"points-{name}")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlim(lo, hi)
+        ax.set_ylim(lo, hi)
+        ax.set_aspect("equal")
+        ax.tick_params(which="both", labelsize=6)
+        ax.set_title(f"{name}\n{inside['10']}/{len(pts)} within 10%, {inside['25']} within 25%", fontsize=7)
+        plotted["groups"][name] = {"points": [[m, p] for m, p in pts], "within": inside}
+    for j in range(len(names), rows * cols):
+        axes[j // cols][j % cols].axis("off")
+    every = [p for pts in data["groups"].values() for p in pts]
+    plotted["within"] = {f"{int(b * 100)}": sum(within(m, p, b) for m, p in every) for b in BANDS}
+    fig.supxlabel("measured time (s)", fontsize=8)
+    fig.supylabel("predicted time (s)", fontsize=8)
+    if args.title:
+        fig.suptitle(args.title, fontsize=10)
+    fig.tight_layout()
+    return fig, plotted
+
+
 def draw(plt, data, args):
+    if getattr(args, "facet", False):
+        return draw_facets(plt, data, args)
     fig, ax = plt.subplots(figsize=(6.4, 6.0))
     every = [p for pts in data["groups"].values() for p in pts]
     lo = min(min(m, p) for m, p in every) / 2
     hi = max(max(m, p) for m, p in every) * 2
-    xs = [lo * (hi / lo) ** (i / 64) for i in range(65)]
-    ax.fill_between(xs, [x / 1.25 for x in xs], [x / 0.75 for x in xs], color="0.92", linewidth=0,
-                    label="±25%", gid="band-25")
-    ax.fill_between(xs, [x / 1.10 for x in xs], [x / 0.90 for x in xs], color="0.80", linewidth=0,
-                    label="±10%", gid="band-10")
-    ax.plot([lo, hi], [lo, hi], color="black", linewidth=0.8, gid="diagonal")
+    bands_and_diagonal(ax, lo, hi)
     cmap = plt.get_cmap("tab10")
     plotted = {"error": "measured_s / predicted_s - 1", "groups": {}, "omitted": data["omitted"]}
     for i, name in enumerate(sorted(data["groups"])):
