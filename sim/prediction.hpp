@@ -31,6 +31,7 @@ struct PredictRequest {
   int replicas = 1;                 // independent copies of the placement serving side by side
   int threads = 0;                  // CPU threads the engine runs (llama.cpp -t); 0 = one per core
   int64_t ubatch = 0;               // prompt tokens per prefill chunk (llama.cpp -ub); 0 = the profile's
+  bool extend_context = false;      // allow prompt + gen beyond the model's positions (RoPE models only)
   PlacementSpec placement;          // devices empty: `device` (or, with tp x pp > 1, the first GPUs)
   double usd_per_hour = 0;          // price of the hardware per hour; 0 = the system file's cloud_usd_per_hour
   std::string usd_per_hour_source;  // where that price comes from (printed with the cost)

@@ -304,6 +304,22 @@ Prediction Predictor::predict(const PredictRequest& request_in, const std::vecto
   }
 
   const int64_t context = request.prompt + request.gen;
+  // A model cannot read past its positions: learned position tables end there, and RoPE models
+  // are only said to work beyond with a scaling their config may not have. Refused unless the
+  // user asks to extrapolate, and then stated.
+  if (context > model.max_positions) {
+    if (model.positions == workloads::PositionKind::learned) {
+      throw InputError("--prompt/--gen", fmt::format("{} has {} learned positions; a context of {} tokens cannot run "
+                                                     "on it",
+                                                     model.id, model.max_positions, context));
+    }
+    if (!request.extend_context) {
+      throw InputError("--prompt/--gen", fmt::format("a context of {} tokens is beyond {}'s max_position_embeddings "
+                                                     "({}); give --extend-context to predict it anyway (the cost of "
+                                                     "attention is extrapolated, quality is not modelled)",
+                                                     context, model.id, model.max_positions));
+    }
+  }
   if (spec.policy == "offload") {
     const double budget = device.memory->capacity_bytes() * spec.memory_fraction -
                           workloads::kv_cache_bytes(model, request.batch, context, kv_format);
@@ -432,7 +448,9 @@ Prediction Predictor::predict(const PredictRequest& request_in, const std::vecto
     a.push_back("sliding-window layers attend to and cache only their window");
   }
   if (context > model.max_positions) {
-    a.push_back(fmt::format("context {} exceeds the model's max_position_embeddings {}", context, model.max_positions));
+    a.push_back(fmt::format("--extend-context: context {} exceeds the model's max_position_embeddings {}; its cost is "
+                            "extrapolated as if RoPE scaling made it work",
+                            context, model.max_positions));
   }
   a.push_back("activation memory: the largest op's inputs plus outputs per device (buffers reused between ops)");
   a.insert(a.end(), p.energy_cost.assumptions.begin(), p.energy_cost.assumptions.end());

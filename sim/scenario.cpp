@@ -51,6 +51,7 @@ void read_request(YamlFields& f, const std::filesystem::path& base, const std::s
   r.replicas = static_cast<int>(f.optional_number("replicas", r.replicas, 1, 4096));
   r.threads = static_cast<int>(f.optional_number("threads", r.threads, 0, 100000));
   r.ubatch = static_cast<int64_t>(f.optional_number("ubatch", static_cast<double>(r.ubatch), 0, 1e7));
+  r.extend_context = f.optional_bool("extend_context", r.extend_context);
   r.images = static_cast<int64_t>(f.optional_number("images", static_cast<double>(r.images), 0, 64));
   r.image_tiles = static_cast<int64_t>(f.optional_number("image_tiles", static_cast<double>(r.image_tiles), 0, 64));
   r.usd_per_hour = f.optional_number("usd_per_hour", r.usd_per_hour, 0, 1e7);

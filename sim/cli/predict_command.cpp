@@ -40,6 +40,8 @@ void add_predict_command(CLI::App& app, Action& action) {
                   "CPU threads the engine runs (llama.cpp -t); default one per core")
       ->check(CLI::Range(1, 100000));
   cmd->add_option("--ubatch", request->ubatch, "prompt tokens per prefill chunk (llama.cpp -ub); default the profile's");
+  cmd->add_flag("--extend-context", request->extend_context,
+                "predict a context beyond the model's max_position_embeddings (RoPE models; stated in the report)");
   cmd->add_option("--images", request->images, "images per sequence (vision-language models)");
   cmd->add_option("--image-tiles", request->image_tiles, "tiles per image (default: the encoder's maximum)");
   cmd->add_option("--usd-per-hour", request->usd_per_hour,

@@ -26,7 +26,7 @@ nlohmann::ordered_json request_json(const sim::PredictRequest& r) {
   return {{"hardware", r.hardware}, {"device", r.device},   {"model", r.model},   {"software", r.software},
           {"dtype", r.dtype},       {"kv_dtype", r.kv_dtype}, {"batch", r.batch},  {"prompt", r.prompt},
           {"gen", r.gen},           {"tp", r.tp},           {"pp", r.pp},         {"microbatches", r.microbatches},
-          {"replicas", r.replicas}, {"threads", r.threads}, {"ubatch", r.ubatch}, {"images", r.images},   {"image_tiles", r.image_tiles},
+          {"replicas", r.replicas}, {"threads", r.threads}, {"ubatch", r.ubatch}, {"extend_context", r.extend_context}, {"images", r.images},   {"image_tiles", r.image_tiles},
           {"usd_per_hour", r.usd_per_hour}, {"usd_per_hour_source", r.usd_per_hour_source},
           {"placement",
            {{"policy", p.policy}, {"devices", p.devices}, {"op_classes", p.op_classes},

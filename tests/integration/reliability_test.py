@@ -136,7 +136,7 @@ class BoundedResources(unittest.TestCase):
         # 2 million decode steps would take hours: it must say how far it is, and its memory must
         # not grow with the steps done (each step is simulated and summed, not kept).
         proc = subprocess.Popen([LLMSIM, "predict", "--hardware", BOX, "--model", TINY, "--dtype", "f16",
-                                 "--prompt", "1", "--gen", "2000000"],
+                                 "--prompt", "1", "--gen", "2000000", "--extend-context"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         rss = []
         try:
