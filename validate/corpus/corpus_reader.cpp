@@ -125,6 +125,9 @@ const std::vector<std::pair<std::string, std::string>>& CorpusReader::metric_uni
 }
 
 std::vector<CorpusRow> CorpusReader::read_file(const std::string& path) const {
+  std::error_code ec;
+  // A FIFO or a device would block the parser forever: only regular files are read.
+  if (!std::filesystem::is_regular_file(path, ec)) throw InputError(path, "is not a regular file");
   std::vector<CorpusRow> rows;
   std::map<std::int64_t, int> seen;
   try {
