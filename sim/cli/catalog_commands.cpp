@@ -129,6 +129,7 @@ void add_catalog_commands(CLI::App& app, Action& action) {
   auto* show = hw->add_subcommand("show", "show one system with every number's source");
   show->add_option("id", *id, "catalog id or system file")->required();
   show->callback([id, &action]() { action = [id](const sim::DataPaths& paths) { return show_hardware(paths, *id); }; });
+  add_hardware_compare_command(*hw, action);
 
   auto* models = app.add_subcommand("models", "list the shipped model configs");
   auto by_architecture = std::make_shared<bool>(false);

@@ -32,6 +32,8 @@ void add_serve_command(CLI::App& app, Action& action);
 void add_plan_command(CLI::App& app, Action& action);
 void add_train_command(CLI::App& app, Action& action);
 void add_catalog_commands(CLI::App& app, Action& action);
+/// `llmsim hardware compare` (sim/cli/hardware_compare.cpp), under the `hardware` subcommand.
+void add_hardware_compare_command(CLI::App& hardware, Action& action);
 void add_chakra_commands(CLI::App& app, Action& action);
 void add_validation_commands(CLI::App& app, Action& action);  // validate/cli: validate, calibrate, ...
 void add_sweep_commands(CLI::App& app, Action& action);       // sweep, sweep-merge

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Runs the llmsim binary the way users and scripts do: the JSON contract, the files
 `run` writes, exit codes and error messages for bad input, and byte-identical reruns."""
+import csv
 import json
 import os
 import subprocess
@@ -95,6 +96,24 @@ class Contract(unittest.TestCase):
         out = llmsim("hardware", "show", "h200-sxm-141gb")
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertIn("4800", out.stdout)
+
+    def test_hardware_compare_agrees_with_the_catalog_and_predict(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            table = os.path.join(tmp, "compare.csv")
+            out = llmsim("hardware", "compare", "rtx-4090", "rtx-3090", "--model", "llama-3-8b", "--dtype", "q4_k_m",
+                         "--prompt", "0", "--gen", "16", "--csv", table)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            self.assertIn("[ada-wp]", out.stdout)  # sources printed beside the numbers
+            with open(table) as f:
+                rows = {r["hardware"]: r for r in csv.DictReader(f)}
+        self.assertEqual(float(rows["rtx-4090"]["bandwidth_gbs"]), 1008)  # the catalog's datasheet figures
+        self.assertEqual(float(rows["rtx-3090"]["bandwidth_gbs"]), 936)
+        for hw in ("rtx-4090", "rtx-3090"):
+            one = llmsim("predict", "--hardware", hw, "--model", "llama-3-8b", "--dtype", "q4_k_m", "--prompt", "0",
+                         "--gen", "16", "--json")
+            self.assertEqual(one.returncode, 0, one.stderr)
+            expected = json.loads(one.stdout)["decode_tokens_per_s"]
+            self.assertAlmostEqual(float(rows[hw]["decode_tokens_per_s"]), expected, delta=0.051)
 
 
 class BadInput(unittest.TestCase):
