@@ -6,6 +6,9 @@
 
 #include <cmath>
 #include <filesystem>
+#include <map>
+#include <set>
+#include <vector>
 
 namespace llmsim {
 
@@ -28,6 +31,19 @@ YamlFields::YamlFields(const YAML::Node& node, std::string file, std::string pat
                             : node_.IsSequence()                 ? "got a list"
                                                                  : "got a single value";
     throw InputError(located(file_, node_), fmt::format("{} must be a mapping of key: value; {}", what, got));
+  }
+  // yaml-cpp keeps both entries of a repeated key and finds the first: the second would be
+  // ignored without a word.
+  std::map<std::string, YAML::Mark> seen;
+  for (const auto& entry : node_) {
+    if (!entry.first.IsScalar()) continue;
+    const auto key = entry.first.Scalar();
+    auto [it, fresh] = seen.emplace(key, entry.first.Mark());
+    if (!fresh) {
+      throw InputError(located(file_, entry.first),
+                       fmt::format("key '{}' appears twice in '{}' (first at line {})", key,
+                                   path_.empty() ? "<top level>" : path_, it->second.line + 1));
+    }
   }
 }
 
@@ -120,7 +136,11 @@ InputError YamlFields::error_at(const YAML::Node& node, const std::string& key, 
 YAML::Node load_yaml_file(const std::string& path) {
   if (!std::filesystem::is_regular_file(path)) throw InputError(path, "file not found");
   try {
-    return YAML::LoadFile(path);
+    std::vector<YAML::Node> documents = YAML::LoadAllFromFile(path);
+    if (documents.size() > 1) {
+      throw InputError(path, fmt::format("holds {} YAML documents ('---'); llmsim reads one per file", documents.size()));
+    }
+    return documents.empty() ? YAML::Node() : documents.front();
   } catch (const YAML::ParserException& e) {
     throw InputError(fmt::format("{}:{}", path, e.mark.line + 1), "malformed YAML: " + e.msg);
   } catch (const YAML::Exception& e) {
