@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <regex>
@@ -22,10 +23,26 @@ constexpr Architecture kArchitectures[] = {{"llama", "LlamaForCausalLM", "llama"
                                            {"qwen3", "Qwen3ForCausalLM", "qwen3"},
                                            {"qwen3moe", "Qwen3MoeForCausalLM", "qwen3_moe"}};
 
+// Shapes beyond this are not a model (and per-layer tables of that size would not fit in memory:
+// fuzzing found a block_count of 2^30 allocating 8 GB).
+constexpr std::int64_t kMaxShape = 10'000'000;
+
+std::int64_t checked(const GgufFile& f, const std::string& key, std::int64_t v) {
+  if (v <= 0 || v > kMaxShape) {
+    throw InputError(f.path, fmt::format("metadata '{}' is {}, not a plausible size (1 to {})", key, v, kMaxShape));
+  }
+  return v;
+}
+
 std::int64_t required(const GgufFile& f, const std::string& key) {
   const auto v = f.integer(key);
-  if (!v || *v <= 0) throw InputError(f.path, fmt::format("metadata '{}' is missing or not a positive integer", key));
-  return *v;
+  if (!v) throw InputError(f.path, fmt::format("metadata '{}' is missing or not an integer", key));
+  return checked(f, key, *v);
+}
+
+std::int64_t optional(const GgufFile& f, const std::string& key, std::int64_t fallback) {
+  const auto v = f.integer(key);
+  return v ? checked(f, key, *v) : fallback;
 }
 
 // "blk.12.ffn_down_exps.weight" -> ("ffn_down", 12); "output.weight" -> ("output", -1).
@@ -79,21 +96,29 @@ GgufModel gguf_model(const GgufFile& f) {
   m.hidden = required(f, a + ".embedding_length");
   m.layers = required(f, a + ".block_count");
   m.heads = required(f, a + ".attention.head_count");
-  m.kv_heads = f.integer(a + ".attention.head_count_kv").value_or(m.heads);
-  m.head_dim = f.integer(a + ".attention.key_length").value_or(m.heads > 0 ? m.hidden / m.heads : 0);
+  m.kv_heads = optional(f, a + ".attention.head_count_kv", m.heads);
+  if (m.heads % m.kv_heads != 0) {
+    throw InputError(f.path, fmt::format("{} attention heads are not a multiple of {} key/value heads", m.heads,
+                                         m.kv_heads));
+  }
+  m.head_dim = optional(f, a + ".attention.key_length", std::max<std::int64_t>(1, m.hidden / m.heads));
   m.intermediate = required(f, a + ".feed_forward_length");
   m.max_positions = required(f, a + ".context_length");
   const GgufTensor* embd = f.tensor("token_embd.weight");
   if (!embd || embd->dims.size() != 2) throw InputError(f.path, "tensor 'token_embd.weight' (2-D) is missing");
-  m.vocab = static_cast<std::int64_t>(embd->dims[1]);  // ne[0] is the row (hidden), ne[1] the vocabulary
+  m.vocab = checked(f, "token_embd.weight's second dimension", static_cast<std::int64_t>(std::min<std::uint64_t>(
+                                                                   embd->dims[1], kMaxShape + 1)));
   m.tied_embeddings = f.tensor("output.weight") == nullptr;
   m.qkv_bias = f.tensor("blk.0.attn_q.bias") != nullptr;
   m.qk_norm = f.tensor("blk.0.attn_q_norm.weight") != nullptr;
   m.rotary_dim = m.head_dim;
   if (auto experts = f.integer(a + ".expert_count"); experts && *experts > 0) {
-    m.experts = *experts;
+    m.experts = checked(f, a + ".expert_count", *experts);
     m.experts_per_token = required(f, a + ".expert_used_count");
-    if (auto ff = f.integer(a + ".expert_feed_forward_length")) m.intermediate = *ff;
+    if (m.experts_per_token > m.experts) {
+      throw InputError(f.path, fmt::format("{} experts per token exceed the {} experts", m.experts_per_token, m.experts));
+    }
+    m.intermediate = optional(f, a + ".expert_feed_forward_length", m.intermediate);
   }
   m.attention_window.assign(static_cast<std::size_t>(m.layers), 0);
 
