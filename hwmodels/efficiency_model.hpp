@@ -1,4 +1,4 @@
-// The efficiency curves of DESIGN.md's timing model, as pure functions of an op's
+// The efficiency curves of the timing model (docs/timing-model.md), as pure functions of an op's
 // shape and size. Kept free of SimGrid so calibration can evaluate them directly.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The roofline of one op on one device (DESIGN.md, "The timing model"): launch
+// The roofline of one op on one device (docs/timing-model.md, section 2): launch
 // overhead plus the larger of arithmetic time and memory time, each at its
 // achievable rate. SimGrid later shares devices and links between concurrent ops;
 // this is the op's time alone.
