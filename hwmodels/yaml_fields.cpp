@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <vector>
@@ -135,12 +136,24 @@ InputError YamlFields::error_at(const YAML::Node& node, const std::string& key, 
 
 YAML::Node load_yaml_file(const std::string& path) {
   if (!std::filesystem::is_regular_file(path)) throw InputError(path, "file not found");
-  try {
-    std::vector<YAML::Node> documents = YAML::LoadAllFromFile(path);
-    if (documents.size() > 1) {
-      throw InputError(path, fmt::format("holds {} YAML documents ('---'); llmsim reads one per file", documents.size()));
+  // A second document would be ignored by LoadFile. It is found in the text (a '---' line after
+  // content), not with yaml-cpp's LoadAll, which fuzzing showed can spin on malformed input.
+  {
+    std::ifstream in(path);
+    bool content = false;
+    int number = 0;
+    for (std::string line; std::getline(in, line);) {
+      ++number;
+      const bool marker = line.rfind("---", 0) == 0 && (line.size() == 3 || line[3] == ' ' || line[3] == '\r');
+      if (marker && content) {
+        throw InputError(fmt::format("{}:{}", path, number), "a second YAML document starts here; llmsim reads one per file");
+      }
+      const auto first = line.find_first_not_of(" \t\r");
+      if (!marker && first != std::string::npos && line[first] != '#') content = true;
     }
-    return documents.empty() ? YAML::Node() : documents.front();
+  }
+  try {
+    return YAML::LoadFile(path);
   } catch (const YAML::ParserException& e) {
     throw InputError(fmt::format("{}:{}", path, e.mark.line + 1), "malformed YAML: " + e.msg);
   } catch (const YAML::Exception& e) {
