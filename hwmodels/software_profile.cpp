@@ -23,6 +23,29 @@ SoftwareProfile load_software_profile(const std::string& path) {
 
 namespace {
 
+EngineHostWork read_host_work(const YAML::Node& node, const std::string& path) {
+  YamlFields f(node, path, "host");
+  EngineHostWork h;
+  h.step_us = f.optional_number("step_us", 0, 0, 1e6);
+  h.per_sequence_us = f.optional_number("per_sequence_us", 0, 0, 1e6);
+  h.per_token_us = f.optional_number("per_token_us", 0, 0, 1e6);
+  h.basis = f.required_string("basis");
+  if (auto sizes = f.optional("graph_batch_sizes")) {
+    if (!sizes->IsSequence()) throw f.error_at(*sizes, "graph_batch_sizes", "must be a list of batch sizes");
+    int previous = 0;
+    for (const auto& entry : *sizes) {
+      const double v = yaml_number(entry, path, "host.graph_batch_sizes");
+      if (!(v >= 1 && v <= 1e5) || v != static_cast<double>(static_cast<int>(v)) || static_cast<int>(v) <= previous) {
+        throw f.error_at(entry, "graph_batch_sizes", "must be whole numbers from 1 to 100000 in increasing order");
+      }
+      previous = static_cast<int>(v);
+      h.graph_batch_sizes.push_back(previous);
+    }
+  }
+  f.finish();
+  return h;
+}
+
 SoftwareProfile read_software_profile(const std::string& path) {
   YAML::Node root = load_yaml_file(path);
   YamlFields f(root, path, "");
@@ -41,6 +64,7 @@ SoftwareProfile read_software_profile(const std::string& path) {
       p.kernels_per_op[key] = static_cast<int>(k.required_number(key, 0, 1000));
     }
   }
+  if (auto host = f.optional("host")) p.host = read_host_work(*host, path);
   YAML::Node devices = f.required("devices");
   YamlFields d(devices, path, "devices");
   for (const auto& entry : devices) {

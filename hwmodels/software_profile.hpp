@@ -14,6 +14,19 @@
 
 namespace llmsim::hwmodels {
 
+/// What a serving engine's host does around each batch step, beside the kernels: schedule,
+/// prepare inputs, sample, detokenise and stream out. Each term adds to the step's time
+/// (engines whose host work overlaps the GPU's set them low). `graph_batch_sizes`: a decode
+/// step whose batch is at most the largest is padded to the next size in the list, as an
+/// engine replaying captured CUDA graphs does; empty = no padding.
+struct EngineHostWork {
+  double step_us = 0;
+  double per_sequence_us = 0;
+  double per_token_us = 0;
+  std::vector<int> graph_batch_sizes;
+  std::string basis = "none stated: host work not modelled";
+};
+
 struct SoftwareProfile {
   std::string id;
   std::string description;
@@ -25,6 +38,7 @@ struct SoftwareProfile {
   // Kernel launches per logical op (norm, rope, kv_store, attention, ffn_act, residual, ...);
   // 0 means fused into its neighbour. Ops not listed launch one kernel.
   std::map<std::string, int> kernels_per_op;
+  EngineHostWork host;  // serving steps only
 
   /// Efficiency for `device`: the profile's `all` section, overlaid by the device kind's
   /// section ("gpu"), by its class ("gpu-nvidia"), and by the system's calibration for

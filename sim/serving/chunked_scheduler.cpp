@@ -27,9 +27,10 @@ ScheduledStep ChunkedScheduler::schedule(ReplicaQueues& q, std::vector<RequestPr
   }
   auto add_chunk = [&](std::size_t index) {
     RequestProgress& r = requests[index];
+    r.take_cached_prefix();
     const int64_t chunk = std::min({config_.chunk_tokens, r.prefill_target() - r.computed, budget});
     if (chunk <= 0) return false;
-    const int64_t extra = kv.blocks_for(r.computed + chunk) - r.blocks;
+    const int64_t extra = admission_->blocks_needed(r, r.computed + chunk, kv) - r.blocks;
     if (extra > 0 && !kv.allocate(extra)) return false;
     r.blocks += std::max<int64_t>(extra, 0);
     if (r.first_scheduled_s < 0) r.first_scheduled_s = now;

@@ -20,11 +20,14 @@ int64_t ContinuousScheduler::swap_in(ReplicaQueues& q, std::vector<RequestProgre
 int64_t ContinuousScheduler::make_room_for_decode(ReplicaQueues& q, std::vector<RequestProgress>& requests,
                                                   KvBlockManager& kv) {
   int64_t swapped_out = 0;
-  auto needs_block = [&](const RequestProgress& r) { return kv.blocks_for(r.computed + 1) > r.blocks; };
+  auto missing = [&](const RequestProgress& r) {
+    return std::max<int64_t>(admission_->blocks_needed(r, r.computed + 1, kv) - r.blocks, 0);
+  };
   for (std::size_t i = 0; i < q.running.size();) {
     RequestProgress& r = requests[q.running[i]];
-    if (!needs_block(r) || kv.allocate(1)) {
-      if (needs_block(r)) ++r.blocks;
+    const int64_t more = missing(r);
+    if (more == 0 || kv.allocate(more)) {
+      r.blocks += more;
       ++i;
       continue;
     }
@@ -68,14 +71,16 @@ ScheduledStep ContinuousScheduler::schedule(ReplicaQueues& q, std::vector<Reques
       q.waiting.pop_front();
       continue;
     }
+    r.take_cached_prefix();
     const int64_t target = r.prefill_target();
-    const int64_t blocks = kv.blocks_for(target);
-    if (tokens + target > config_.max_batched_tokens || !kv.allocate(blocks)) break;
-    tokens += target;
+    const int64_t fresh = target - r.computed;
+    const int64_t blocks = admission_->blocks_needed(r, target, kv);
+    if (tokens + fresh > config_.max_batched_tokens || !kv.allocate(blocks)) break;
+    tokens += fresh;
     r.blocks = blocks;
     r.state = RequestState::running;
     if (r.first_scheduled_s < 0) r.first_scheduled_s = now;
-    step.slots.push_back({q.waiting.front(), target, 0, true, false});
+    step.slots.push_back({q.waiting.front(), fresh, r.computed, true, false});
     q.running.push_back(q.waiting.front());
     q.waiting.pop_front();
   }

@@ -43,6 +43,7 @@ std::unique_ptr<Scheduler> make_scheduler(const SchedulerConfig& config) {
   if (config.max_batch < 1 || config.max_batched_tokens < 1 || config.chunk_tokens < 1) {
     throw InputError("scheduler", "max_batch, max_batched_tokens and chunk_tokens must be at least 1");
   }
+  make_admission(config.admission);  // names the known policies when this one is not
   if (config.preemption != "recompute" && config.preemption != "swap") {
     throw InputError("scheduler.preemption", "must be recompute or swap");
   }

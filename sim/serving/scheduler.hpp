@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/serving/admission.hpp"
 #include "sim/serving/kv_block_manager.hpp"
 #include "sim/serving/request.hpp"
 
@@ -21,6 +22,7 @@ struct SchedulerConfig {
   int64_t chunk_tokens = 512;         // chunked: prefill chunk per request per step
   double static_timeout_s = 0.5;      // static: start a partial batch after the oldest waited this long
   std::string preemption = "recompute";  // recompute | swap
+  std::string admission = "allocate";    // see admission.hpp: allocate (vLLM) | reserve (TensorRT-LLM)
 };
 
 /// One sequence's share of a step.
@@ -48,7 +50,8 @@ struct ReplicaQueues {
 
 class Scheduler {
  public:
-  explicit Scheduler(SchedulerConfig config) : config_(std::move(config)) {}
+  explicit Scheduler(SchedulerConfig config)
+      : config_(std::move(config)), admission_(make_admission(config_.admission)) {}
   virtual ~Scheduler() = default;
 
   /// The next step at time `now`, or an empty step when nothing can run yet. May admit
@@ -64,6 +67,7 @@ class Scheduler {
 
  protected:
   SchedulerConfig config_;
+  std::unique_ptr<AdmissionPolicy> admission_;
   int64_t preemptions_ = 0;
 };
 

@@ -1,8 +1,10 @@
 #include "sim/serving/serve_config.hpp"
 
 #include <filesystem>
+#include <limits>
 
 #include "hwmodels/yaml_fields.hpp"
+#include "sim/serving/router.hpp"
 
 namespace llmsim::sim::serving {
 
@@ -38,6 +40,16 @@ void read_lengths(const YAML::Node& node, const std::string& file, LengthSpec& l
   f.finish();
 }
 
+// A rate in requests/s, or `inf` (every request at time 0, as the benchmark tools' default).
+double read_rate(YamlFields& w, double fallback) {
+  if (auto node = w.optional("rate")) {
+    if (node->IsScalar() && (node->Scalar() == "inf" || node->Scalar() == ".inf")) {
+      return std::numeric_limits<double>::infinity();
+    }
+  }
+  return w.optional_number("rate", fallback, -1e300, 1e300);
+}
+
 }  // namespace
 
 ServeConfig load_serve_config(const std::string& path) {
@@ -59,7 +71,13 @@ ServeConfig load_serve_config(const YAML::Node& root, const std::string& path) {
   if (auto r = f.optional("replica")) c.replica = read_replica(*r, path, "replica");
   c.replicas = static_cast<int>(f.optional_number("replicas", 1, 1, 100000));
   c.router = f.optional_string("router", c.router);
-  if (c.router != "round-robin" && c.router != "least-loaded") throw f.error("router", "must be round-robin or least-loaded");
+  if (auto router = f.optional("router")) {
+    try {
+      make_router(c.router);
+    } catch (const InputError& e) {
+      throw f.error_at(*router, "router", e.what());
+    }
+  }
   if (auto s = f.optional("scheduler")) {
     YamlFields sf(*s, path, "scheduler");
     auto& sc = c.scheduler;
@@ -70,6 +88,7 @@ ServeConfig load_serve_config(const YAML::Node& root, const std::string& path) {
     sc.chunk_tokens = static_cast<int64_t>(sf.optional_number("chunk_tokens", static_cast<double>(sc.chunk_tokens), 1, 1e8));
     sc.static_timeout_s = sf.optional_number("static_timeout_s", sc.static_timeout_s, 0, 1e6);
     sc.preemption = sf.optional_string("preemption", sc.preemption);
+    sc.admission = sf.optional_string("admission", sc.admission);
     sf.finish();
   }
   if (auto kv = f.optional("kv")) {
@@ -89,7 +108,7 @@ ServeConfig load_serve_config(const YAML::Node& root, const std::string& path) {
     YamlFields w(f.required("workload"), path, "workload");
     auto& ws = c.workload;
     ws.arrival = w.optional_string("arrival", ws.arrival);
-    ws.rate = w.optional_number("rate", ws.rate, -1e300, 1e300);
+    ws.rate = read_rate(w, ws.rate);
     ws.requests = static_cast<int64_t>(w.optional_number("requests", static_cast<double>(ws.requests), -1e18, 1e18));
     ws.burst_size = static_cast<int64_t>(w.optional_number("burst_size", static_cast<double>(ws.burst_size), 1, 1e6));
     ws.seed = static_cast<uint64_t>(w.optional_number("seed", static_cast<double>(ws.seed), 0, 1e15));
@@ -97,8 +116,21 @@ ServeConfig load_serve_config(const YAML::Node& root, const std::string& path) {
       const std::filesystem::path trace(t->as<std::string>());
       ws.trace_file = trace.is_absolute() ? trace.string() : (base / trace).lexically_normal().string();
     }
+    if (auto dataset = w.optional("dataset")) {  // a path relative to the scenario file, as trace_file
+      const std::filesystem::path file(dataset->as<std::string>());
+      ws.dataset = file.is_absolute() ? file.string() : (base / file).lexically_normal().string();
+    }
+    ws.chars_per_token = w.optional_number("chars_per_token", ws.chars_per_token, 0.1, 100);
+    ws.max_concurrency =
+        static_cast<int64_t>(w.optional_number("max_concurrency", static_cast<double>(ws.max_concurrency), 0, 1e7));
     if (auto l = w.optional("lengths")) read_lengths(*l, path, ws.lengths);
     w.finish();
+  }
+  if (auto p = f.optional("prefix_cache")) {
+    YamlFields pf(*p, path, "prefix_cache");
+    c.prefix_cache.prefix_tokens = static_cast<int64_t>(pf.required_number("prefix_tokens", 1, 1e7));
+    c.prefix_cache.hit_rate = pf.required_number("hit_rate", 0, 1);
+    pf.finish();
   }
   if (auto s = f.optional("slo")) {
     YamlFields sf(*s, path, "slo");

@@ -27,6 +27,14 @@ struct ReplicaSpec {
   PlacementSpec placement;  // devices: one per rank; empty = the first tp x pp GPUs
 };
 
+/// A prompt head shared by requests (a system prompt, a few-shot preamble) and the share of
+/// requests that find its KV in the prefix cache (vLLM's automatic prefix caching, SGLang's
+/// radix cache). The hit rate is an input: cache eviction is not simulated.
+struct PrefixCacheSpec {
+  int64_t prefix_tokens = 0;
+  double hit_rate = 0;
+};
+
 struct ServeConfig {
   std::string file;
   std::string name;
@@ -48,6 +56,7 @@ struct ServeConfig {
   ReplicaSpec prefill;
   int prefill_replicas = 1;
   WorkloadSpec workload;
+  PrefixCacheSpec prefix_cache;
   Slo slo;
   double usd_per_device_hour = 0;      // for cost per million tokens (0 = not reported)
 };

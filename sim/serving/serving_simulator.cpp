@@ -6,35 +6,13 @@
 #include <cmath>
 #include <limits>
 #include <map>
-#include <queue>
 
 #include "hwmodels/input_error.hpp"
 #include "sim/memory_accounting.hpp"
-#include "sim/serving/serving_event.hpp"
+#include "sim/serving/serving_run.hpp"
 #include "workloads/lowering.hpp"
 
 namespace llmsim::sim::serving {
-
-// A kind of replica (mixed, prefill or decode): one deployment, its step timer and KV size.
-struct ServingSimulator::Role {
-  std::string name;
-  ReplicaSpec spec;
-  int count = 1;
-  Deployment deployment;
-  std::unique_ptr<StepTimer> timer;
-  int64_t kv_blocks = 0;
-  int devices = 1;
-};
-
-struct ServingSimulator::Replica {
-  Role* role = nullptr;
-  std::unique_ptr<Scheduler> scheduler;
-  KvBlockManager kv{0, 1};
-  ReplicaQueues queues;
-  bool busy = false;
-  ScheduledStep current;
-  ReplicaStats stats;
-};
 
 namespace {
 
@@ -96,7 +74,7 @@ ServingSimulator::ServingSimulator(const DataPaths& paths, ServeConfig config) :
                                                  config_.dtype, config_.kv_dtype);
   make_scheduler(config_.scheduler);  // validates the scheduler settings up front
   auto add_role = [&](const std::string& name, ReplicaSpec spec, int count, int skip) {
-    auto role = std::make_unique<Role>();
+    auto role = std::make_unique<ServingRole>();
     role->name = name;
     role->count = count;
     const int ranks = spec.tp * spec.pp;
@@ -126,30 +104,55 @@ ServingSimulator::ServingSimulator(const DataPaths& paths, ServeConfig config) :
             ? "each distinct layer kind simulated once per batch shape and multiplied (exact for sequential layers)"
             : "whole step graphs simulated per batch shape"));
   }
-  assumptions_.push_back(fmt::format("scheduler {}: up to {} sequences and {} new tokens per step{}; preemption by {}",
+  assumptions_.push_back(fmt::format("scheduler {}: up to {} sequences and {} new tokens per step{}; KV admission "
+                                     "'{}'; preemption by {}",
                                      config_.scheduler.policy, config_.scheduler.max_batch,
                                      config_.scheduler.max_batched_tokens,
                                      config_.scheduler.policy == "chunked"
                                          ? fmt::format(", prompt chunks of {}", config_.scheduler.chunk_tokens)
                                          : "",
-                                     config_.scheduler.preemption));
+                                     config_.scheduler.admission, config_.scheduler.preemption));
+  const auto& host = context_->profile.host;
+  assumptions_.push_back(fmt::format("engine host work per step ({}): {} us + {} us per sequence + {} us per new token{} "
+                                     "[{}]",
+                                     context_->profile.id, host.step_us, host.per_sequence_us, host.per_token_us,
+                                     host.graph_batch_sizes.empty()
+                                         ? ""
+                                         : fmt::format("; decode batches padded to captured graph sizes up to {}",
+                                                       host.graph_batch_sizes.back()),
+                                     host.basis));
+  const auto& w = config_.workload;
+  if (config_.prefix_cache.prefix_tokens > 0) {
+    assumptions_.push_back(fmt::format("prefix cache: the first {} prompt tokens are shared; {:.0f}% of requests find "
+                                       "them cached and skip their prefill (an input, not simulated eviction)",
+                                       config_.prefix_cache.prefix_tokens, 100 * config_.prefix_cache.hit_rate));
+  }
+  if (w.max_concurrency > 0) {
+    assumptions_.push_back(fmt::format("closed loop: at most {} requests in flight; latency counts from when a client "
+                                       "sends, as the engines' benchmark tools count it",
+                                       w.max_concurrency));
+  }
+  if (!w.dataset.empty()) {
+    assumptions_.push_back(fmt::format("lengths from dataset {}: tokens = UTF-8 bytes / {} (no tokenizer), pairs "
+                                       "filtered as vLLM's benchmark does (4..1024 prompt, <= 2048 in all)",
+                                       w.dataset, w.chars_per_token));
+  }
   assumptions_.push_back("replicas are independent copies (no shared links between them are modelled)");
 }
 
 ServingSimulator::~ServingSimulator() = default;
 
-ServingResult ServingSimulator::run(std::vector<Request> requests,
-                                    const std::function<void(std::size_t, std::size_t)>& progress) {
-  Role& entry = *roles_.back();  // the role that takes arrivals: mixed or prefill
-  Role* decode = config_.disaggregated ? roles_.front().get() : nullptr;
+void ServingSimulator::check_requests(const std::vector<Request>& requests) const {
   const auto& sc = config_.scheduler;
+  const int64_t pinned = config_.prefix_cache.hit_rate > 0 ? config_.prefix_cache.prefix_tokens / config_.block_tokens : 0;
   for (const auto& r : requests) {
     for (const auto& role : roles_) {
       const int64_t tokens = role->name == "prefill" ? r.prompt_tokens : r.prompt_tokens + r.output_tokens;
       const int64_t blocks = (tokens + config_.block_tokens - 1) / config_.block_tokens;
-      if (blocks > role->kv_blocks) {
+      const int64_t holds = role->kv_blocks - (role.get() == roles_.back().get() ? pinned : 0);
+      if (blocks > holds) {
         throw InputError("workload", fmt::format("request {} needs {} KV blocks ({} tokens) but a {} replica holds {}",
-                                                 r.id, blocks, tokens, role->name, role->kv_blocks));
+                                                 r.id, blocks, tokens, role->name, holds));
       }
     }
     if (sc.policy != "chunked" && r.prompt_tokens > sc.max_batched_tokens) {
@@ -159,182 +162,23 @@ ServingResult ServingSimulator::run(std::vector<Request> requests,
                                    r.id, r.prompt_tokens, sc.max_batched_tokens));
     }
   }
+}
 
-  std::vector<RequestProgress> table(requests.size());
-  for (std::size_t i = 0; i < requests.size(); ++i) table[i].request = requests[i];
-  std::vector<Replica> replicas;
-  for (const auto& role : roles_) {
-    for (int i = 0; i < role->count; ++i) {
-      Replica r;
-      r.role = role.get();
-      r.scheduler = make_scheduler(sc);
-      r.kv = KvBlockManager(role->kv_blocks, config_.block_tokens);
-      r.stats.role = role->name;
-      r.stats.kv_blocks = role->kv_blocks;
-      replicas.push_back(std::move(r));
-    }
-  }
-
-  std::priority_queue<Event, std::vector<Event>, std::greater<>> events;
-  uint64_t sequence = 0;
-  auto push = [&](double time, EventBody body) { events.push(Event{time, sequence++, body}); };
-  for (std::size_t i = 0; i < table.size(); ++i) push(table[i].request.arrival_s, Arrival{i});
-
-  std::size_t round_robin[2] = {0, 0};
-  auto route = [&](const Role& role) {
-    std::vector<std::size_t> candidates;
-    for (std::size_t i = 0; i < replicas.size(); ++i)
-      if (replicas[i].role == &role) candidates.push_back(i);
-    if (config_.router == "least-loaded") {
-      auto load = [&](std::size_t i) {
-        const auto& q = replicas[i].queues;
-        return q.waiting.size() + q.running.size() + q.swapped.size();
-      };
-      return *std::min_element(candidates.begin(), candidates.end(),
-                               [&](std::size_t a, std::size_t b) { return load(a) < load(b); });
-    }
-    std::size_t& next = round_robin[&role == decode ? 1 : 0];
-    return candidates[next++ % candidates.size()];
-  };
-
-  // KV handoff of disaggregated serving: each rank's shard over the link between the two
-  // replicas' devices, simulated as concurrent copies and memoised by length.
-  Executor handoff_executor(*context_->platform);
-  std::map<int64_t, double> handoff_memo;
-  auto handoff_seconds = [&](int64_t tokens) {
-    auto it = handoff_memo.find(tokens);
-    if (it != handoff_memo.end()) return it->second;
-    const Platform& p = *context_->platform;
-    const Placer& from = *entry.deployment.placer;
-    workloads::OpGraph graph;
-    std::vector<PlannedOp> plan;
-    const double bytes = static_cast<double>(tokens) * entry.timer->kv_bytes_per_token();
-    const auto& to_devices = decode->spec.placement.devices;
-    for (std::size_t r = 0; r < entry.spec.placement.devices.size(); ++r) {
-      const std::size_t src = p.memory_of_device(p.device_index(entry.spec.placement.devices[r]));
-      const std::size_t dst = p.memory_of_device(p.device_index(to_devices[r % to_devices.size()]));
-      if (src == dst) continue;
-      workloads::Op op;
-      op.name = "kv_handoff" + std::to_string(r);
-      op.kind = workloads::OpKind::transfer;
-      graph.add(op, {});
-      plan.push_back(PlannedOp::copy(r, p.memory_host(src), p.memory_host(dst), 0.0, bytes));
-    }
-    double t = 0;
-    if (!plan.empty()) {
-      const double begin = p.now();
-      handoff_executor.run(graph, plan, std::vector<int>(std::max(plan.size(), from.stream_limits().size()), 1));
-      t = p.now() - begin;
-    }
-    handoff_memo[tokens] = t;
-    return t;
-  };
-
-  auto try_start = [&](std::size_t i, double now) {
-    Replica& r = replicas[i];
-    if (r.busy) return;
-    r.current = r.scheduler->schedule(r.queues, table, r.kv, now);
-    if (r.current.empty()) {
-      const double wake = r.scheduler->wake_up(r.queues, table, now);
-      if (wake > now) push(wake, WakeUp{i});
-      return;
-    }
-    const double took = r.role->timer->seconds(r.current);
-    r.busy = true;
-    ++r.stats.steps;
-    r.stats.busy_s += took;
-    push(now + took, StepDone{i});
-  };
-
-  std::size_t finished = 0;
-  auto finish_step = [&](std::size_t i, double now) {
-    Replica& rep = replicas[i];
-    rep.busy = false;
-    for (const Slot& slot : rep.current.slots) {
-      RequestProgress& r = table[slot.request];
-      if (slot.decode) {
-        if (r.done()) continue;  // static batching's padding slot
-        r.computed += 1;
-        r.generated += 1;
-      } else {
-        r.computed += slot.new_tokens;
-        if (slot.produces_token) {
-          r.generated += 1;
-          if (r.first_token_s < 0) r.first_token_s = now;
-        }
-      }
-      auto leave = [&]() {
-        rep.kv.release(r.blocks);
-        r.blocks = 0;
-        auto& running = rep.queues.running;
-        running.erase(std::remove(running.begin(), running.end(), slot.request), running.end());
-      };
-      if (r.done() && r.finish_s < 0) {
-        r.finish_s = now;
-        r.state = RequestState::finished;
-        leave();
-        ++finished;
-        if (progress) progress(finished, table.size());
-      } else if (rep.role->name == "prefill" && r.prefilled() && r.generated >= 1) {
-        leave();
-        r.state = RequestState::waiting;
-        const std::size_t to = route(*decode);
-        r.replica = static_cast<int>(to);
-        push(now + handoff_seconds(r.computed), Handoff{slot.request, to});
-      }
-    }
-    rep.stats.kv_utilisation.emplace_back(now, rep.kv.total() > 0 ? static_cast<double>(rep.kv.used()) /
-                                                                         static_cast<double>(rep.kv.total())
-                                                                   : 0.0);
-  };
-
-  while (!events.empty()) {
-    const Event e = events.top();
-    events.pop();
-    std::visit(
-        [&](const auto& body) {
-          using T = std::decay_t<decltype(body)>;
-          if constexpr (std::is_same_v<T, Arrival>) {
-            const std::size_t to = route(entry);
-            table[body.request].replica = static_cast<int>(to);
-            replicas[to].queues.waiting.push_back(body.request);
-            try_start(to, e.time);
-          } else if constexpr (std::is_same_v<T, StepDone>) {
-            finish_step(body.replica, e.time);
-            try_start(body.replica, e.time);
-          } else if constexpr (std::is_same_v<T, Handoff>) {
-            replicas[body.replica].queues.waiting.push_back(body.request);
-            try_start(body.replica, e.time);
-          } else {
-            try_start(body.replica, e.time);
-          }
-        },
-        e.body);
-  }
-
+ServingResult ServingSimulator::run(std::vector<Request> requests,
+                                    const std::function<void(std::size_t, std::size_t)>& progress) {
+  check_requests(requests);
+  ServingRun served(config_, *context_, roles_, std::move(requests), progress);
+  served.run();
   ServingResult result;
-  int devices = 0;
-  for (const auto& role : roles_) devices += role->devices * role->count;
-  result.devices = devices;
-  for (auto& rep : replicas) {
-    rep.stats.kv_blocks_peak = rep.kv.peak();
-    rep.stats.preemptions = rep.scheduler->preemptions();
-    auto& series = rep.stats.kv_utilisation;
-    if (series.size() > 500) {  // keep the report small: every k-th point
-      const std::size_t k = (series.size() + 499) / 500;
-      std::vector<std::pair<double, double>> thin;
-      for (std::size_t j = 0; j < series.size(); j += k) thin.push_back(series[j]);
-      series = std::move(thin);
-    }
-    result.replicas.push_back(std::move(rep.stats));
-  }
   for (const auto& role : roles_) {
+    result.devices += role->devices * role->count;
     result.simulated_steps += role->timer->simulated_steps();
     result.memo_hits += role->timer->memo_hits();
     result.simulated_ops += role->timer->simulated_ops();
   }
-  result.metrics = compute_metrics(table, config_.slo, devices);
-  result.requests = std::move(table);
+  result.replicas = served.replica_stats();
+  result.metrics = compute_metrics(served.requests(), config_.slo, result.devices);
+  result.requests = std::move(served.requests());
   result.assumptions = assumptions_;
   return result;
 }

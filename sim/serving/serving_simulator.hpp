@@ -1,8 +1,8 @@
-// The serving event loop: requests arrive, a router sends each to a replica, each replica's
+// Serving simulation: requests arrive, a router sends each to a replica, each replica's
 // scheduler forms batch steps whose durations come from simulating their OpGraphs
-// (StepTimer), and requests progress token by token until they finish. Events are ordered
-// by (time, priority, sequence), defined once in serving_event.hpp; only this class owns
-// the queue.
+// (StepTimer), and requests progress token by token until they finish. This class sets up
+// the replica roles (deployments, KV cache sizes) and states its assumptions; ServingRun
+// holds one run's state and event loop.
 #pragma once
 
 #include <functional>
@@ -42,6 +42,8 @@ struct ServingResult {
   std::vector<std::string> assumptions;
 };
 
+struct ServingRole;
+
 class ServingSimulator {
  public:
   /// Loads the model and system, builds the deployments and sizes each replica's KV cache;
@@ -54,11 +56,12 @@ class ServingSimulator {
                     const std::function<void(std::size_t, std::size_t)>& progress = {});
 
  private:
-  struct Role;
-  struct Replica;
+  /// InputError for a request no step or KV cache could ever hold.
+  void check_requests(const std::vector<Request>& requests) const;
+
   ServeConfig config_;
   std::unique_ptr<SimulationContext> context_;
-  std::vector<std::unique_ptr<Role>> roles_;
+  std::vector<std::unique_ptr<ServingRole>> roles_;
   std::vector<std::string> assumptions_;
 };
 

@@ -24,13 +24,17 @@ ScheduledStep StaticScheduler::schedule(ReplicaQueues& q, std::vector<RequestPro
   int64_t tokens = 0;
   while (!q.waiting.empty() && static_cast<int64_t>(batch_.size()) < config_.max_batch) {
     RequestProgress& r = requests[q.waiting.front()];
-    const int64_t blocks = kv.blocks_for(r.request.prompt_tokens + r.request.output_tokens);
-    if (tokens + r.request.prompt_tokens > config_.max_batched_tokens || !kv.allocate(blocks)) break;
-    tokens += r.request.prompt_tokens;
+    // Static batching reserves the whole sequence whatever the admission policy says.
+    const int64_t blocks = std::max<int64_t>(
+        kv.blocks_for(r.request.prompt_tokens + r.request.output_tokens) - shared_prefix_blocks(r, kv), 0);
+    const int64_t fresh = r.request.prompt_tokens - r.cached_prefix;
+    if (tokens + fresh > config_.max_batched_tokens || !kv.allocate(blocks)) break;
+    tokens += fresh;
+    r.take_cached_prefix();
     r.blocks = blocks;
     r.state = RequestState::running;
     r.first_scheduled_s = now;
-    step.slots.push_back({q.waiting.front(), r.request.prompt_tokens, 0, true, false});
+    step.slots.push_back({q.waiting.front(), fresh, r.computed, true, false});
     batch_.push_back(q.waiting.front());
     q.running.push_back(q.waiting.front());
     q.waiting.pop_front();

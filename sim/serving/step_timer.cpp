@@ -66,10 +66,30 @@ double StepTimer::kv_bytes_per_token() const {
   return layers * 2.0 * context_.kv_format->bytes(kv_heads_rank * static_cast<double>(m.head_dim));
 }
 
+int64_t StepTimer::padded_batch(const ScheduledStep& step) const {
+  const auto& sizes = context_.profile.host.graph_batch_sizes;
+  const auto n = static_cast<int64_t>(step.slots.size());
+  const bool decode_only = std::all_of(step.slots.begin(), step.slots.end(), [](const Slot& s) { return s.decode; });
+  if (!decode_only || sizes.empty() || n > sizes.back()) return n;
+  return *std::lower_bound(sizes.begin(), sizes.end(), n);
+}
+
+double StepTimer::host_seconds(const ScheduledStep& step) const {
+  const auto& h = context_.profile.host;
+  int64_t tokens = 0;
+  for (const Slot& s : step.slots) tokens += s.new_tokens;
+  return 1e-6 * (h.step_us + h.per_sequence_us * static_cast<double>(step.slots.size()) +
+                 h.per_token_us * static_cast<double>(tokens));
+}
+
 double StepTimer::seconds(const ScheduledStep& step) {
   workloads::LoweringOptions options = deployment_.base;
   for (const Slot& s : step.slots) options.sequences.push_back({s.new_tokens, s.past_tokens, s.produces_token});
-  double t = step.slots.empty() ? 0.0 : seconds(options);
+  // Captured-graph padding: the extra rows are computed and thrown away.
+  for (int64_t i = static_cast<int64_t>(step.slots.size()); i < padded_batch(step); ++i) {
+    options.sequences.push_back({1, 0, false});
+  }
+  double t = step.slots.empty() ? 0.0 : seconds(options) + host_seconds(step);
   const int64_t swapped = step.swapped_in_blocks + step.swapped_out_blocks;
   if (swapped > 0 && swap_bytes_per_s_ > 0) {
     // Block copies over the host link, one after the other with the step (vLLM swaps before it runs).

@@ -20,8 +20,13 @@ class StepTimer {
   /// `block_tokens`: tokens per KV block, for the size of swapped blocks.
   StepTimer(const SimulationContext& context, const Deployment& deployment, int64_t block_tokens);
 
-  /// Seconds for the step's slots (plus swap copies, at the host link's bandwidth).
+  /// Seconds for the step's slots, padded to the engine's captured graph size, plus the
+  /// engine's host work and swap copies (at the host link's bandwidth).
   double seconds(const ScheduledStep& step);
+  /// The engine's host work for the step (profile `host`), included in seconds(step).
+  double host_seconds(const ScheduledStep& step) const;
+  /// Sequences the step runs with after captured-graph padding.
+  int64_t padded_batch(const ScheduledStep& step) const;
   /// Seconds for a batch lowered from `options` (uniform or ragged), memoised.
   double seconds(const workloads::LoweringOptions& options);
 

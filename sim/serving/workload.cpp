@@ -7,39 +7,24 @@
 #include <cmath>
 #include <fstream>
 #include <map>
-#include <random>
 #include <sstream>
 
 #include "hwmodels/input_error.hpp"
+#include "sim/serving/dataset.hpp"
+#include "sim/serving/seeded_draw.hpp"
 
 namespace llmsim::sim::serving {
 
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
-
-// Uniform in (0, 1) from the generator's 53 high bits: the same doubles on every platform.
-class Draw {
- public:
-  explicit Draw(uint64_t seed) : engine_(seed) {}
-  double uniform() { return (static_cast<double>(engine_() >> 11) + 0.5) * 0x1.0p-53; }
-  double exponential(double rate) { return -std::log(uniform()) / rate; }
-  double normal() { return std::sqrt(-2.0 * std::log(uniform())) * std::cos(2.0 * kPi * uniform()); }
-  // Log-normal with the given mean and log-space sigma.
-  double lognormal(double mean, double sigma) { return mean * std::exp(sigma * normal() - sigma * sigma / 2.0); }
-
- private:
-  std::mt19937_64 engine_;
-};
-
-int64_t draw_length(Draw& d, const LengthSpec& s, double mean, int64_t max) {
+int64_t draw_length(SeededDraw& d, const LengthSpec& s, double mean, int64_t max) {
   if (s.distribution == "fixed") return static_cast<int64_t>(std::llround(mean));
   const double v = d.lognormal(mean, s.sigma);
   return std::clamp<int64_t>(static_cast<int64_t>(std::llround(v)), 1, max);
 }
 
 void check(const WorkloadSpec& s) {
-  if (!(s.rate > 0) || !std::isfinite(s.rate)) throw InputError("rate", fmt::format("must be positive, got {}", s.rate));
+  if (!(s.rate > 0)) throw InputError("rate", fmt::format("must be positive (or inf), got {}", s.rate));
   if (s.requests < 1 || s.requests > 10'000'000) {
     throw InputError("requests", fmt::format("must be between 1 and 10000000, got {}", s.requests));
   }
@@ -49,6 +34,10 @@ void check(const WorkloadSpec& s) {
   }
   if (!(l.prompt_mean >= 1) || !(l.output_mean >= 1)) throw InputError("lengths", "means must be at least 1 token");
   if (s.burst_size < 1) throw InputError("burst_size", "must be at least 1");
+  if (s.max_concurrency < 0) throw InputError("max_concurrency", "must be 0 (no limit) or more");
+  if (!(s.chars_per_token > 0) || !std::isfinite(s.chars_per_token)) {
+    throw InputError("chars_per_token", "must be a positive number");
+  }
 }
 
 }  // namespace
@@ -59,18 +48,30 @@ std::vector<Request> make_requests(const WorkloadSpec& spec) {
     throw InputError("arrival", fmt::format("must be poisson, bursts or trace, got '{}'", spec.arrival));
   }
   check(spec);
-  Draw d(spec.seed);
+  SeededDraw d(spec.seed);
+  std::vector<LengthPair> sampled;
+  if (!spec.dataset.empty()) {
+    DatasetOptions options;
+    options.chars_per_token = spec.chars_per_token;
+    sampled = sample_pairs(read_sharegpt(spec.dataset, options), static_cast<std::size_t>(spec.requests), spec.seed);
+  }
   std::vector<Request> out;
   double t = 0;
+  const bool all_at_once = std::isinf(spec.rate);
   const int64_t burst = spec.arrival == "bursts" ? spec.burst_size : 1;
   while (static_cast<int64_t>(out.size()) < spec.requests) {
-    t += d.exponential(spec.rate / static_cast<double>(burst));
+    if (!all_at_once) t += d.exponential(spec.rate / static_cast<double>(burst));
     for (int64_t i = 0; i < burst && static_cast<int64_t>(out.size()) < spec.requests; ++i) {
       Request r;
       r.id = static_cast<int64_t>(out.size());
       r.arrival_s = t;
-      r.prompt_tokens = draw_length(d, spec.lengths, spec.lengths.prompt_mean, spec.lengths.prompt_max);
-      r.output_tokens = draw_length(d, spec.lengths, spec.lengths.output_mean, spec.lengths.output_max);
+      if (sampled.empty()) {
+        r.prompt_tokens = draw_length(d, spec.lengths, spec.lengths.prompt_mean, spec.lengths.prompt_max);
+        r.output_tokens = draw_length(d, spec.lengths, spec.lengths.output_mean, spec.lengths.output_max);
+      } else {
+        r.prompt_tokens = sampled[out.size()].prompt_tokens;
+        r.output_tokens = sampled[out.size()].output_tokens;
+      }
       out.push_back(r);
     }
   }

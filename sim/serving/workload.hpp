@@ -1,5 +1,6 @@
-// Where requests come from: a Poisson process, bursts, or a trace file; prompt and output
-// lengths fixed or drawn from a ShareGPT-like distribution. Everything is drawn from one
+// Where requests come from: a Poisson process (or all at once at rate inf), bursts, or a trace
+// file; prompt and output lengths fixed, drawn from a ShareGPT-like distribution, or sampled
+// from a ShareGPT dataset file; optionally a closed loop of `max_concurrency` clients. Everything is drawn from one
 // seeded generator with distributions written here (not std::*_distribution, whose output
 // differs between standard libraries), so a seed gives the same requests everywhere.
 #pragma once
@@ -27,11 +28,18 @@ struct WorkloadSpec {
   int64_t requests = 100;
   int64_t burst_size = 8;           // bursts: this many requests at once, bursts Poisson at rate / burst_size
   std::string trace_file;           // trace: CSV (arrival_s,prompt_tokens,output_tokens) or JSONL
+  std::string dataset;              // ShareGPT JSON: lengths sampled from it instead of `lengths`
+  double chars_per_token = 4.0;     // dataset text to tokens (no tokenizer is bundled)
+  // Closed loop as the engines' benchmark tools run it: at most this many requests in flight;
+  // a request arriving beyond that is sent when one finishes, and its latency counts from then.
+  // 0 = no limit (open loop).
+  int64_t max_concurrency = 0;
   uint64_t seed = 1;
   LengthSpec lengths;
 };
 
-/// Requests sorted by arrival. InputError for bad rates, sizes or trace files.
+/// Requests sorted by arrival. InputError for bad rates, sizes, trace or dataset files. A rate
+/// of +inf sends every request at time 0.
 std::vector<Request> make_requests(const WorkloadSpec& spec);
 
 /// Reads a CSV with header arrival_s,prompt_tokens,output_tokens (any column order) or JSONL

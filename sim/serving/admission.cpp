@@ -1,0 +1,64 @@
+#include "sim/serving/admission.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <functional>
+#include <map>
+
+#include "hwmodels/input_error.hpp"
+#include "hwmodels/name_listing.hpp"
+
+namespace llmsim::sim::serving {
+
+namespace {
+
+class AllocateAsYouGo : public AdmissionPolicy {
+ public:
+  std::string name() const override { return "allocate"; }
+  int64_t blocks_needed(const RequestProgress& r, int64_t tokens, const KvBlockManager& kv) const override {
+    return std::max<int64_t>(kv.blocks_for(tokens) - shared_prefix_blocks(r, kv), 0);
+  }
+};
+
+class ReserveAtAdmission : public AdmissionPolicy {
+ public:
+  std::string name() const override { return "reserve"; }
+  int64_t blocks_needed(const RequestProgress& r, int64_t tokens, const KvBlockManager& kv) const override {
+    const int64_t whole = r.request.prompt_tokens + r.request.output_tokens;
+    return std::max<int64_t>(kv.blocks_for(std::max(tokens, whole)) - shared_prefix_blocks(r, kv), 0);
+  }
+};
+
+using Factory = std::function<std::unique_ptr<AdmissionPolicy>()>;
+
+const std::map<std::string, Factory>& registry() {
+  static const std::map<std::string, Factory> policies = {
+      {"allocate", [] { return std::make_unique<AllocateAsYouGo>(); }},
+      {"reserve", [] { return std::make_unique<ReserveAtAdmission>(); }},
+  };
+  return policies;
+}
+
+}  // namespace
+
+int64_t shared_prefix_blocks(const RequestProgress& r, const KvBlockManager& kv) {
+  return r.cached_prefix / kv.block_tokens();
+}
+
+std::vector<std::string> admission_names() {
+  std::vector<std::string> out;
+  for (const auto& [name, factory] : registry()) out.push_back(name);
+  return out;
+}
+
+std::unique_ptr<AdmissionPolicy> make_admission(const std::string& name) {
+  auto it = registry().find(name);
+  if (it == registry().end()) {
+    throw InputError("scheduler.admission",
+                     fmt::format("unknown admission policy '{}'; known: {}", name, join_names(admission_names())));
+  }
+  return it->second();
+}
+
+}  // namespace llmsim::sim::serving
