@@ -1,7 +1,10 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cmath>
+#include <limits>
 #include <memory>
+#include <optional>
 
 #include "sim/atomic_file.hpp"
 #include "sim/cli/commands.hpp"
@@ -11,25 +14,143 @@
 
 namespace llmsim::cli {
 
+namespace {
+
+// The serving scenario used when none is named: Llama-3-8B on one H100 with vLLM.
+constexpr const char* kDefaultServeScenario = "serve-llama3-8b-h100.yaml";
+
+// Flags named as vLLM's and SGLang's benchmark and server tools name them; each overrides the
+// scenario file's value when given.
+struct ServeFlags {
+  std::string request_rate;  // a number or inf
+  int64_t num_prompts = 0;
+  int64_t max_concurrency = -1;
+  int64_t max_num_seqs = 0;
+  int64_t max_num_batched_tokens = 0;
+  double gpu_memory_utilization = 0;
+  std::string kv_cache_dtype;
+  std::string dtype;
+  std::string dataset_name;  // sharegpt | random
+  std::string dataset_path;
+  int64_t random_input_len = 0;
+  int64_t random_output_len = 0;
+  int64_t seed = -1;
+  std::string model, hardware, software, admission;
+  int tp = 0;
+};
+
+double parse_rate(const std::string& text) {
+  if (text == "inf" || text == "Inf" || text == "INF") return std::numeric_limits<double>::infinity();
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(text, &used);
+    if (used == text.size() && v > 0 && std::isfinite(v)) return v;
+  } catch (const std::exception&) {
+  }
+  throw InputError("--request-rate", fmt::format("must be a positive number of requests/s or inf, got '{}'", text));
+}
+
+void apply(const ServeFlags& f, sim::serving::ServeConfig& c) {
+  auto& w = c.workload;
+  if (!f.request_rate.empty()) {
+    w.rate = parse_rate(f.request_rate);
+    if (w.arrival == "trace") throw InputError("--request-rate", "the scenario replays a trace file: its times are fixed");
+  }
+  if (f.num_prompts != 0) {
+    if (f.num_prompts < 1) throw InputError("--num-prompts", "must be at least 1");
+    w.requests = f.num_prompts;
+  }
+  if (f.max_concurrency >= 0) w.max_concurrency = f.max_concurrency;
+  if (f.seed >= 0) w.seed = static_cast<uint64_t>(f.seed);
+  if (f.max_num_seqs != 0) {
+    if (f.max_num_seqs < 1) throw InputError("--max-num-seqs", "must be at least 1");
+    c.scheduler.max_batch = f.max_num_seqs;
+  }
+  if (f.max_num_batched_tokens != 0) {
+    if (f.max_num_batched_tokens < 1) throw InputError("--max-num-batched-tokens", "must be at least 1");
+    c.scheduler.max_batched_tokens = f.max_num_batched_tokens;
+  }
+  if (f.gpu_memory_utilization != 0) {
+    if (!(f.gpu_memory_utilization > 0 && f.gpu_memory_utilization <= 1)) {
+      throw InputError("--gpu-memory-utilization", "must be in (0, 1]");
+    }
+    c.gpu_memory_utilization = f.gpu_memory_utilization;
+  }
+  if (!f.kv_cache_dtype.empty()) c.kv_dtype = f.kv_cache_dtype == "auto" ? c.dtype : f.kv_cache_dtype;
+  if (!f.dtype.empty()) c.dtype = f.dtype;
+  if (!f.model.empty()) c.model = f.model;
+  if (!f.hardware.empty()) c.hardware = f.hardware;
+  if (!f.software.empty()) c.software = f.software;
+  if (!f.admission.empty()) c.scheduler.admission = f.admission;
+  if (f.tp != 0) {
+    if (f.tp < 1) throw InputError("--tensor-parallel-size", "must be at least 1");
+    c.replica.tp = f.tp;
+    c.replica.placement.devices.clear();
+  }
+  if (!f.dataset_path.empty()) {
+    if (!f.dataset_name.empty() && f.dataset_name != "sharegpt") {
+      throw InputError("--dataset-path", "a dataset file is ShareGPT JSON: use it with --dataset-name sharegpt");
+    }
+    w.dataset = f.dataset_path;
+    if (w.arrival == "trace") w.arrival = "poisson";
+  } else if (f.dataset_name == "random") {
+    w.dataset.clear();
+    w.lengths.distribution = "fixed";
+  } else if (f.dataset_name == "sharegpt") {
+    throw InputError("--dataset-name", "sharegpt needs the file: --dataset-path FILE.json (no dataset is bundled)");
+  } else if (!f.dataset_name.empty()) {
+    throw InputError("--dataset-name", fmt::format("must be sharegpt or random, got '{}'", f.dataset_name));
+  }
+  if (f.random_input_len != 0 || f.random_output_len != 0) {
+    if (f.dataset_name != "random") throw InputError("--random-input-len", "goes with --dataset-name random");
+    if (f.random_input_len < 0 || f.random_output_len < 0) throw InputError("--random-input-len", "must be positive");
+    if (f.random_input_len > 0) w.lengths.prompt_mean = static_cast<double>(f.random_input_len);
+    if (f.random_output_len > 0) w.lengths.output_mean = static_cast<double>(f.random_output_len);
+  }
+}
+
+void add_flags(CLI::App* cmd, ServeFlags& f) {
+  cmd->add_option("--request-rate,--rate", f.request_rate, "requests/s (Poisson), or inf to send all at once");
+  cmd->add_option("--num-prompts,--requests", f.num_prompts, "number of requests");
+  cmd->add_option("--max-concurrency", f.max_concurrency,
+                  "at most this many requests in flight (closed loop, as the benchmark tools); 0 = no limit");
+  cmd->add_option("--max-num-seqs", f.max_num_seqs, "sequences per step (the scheduler's max_batch)");
+  cmd->add_option("--max-num-batched-tokens", f.max_num_batched_tokens, "new tokens per step");
+  cmd->add_option("--gpu-memory-utilization", f.gpu_memory_utilization, "share of device memory for the server");
+  cmd->add_option("--kv-cache-dtype", f.kv_cache_dtype, "KV cache format (auto = the weights' dtype)");
+  cmd->add_option("--dtype", f.dtype, "weight format");
+  cmd->add_option("--dataset-name", f.dataset_name, "sharegpt (with --dataset-path) or random");
+  cmd->add_option("--dataset,--dataset-path", f.dataset_path, "ShareGPT-format JSON to take request lengths from");
+  cmd->add_option("--random-input-len", f.random_input_len, "prompt tokens of --dataset-name random");
+  cmd->add_option("--random-output-len", f.random_output_len, "output tokens of --dataset-name random");
+  cmd->add_option("--seed", f.seed, "random seed of arrivals and sampling");
+  cmd->add_option("--model", f.model, "model id or config.json");
+  cmd->add_option("--hardware", f.hardware, "catalog system id or system YAML");
+  cmd->add_option("--software,--backend", f.software, "engine profile (vllm, trtllm, sglang, ...)");
+  cmd->add_option("--tensor-parallel-size,--tp", f.tp, "tensor-parallel ranks per replica");
+  cmd->add_option("--admission", f.admission, "KV admission policy: allocate (vLLM) or reserve (TensorRT-LLM)");
+}
+
+}  // namespace
+
 void add_serve_command(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand("serve", "simulate a model server under a stream of requests");
   auto file = std::make_shared<std::string>();
   auto out = std::make_shared<std::string>();
   auto quiet = std::make_shared<bool>(false);
   auto json = std::make_shared<bool>(false);
-  auto rate = std::make_shared<double>(0);
-  auto requests = std::make_shared<int64_t>(0);
-  cmd->add_option("scenario", *file, "serve scenario YAML")->required();
+  auto flags = std::make_shared<ServeFlags>();
+  cmd->add_option("scenario", *file, fmt::format("serve scenario YAML (default: scenarios/{})", kDefaultServeScenario));
   cmd->add_option("--out", *out, "output directory (default: results/<scenario name>)");
-  cmd->add_option("--rate", *rate, "override the arrival rate (requests/s)");
-  cmd->add_option("--requests", *requests, "override the number of requests");
   cmd->add_flag("--quiet", *quiet, "no report or progress");
   cmd->add_flag("--json", *json, "print the JSON summary instead of the text report");
+  add_flags(cmd, *flags);
   cmd->callback([=, &action]() {
     action = [=](const sim::DataPaths& paths) {
-      auto config = sim::serving::load_serve_config(*file);
-      if (*rate != 0) config.workload.rate = *rate;
-      if (*requests != 0) config.workload.requests = *requests;
+      const std::string scenario = file->empty() ? paths.scenarios() + "/" + kDefaultServeScenario : *file;
+      if (file->empty() && !*quiet && !*json) fmt::print(stderr, "no scenario given: using {}\n", scenario);
+      auto config = sim::serving::load_serve_config(scenario);
+      apply(*flags, config);
       const auto start = std::chrono::steady_clock::now();
       // Everything is checked before anything is written; errors name the scenario file.
       std::vector<sim::serving::Request> requests_list;
@@ -38,7 +159,8 @@ void add_serve_command(CLI::App& app, Action& action) {
         requests_list = sim::serving::make_requests(config.workload);
         checked = std::make_unique<sim::serving::ServingSimulator>(paths, config);
       } catch (const InputError& e) {
-        throw in_scenario(*file, e);
+        if (e.where().find(':') != std::string::npos) throw;  // already names a file and line
+        throw in_scenario(scenario, e);
       }
       auto& simulator = *checked;
       std::size_t last_tenth = 0;

@@ -98,5 +98,91 @@ class Serve(unittest.TestCase):
                 self.assertEqual(cells[10] == "true", float(cells[6]) <= 0.5)
 
 
+SHAREGPT = os.path.join(SOURCE, "tests", "fixtures", "serving", "sharegpt-small.json")
+
+
+def usable_sharegpt_pairs(path):
+    """The (prompt, output) token pairs the benchmark filter keeps, worked out independently:
+    tokens = ceil(UTF-8 bytes / 4); keep 4 <= each, prompt <= 1024, both <= 2048."""
+    with open(path) as f:
+        entries = json.load(f)
+    pairs = set()
+    for e in entries:
+        turns = e["conversations"]
+        if len(turns) < 2:
+            continue
+        text = [t.get("value", t.get("content")) for t in turns[:2]]
+        p, o = [-(-len(x.encode()) // 4) for x in text]
+        if p >= 4 and o >= 4 and p <= 1024 and p + o <= 2048:
+            pairs.add((p, o))
+    return pairs
+
+
+class BenchmarkVocabulary(unittest.TestCase):
+    def read_requests(self, out_dir):
+        with open(os.path.join(out_dir, "requests.csv")) as f:
+            header, *rows = [line.split(",") for line in f.read().splitlines()]
+        return [dict(zip(header, r)) for r in rows]
+
+    def test_sharegpt_dataset_with_vllm_benchmark_flags(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out_dir = os.path.join(tmp, "out")
+            out = llmsim("serve", "--dataset", SHAREGPT, "--request-rate", "10", "--num-prompts", "1000",
+                         "--out", out_dir, "--quiet")
+            self.assertEqual(out.returncode, 0, out.stderr)
+            with open(os.path.join(out_dir, "serve.json")) as f:
+                summary = json.load(f)
+            self.assertEqual(summary["completed"], 1000)
+            self.assertEqual(summary["config"]["workload"]["rate"], 10)
+            requests = self.read_requests(out_dir)
+            drawn = {(int(r["prompt_tokens"]), int(r["output_tokens"])) for r in requests}
+            expected = usable_sharegpt_pairs(SHAREGPT)
+            self.assertEqual(len(expected), 41)  # 44 entries: single-turn, too-short and too-long dropped
+            self.assertEqual(drawn, expected)  # 1000 draws cycle through every usable pair
+            # Poisson at 10/s: 1000 arrivals span about 100 s (within 10%).
+            self.assertAlmostEqual(max(float(r["arrival_s"]) for r in requests) / 100, 1, delta=0.1)
+
+    def test_closed_loop_keeps_at_most_max_concurrency_in_flight(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out_dir = os.path.join(tmp, "out")
+            out = llmsim("serve", scenario(tmp), "--request-rate", "inf", "--max-concurrency", "4",
+                         "--num-prompts", "40", "--out", out_dir, "--quiet")
+            self.assertEqual(out.returncode, 0, out.stderr)
+            requests = self.read_requests(out_dir)
+            events = sorted([(float(r["arrival_s"]), 1) for r in requests] + [(float(r["finish_s"]), -1) for r in requests],
+                            key=lambda e: (e[0], e[1]))
+            in_flight, most = 0, 0
+            for _, change in events:
+                in_flight += change
+                most = max(most, in_flight)
+            self.assertEqual(most, 4)
+            self.assertEqual(sum(float(r["arrival_s"]) == 0 for r in requests), 4)  # the first four at once
+
+    def test_flags_override_the_scenario_and_bad_values_are_refused(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out_dir = os.path.join(tmp, "out")
+            out = llmsim("serve", scenario(tmp), "--max-num-seqs", "7", "--max-num-batched-tokens", "2048",
+                         "--gpu-memory-utilization", "0.5", "--kv-cache-dtype", "fp8", "--dataset-name", "random",
+                         "--random-input-len", "100", "--random-output-len", "20", "--num-prompts", "10",
+                         "--out", out_dir, "--quiet")
+            self.assertEqual(out.returncode, 0, out.stderr)
+            with open(os.path.join(out_dir, "serve.json")) as f:
+                config = json.load(f)["config"]
+            self.assertEqual(config["scheduler"]["max_batch"], 7)
+            self.assertEqual(config["scheduler"]["max_batched_tokens"], 2048)
+            self.assertEqual(config["kv"]["gpu_memory_utilization"], 0.5)
+            self.assertEqual(config["kv_dtype"], "fp8")
+            for r in self.read_requests(out_dir):
+                self.assertEqual((r["prompt_tokens"], r["output_tokens"]), ("100", "20"))
+            for args, fragment in [(["--request-rate", "fast"], "--request-rate"),
+                                   (["--dataset-name", "sharegpt"], "--dataset-path"),
+                                   (["--gpu-memory-utilization", "1.5"], "(0, 1]"),
+                                   (["--admission", "lottery"], "unknown admission policy")]:
+                out = llmsim("serve", scenario(tmp), *args, "--out", os.path.join(tmp, "bad"), "--quiet")
+                self.assertEqual(out.returncode, 1, args)
+                self.assertIn(fragment, out.stderr)
+                self.assertFalse(os.path.exists(os.path.join(tmp, "bad")))
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
