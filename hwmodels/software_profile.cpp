@@ -23,18 +23,24 @@ SoftwareProfile load_software_profile(const std::string& path) {
 
 namespace {
 
-EngineHostWork read_host_work(const YAML::Node& node, const std::string& path) {
-  YamlFields f(node, path, "host");
-  EngineHostWork h;
+EngineServing read_serving(const YAML::Node& node, const std::string& path) {
+  YamlFields f(node, path, "serving");
+  EngineServing h;
   h.step_us = f.optional_number("step_us", 0, 0, 1e6);
   h.per_sequence_us = f.optional_number("per_sequence_us", 0, 0, 1e6);
   h.per_token_us = f.optional_number("per_token_us", 0, 0, 1e6);
   h.basis = f.required_string("basis");
+  h.policy = f.optional_string("policy", "");
+  h.max_batch = static_cast<int64_t>(f.optional_number("max_num_seqs", 0, 1, 1e6));
+  h.max_batched_tokens = static_cast<int64_t>(f.optional_number("max_num_batched_tokens", 0, 1, 1e8));
+  h.chunk_tokens = static_cast<int64_t>(f.optional_number("chunk_tokens", 0, 1, 1e8));
+  h.admission = f.optional_string("admission", "");
+  h.block_tokens = static_cast<int64_t>(f.optional_number("block_tokens", 0, 1, 1e6));
   if (auto sizes = f.optional("graph_batch_sizes")) {
     if (!sizes->IsSequence()) throw f.error_at(*sizes, "graph_batch_sizes", "must be a list of batch sizes");
     int previous = 0;
     for (const auto& entry : *sizes) {
-      const double v = yaml_number(entry, path, "host.graph_batch_sizes");
+      const double v = yaml_number(entry, path, "serving.graph_batch_sizes");
       if (!(v >= 1 && v <= 1e5) || v != static_cast<double>(static_cast<int>(v)) || static_cast<int>(v) <= previous) {
         throw f.error_at(entry, "graph_batch_sizes", "must be whole numbers from 1 to 100000 in increasing order");
       }
@@ -64,7 +70,7 @@ SoftwareProfile read_software_profile(const std::string& path) {
       p.kernels_per_op[key] = static_cast<int>(k.required_number(key, 0, 1000));
     }
   }
-  if (auto host = f.optional("host")) p.host = read_host_work(*host, path);
+  if (auto serving = f.optional("serving")) p.serving = read_serving(*serving, path);
   YAML::Node devices = f.required("devices");
   YamlFields d(devices, path, "devices");
   for (const auto& entry : devices) {

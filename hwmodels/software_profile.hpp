@@ -14,16 +14,24 @@
 
 namespace llmsim::hwmodels {
 
-/// What a serving engine's host does around each batch step, beside the kernels: schedule,
-/// prepare inputs, sample, detokenise and stream out. Each term adds to the step's time
-/// (engines whose host work overlaps the GPU's set them low). `graph_batch_sizes`: a decode
-/// step whose batch is at most the largest is padded to the next size in the list, as an
-/// engine replaying captured CUDA graphs does; empty = no padding.
-struct EngineHostWork {
+/// How a serving engine runs batch steps (profile key `serving`), for `llmsim serve`.
+/// Host work: what the engine's host does around each step beside the kernels (schedule,
+/// prepare inputs, sample, detokenise, stream out); each term adds to the step's time (engines
+/// whose host work overlaps the GPU's have them low). `graph_batch_sizes`: a decode step whose
+/// batch is at most the largest is padded to the next size in the list, as an engine replaying
+/// captured CUDA graphs does; empty = no padding. The scheduler defaults apply where a serve
+/// scenario does not set them (empty or 0 = llmsim's own default).
+struct EngineServing {
   double step_us = 0;
   double per_sequence_us = 0;
   double per_token_us = 0;
   std::vector<int> graph_batch_sizes;
+  std::string policy;              // static | continuous | chunked
+  int64_t max_batch = 0;           // max_num_seqs
+  int64_t max_batched_tokens = 0;  // max_num_batched_tokens
+  int64_t chunk_tokens = 0;
+  std::string admission;           // allocate | reserve
+  int64_t block_tokens = 0;
   std::string basis = "none stated: host work not modelled";
 };
 
@@ -38,7 +46,7 @@ struct SoftwareProfile {
   // Kernel launches per logical op (norm, rope, kv_store, attention, ffn_act, residual, ...);
   // 0 means fused into its neighbour. Ops not listed launch one kernel.
   std::map<std::string, int> kernels_per_op;
-  EngineHostWork host;  // serving steps only
+  EngineServing serving;  // `llmsim serve` only
 
   /// Efficiency for `device`: the profile's `all` section, overlaid by the device kind's
   /// section ("gpu"), by its class ("gpu-nvidia"), and by the system's calibration for

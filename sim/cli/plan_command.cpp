@@ -78,7 +78,7 @@ void add_plan_command(CLI::App& app, Action& action) {
               auto requests = sim::serving::make_requests(config.workload);
               sim::serving::ServingSimulator simulator(paths, config);
               const auto result = simulator.run(std::move(requests));
-              sim::write_file_atomically(sub + "/serve.json", sim::serving::serving_json(config, result, 0).dump(2));
+              sim::write_file_atomically(sub + "/serve.json", sim::serving::serving_json(simulator.config(), result, 0).dump(2));
               return static_cast<int>(kOk);
             } catch (const InputError& e) {
               sim::write_file_atomically(sub + "/error.txt", std::string(e.what()) + "\n");

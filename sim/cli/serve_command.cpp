@@ -65,10 +65,12 @@ void apply(const ServeFlags& f, sim::serving::ServeConfig& c) {
   if (f.max_num_seqs != 0) {
     if (f.max_num_seqs < 1) throw InputError("--max-num-seqs", "must be at least 1");
     c.scheduler.max_batch = f.max_num_seqs;
+    c.stated.insert("scheduler.max_batch");
   }
   if (f.max_num_batched_tokens != 0) {
     if (f.max_num_batched_tokens < 1) throw InputError("--max-num-batched-tokens", "must be at least 1");
     c.scheduler.max_batched_tokens = f.max_num_batched_tokens;
+    c.stated.insert("scheduler.max_batched_tokens");
   }
   if (f.gpu_memory_utilization != 0) {
     if (!(f.gpu_memory_utilization > 0 && f.gpu_memory_utilization <= 1)) {
@@ -81,7 +83,10 @@ void apply(const ServeFlags& f, sim::serving::ServeConfig& c) {
   if (!f.model.empty()) c.model = f.model;
   if (!f.hardware.empty()) c.hardware = f.hardware;
   if (!f.software.empty()) c.software = f.software;
-  if (!f.admission.empty()) c.scheduler.admission = f.admission;
+  if (!f.admission.empty()) {
+    c.scheduler.admission = f.admission;
+    c.stated.insert("scheduler.admission");
+  }
   if (f.tp != 0) {
     if (f.tp < 1) throw InputError("--tensor-parallel-size", "must be at least 1");
     c.replica.tp = f.tp;
@@ -174,13 +179,13 @@ void add_serve_command(CLI::App& app, Action& action) {
       });
       const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const std::string dir = out->empty() ? "results/" + config.name : *out;
-      const auto summary = sim::serving::serving_json(config, result, wall);
+      const auto summary = sim::serving::serving_json(simulator.config(), result, wall);
       sim::write_file_atomically(dir + "/serve.json", summary.dump(2) + "\n");
       sim::write_file_atomically(dir + "/requests.csv", sim::serving::requests_csv(result));
       if (*json) {
         fmt::print("{}\n", summary.dump(2));
       } else if (!*quiet) {
-        fmt::print("{}", sim::serving::serving_text(config, result, wall));
+        fmt::print("{}", sim::serving::serving_text(simulator.config(), result, wall));
         fmt::print("\nwrote {0}/serve.json and {0}/requests.csv\n", dir);
       }
       return kOk;

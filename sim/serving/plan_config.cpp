@@ -84,6 +84,7 @@ ServeConfig config_for(const PlanConfig& plan, const PlanPoint& point) {
   c.replica.tp = point.tp;
   c.replica.placement.devices.clear();  // the first tp GPUs of that hardware
   c.scheduler.max_batch = point.max_batch;
+  c.stated.insert("scheduler.max_batch");
   auto it = plan.usd_per_device_hour.find(point.hardware);
   if (it != plan.usd_per_device_hour.end()) c.usd_per_device_hour = it->second;
   return c;

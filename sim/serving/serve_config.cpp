@@ -1,5 +1,7 @@
 #include "sim/serving/serve_config.hpp"
 
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <limits>
 
@@ -60,6 +62,7 @@ ServeConfig load_serve_config(const YAML::Node& root, const std::string& path) {
   YamlFields f(root, path, "");
   const auto base = std::filesystem::path(path).parent_path();
   ServeConfig c;
+  c.take_engine_defaults = true;
   c.file = path;
   c.name = f.optional_string("name", std::filesystem::path(path).stem().string());
   c.description = f.optional_string("description", "");
@@ -81,6 +84,9 @@ ServeConfig load_serve_config(const YAML::Node& root, const std::string& path) {
   if (auto s = f.optional("scheduler")) {
     YamlFields sf(*s, path, "scheduler");
     auto& sc = c.scheduler;
+    for (const char* key : {"policy", "max_batch", "max_batched_tokens", "chunk_tokens", "admission"}) {
+      if (sf.has(key)) c.stated.insert(std::string("scheduler.") + key);
+    }
     sc.policy = sf.optional_string("policy", sc.policy);
     sc.max_batch = static_cast<int64_t>(sf.optional_number("max_batch", static_cast<double>(sc.max_batch), 1, 1e6));
     sc.max_batched_tokens = static_cast<int64_t>(
@@ -93,6 +99,7 @@ ServeConfig load_serve_config(const YAML::Node& root, const std::string& path) {
   }
   if (auto kv = f.optional("kv")) {
     YamlFields kf(*kv, path, "kv");
+    if (kf.has("block_tokens")) c.stated.insert("kv.block_tokens");
     c.block_tokens = static_cast<int64_t>(kf.optional_number("block_tokens", static_cast<double>(c.block_tokens), 1, 1e6));
     c.gpu_memory_utilization = kf.optional_number("gpu_memory_utilization", c.gpu_memory_utilization, 0.01, 1.0);
     kf.finish();
@@ -145,6 +152,26 @@ ServeConfig load_serve_config(const YAML::Node& root, const std::string& path) {
   }
   f.finish();
   return c;
+}
+
+std::string apply_engine_defaults(ServeConfig& c, const hwmodels::EngineServing& e) {
+  std::vector<std::string> taken;
+  if (!c.take_engine_defaults) return "";
+  auto take = [&](const char* key, auto& field, const auto& value, bool given) {
+    if (!given || c.stated.count(key)) return;
+    field = value;
+    taken.push_back(fmt::format("{}={}", key, value));
+  };
+  auto& s = c.scheduler;
+  take("scheduler.policy", s.policy, e.policy, !e.policy.empty());
+  take("scheduler.max_batch", s.max_batch, e.max_batch, e.max_batch > 0);
+  take("scheduler.max_batched_tokens", s.max_batched_tokens, e.max_batched_tokens, e.max_batched_tokens > 0);
+  take("scheduler.chunk_tokens", s.chunk_tokens, e.chunk_tokens, e.chunk_tokens > 0);
+  take("scheduler.admission", s.admission, e.admission, !e.admission.empty());
+  take("kv.block_tokens", c.block_tokens, e.block_tokens, e.block_tokens > 0);
+  std::string out;
+  for (const auto& t : taken) out += (out.empty() ? "" : ", ") + t;
+  return out;
 }
 
 }  // namespace llmsim::sim::serving

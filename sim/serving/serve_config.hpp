@@ -2,9 +2,11 @@
 // parallelism, replicas, scheduler, KV cache), its traffic and the SLO it is judged by.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
+#include "hwmodels/software_profile.hpp"
 #include "sim/placement.hpp"
 
 namespace YAML {
@@ -59,7 +61,16 @@ struct ServeConfig {
   PrefixCacheSpec prefix_cache;
   Slo slo;
   double usd_per_device_hour = 0;      // for cost per million tokens (0 = not reported)
+  // Scheduler and KV keys the scenario or a flag set ("scheduler.max_batch", "kv.block_tokens");
+  // with take_engine_defaults (set by the scenario reader) the others take the engine
+  // profile's serving defaults. A config built in code keeps the values it was given.
+  std::set<std::string> stated;
+  bool take_engine_defaults = false;
 };
+
+/// Fills the scheduler settings and block size the scenario left unstated from the engine
+/// profile's `serving` section; returns what it took, for the assumptions.
+std::string apply_engine_defaults(ServeConfig& config, const hwmodels::EngineServing& engine);
 
 /// Reads a serve scenario; InputError with file:line for unknown keys or bad values.
 ServeConfig load_serve_config(const std::string& path);

@@ -72,6 +72,11 @@ int64_t size_kv_cache(const SimulationContext& c, const Deployment& d, const Ser
 ServingSimulator::ServingSimulator(const DataPaths& paths, ServeConfig config) : config_(std::move(config)) {
   context_ = std::make_unique<SimulationContext>(paths, config_.hardware, config_.model, config_.software,
                                                  config_.dtype, config_.kv_dtype);
+  const std::string defaults = apply_engine_defaults(config_, context_->profile.serving);
+  if (!defaults.empty()) {
+    assumptions_.push_back(fmt::format("from the {} profile's serving defaults (not set by the scenario): {}",
+                                       context_->profile.id, defaults));
+  }
   make_scheduler(config_.scheduler);  // validates the scheduler settings up front
   auto add_role = [&](const std::string& name, ReplicaSpec spec, int count, int skip) {
     auto role = std::make_unique<ServingRole>();
@@ -112,7 +117,7 @@ ServingSimulator::ServingSimulator(const DataPaths& paths, ServeConfig config) :
                                          ? fmt::format(", prompt chunks of {}", config_.scheduler.chunk_tokens)
                                          : "",
                                      config_.scheduler.admission, config_.scheduler.preemption));
-  const auto& host = context_->profile.host;
+  const auto& host = context_->profile.serving;
   assumptions_.push_back(fmt::format("engine host work per step ({}): {} us + {} us per sequence + {} us per new token{} "
                                      "[{}]",
                                      context_->profile.id, host.step_us, host.per_sequence_us, host.per_token_us,

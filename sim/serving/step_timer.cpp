@@ -67,7 +67,7 @@ double StepTimer::kv_bytes_per_token() const {
 }
 
 int64_t StepTimer::padded_batch(const ScheduledStep& step) const {
-  const auto& sizes = context_.profile.host.graph_batch_sizes;
+  const auto& sizes = context_.profile.serving.graph_batch_sizes;
   const auto n = static_cast<int64_t>(step.slots.size());
   const bool decode_only = std::all_of(step.slots.begin(), step.slots.end(), [](const Slot& s) { return s.decode; });
   if (!decode_only || sizes.empty() || n > sizes.back()) return n;
@@ -75,7 +75,7 @@ int64_t StepTimer::padded_batch(const ScheduledStep& step) const {
 }
 
 double StepTimer::host_seconds(const ScheduledStep& step) const {
-  const auto& h = context_.profile.host;
+  const auto& h = context_.profile.serving;
   int64_t tokens = 0;
   for (const Slot& s : step.slots) tokens += s.new_tokens;
   return 1e-6 * (h.step_us + h.per_sequence_us * static_cast<double>(step.slots.size()) +

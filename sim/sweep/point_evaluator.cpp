@@ -129,7 +129,7 @@ PointOutcome evaluate_point(const DataPaths& paths, const SweepScenario& scenari
         serving::ServingSimulator simulator(paths, config);
         const auto result = simulator.run(std::move(requests));
         // wall time 0: it differs from run to run and is not a metric of the point
-        return outcome_from(ScenarioKind::kServe, serving::serving_json(config, result, 0), true);
+        return outcome_from(ScenarioKind::kServe, serving::serving_json(simulator.config(), result, 0), true);
       }
       case ScenarioKind::kTrain: {
         const auto config = training::load_train_config(tree, scenario.path());

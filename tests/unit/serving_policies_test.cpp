@@ -105,7 +105,7 @@ TEST_CASE("a prefix hit rate of 1 skips the shared prefix's prefill", "[serving]
     workloads::LoweringOptions tail = d.base, whole = d.base;
     tail.sequences = {{64, 64, true}};
     whole.sequences = {{128, 0, true}};
-    const auto& h = ctx.profile.host;
+    const auto& h = ctx.profile.serving;
     const double host64 = 1e-6 * (h.step_us + h.per_sequence_us + 64 * h.per_token_us);
     const double host128 = 1e-6 * (h.step_us + h.per_sequence_us + 128 * h.per_token_us);
     return std::vector<double>{timer.seconds(tail) + host64, timer.seconds(whole) + host128};
