@@ -29,6 +29,7 @@ EngineServing read_serving(const YAML::Node& node, const std::string& path) {
   h.step_us = f.optional_number("step_us", 0, 0, 1e6);
   h.per_sequence_us = f.optional_number("per_sequence_us", 0, 0, 1e6);
   h.per_token_us = f.optional_number("per_token_us", 0, 0, 1e6);
+  h.request_us = f.optional_number("request_us", 0, 0, 1e8);
   h.basis = f.required_string("basis");
   h.policy = f.optional_string("policy", "");
   h.max_batch = static_cast<int64_t>(f.optional_number("max_num_seqs", 0, 1, 1e6));

@@ -25,6 +25,7 @@ struct EngineServing {
   double step_us = 0;
   double per_sequence_us = 0;
   double per_token_us = 0;
+  double request_us = 0;  // front end per request (HTTP, tokenising) before it can be scheduled
   std::vector<int> graph_batch_sizes;
   std::string policy;              // static | continuous | chunked
   int64_t max_batch = 0;           // max_num_seqs

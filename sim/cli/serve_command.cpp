@@ -11,6 +11,7 @@
 #include "sim/cli/scenario_context.hpp"
 #include "sim/serving/serving_report.hpp"
 #include "sim/serving/serving_simulator.hpp"
+#include "sim/serving/serving_trace.hpp"
 
 namespace llmsim::cli {
 
@@ -145,10 +146,12 @@ void add_serve_command(CLI::App& app, Action& action) {
   auto quiet = std::make_shared<bool>(false);
   auto json = std::make_shared<bool>(false);
   auto flags = std::make_shared<ServeFlags>();
+  auto trace = std::make_shared<std::string>();
   cmd->add_option("scenario", *file, fmt::format("serve scenario YAML (default: scenarios/{})", kDefaultServeScenario));
   cmd->add_option("--out", *out, "output directory (default: results/<scenario name>)");
   cmd->add_flag("--quiet", *quiet, "no report or progress");
   cmd->add_flag("--json", *json, "print the JSON summary instead of the text report");
+  cmd->add_option("--trace", *trace, "also write a Perfetto trace of steps and requests to this file");
   add_flags(cmd, *flags);
   cmd->callback([=, &action]() {
     action = [=](const sim::DataPaths& paths) {
@@ -168,6 +171,7 @@ void add_serve_command(CLI::App& app, Action& action) {
         throw in_scenario(scenario, e);
       }
       auto& simulator = *checked;
+      simulator.record_steps(!trace->empty());
       std::size_t last_tenth = 0;
       const bool show = !*quiet && !*json;
       const auto result = simulator.run(std::move(requests_list), [&](std::size_t done, std::size_t total) {
@@ -182,6 +186,7 @@ void add_serve_command(CLI::App& app, Action& action) {
       const auto summary = sim::serving::serving_json(simulator.config(), result, wall);
       sim::write_file_atomically(dir + "/serve.json", summary.dump(2) + "\n");
       sim::write_file_atomically(dir + "/requests.csv", sim::serving::requests_csv(result));
+      if (!trace->empty()) sim::write_file_atomically(*trace, sim::serving::serving_trace_json(result));
       if (*json) {
         fmt::print("{}\n", summary.dump(2));
       } else if (!*quiet) {

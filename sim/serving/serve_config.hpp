@@ -66,6 +66,11 @@ struct ServeConfig {
   // profile's serving defaults. A config built in code keeps the values it was given.
   std::set<std::string> stated;
   bool take_engine_defaults = false;
+  // Host work per step in place of the profile's (negative = the profile's): what the corpus
+  // fit varies.
+  double host_step_us = -1;
+  double host_per_sequence_us = -1;
+  double host_request_us = -1;
 };
 
 /// Fills the scheduler settings and block size the scenario left unstated from the engine

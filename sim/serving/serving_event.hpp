@@ -19,11 +19,14 @@ struct Handoff {  // a prefilled request's KV cache reached its decode replica
   std::size_t request;
   std::size_t replica;
 };
+struct Admit {  // a sent request has passed the engine's front end and joins a replica's queue
+  std::size_t request;
+};
 struct WakeUp {  // a scheduler asked to look again (static batching's timeout)
   std::size_t replica;
 };
 
-using EventBody = std::variant<StepDone, Handoff, Arrival, WakeUp>;
+using EventBody = std::variant<StepDone, Handoff, Admit, Arrival, WakeUp>;
 
 struct Event {
   double time = 0;

@@ -26,6 +26,39 @@ Distribution summarize(const std::vector<double>& values) {
   return d;
 }
 
+namespace {
+
+bool meets(const RequestProgress& r, const Slo& slo) {
+  if (r.finish_s < 0) return false;
+  const double tpot = r.request.output_tokens > 1
+                          ? (r.finish_s - r.first_token_s) / static_cast<double>(r.request.output_tokens - 1)
+                          : 0.0;
+  return r.first_token_s - r.request.arrival_s <= slo.ttft_s && tpot <= slo.tpot_s;
+}
+
+void steady_window(const std::vector<RequestProgress>& requests, const Slo& slo, ServingMetrics& m) {
+  std::vector<double> sent;
+  for (const auto& r : requests) sent.push_back(r.request.arrival_s);
+  if (sent.size() < 2) return;
+  std::sort(sent.begin(), sent.end());
+  const double span = sent.back() - sent.front();
+  if (span <= 0) return;
+  m.arrival_rate_per_s = static_cast<double>(sent.size() - 1) / span;
+  const double begin = percentile(sent, 10), end = percentile(sent, 90);
+  if (end <= begin) return;
+  m.steady_window_s = end - begin;
+  double good = 0, tokens = 0;
+  for (const auto& r : requests) {
+    if (r.request.arrival_s < begin || r.request.arrival_s >= end) continue;
+    if (meets(r, slo)) ++good;
+    if (r.finish_s >= 0) tokens += static_cast<double>(r.generated);
+  }
+  m.steady_goodput_requests_per_s = good / m.steady_window_s;
+  m.steady_output_tokens_per_s = tokens / m.steady_window_s;
+}
+
+}  // namespace
+
 ServingMetrics compute_metrics(const std::vector<RequestProgress>& requests, const Slo& slo, int devices) {
   ServingMetrics m;
   m.requests = requests.size();
@@ -64,6 +97,7 @@ ServingMetrics compute_metrics(const std::vector<RequestProgress>& requests, con
     m.goodput_requests_per_s = static_cast<double>(good) / m.makespan_s;
   }
   m.slo_attainment = m.completed > 0 ? static_cast<double>(good) / static_cast<double>(m.completed) : 0.0;
+  steady_window(requests, slo, m);
   return m;
 }
 

@@ -32,6 +32,13 @@ struct ServingMetrics {
   double goodput_requests_per_s = 0; // completed within the SLO / makespan
   double slo_attainment = 0;         // share of completed requests within the SLO
   int64_t preemptions = 0;
+  double arrival_rate_per_s = 0;     // requests sent / span of their send times (0: all at once)
+  // The steady window: between the sends of the 10th- and 90th-percentile requests, so that
+  // the ramp-up and the drain do not dilute the figures. Requests sent in it that meet the SLO,
+  // and their output tokens, per second of the window (0 when every request is sent at once).
+  double steady_window_s = 0;
+  double steady_goodput_requests_per_s = 0;
+  double steady_output_tokens_per_s = 0;
 };
 
 /// `devices`: devices used by all replicas, for per-device throughput.

@@ -58,6 +58,10 @@ nlohmann::ordered_json serving_json(const ServeConfig& config, const ServingResu
   j["output_tokens_per_s_per_device"] = m.output_tokens_per_s_per_device;
   j["devices"] = r.devices;
   j["goodput_requests_per_s"] = m.goodput_requests_per_s;
+  j["arrival_rate_per_s"] = m.arrival_rate_per_s;
+  j["steady_window"] = {{"seconds", m.steady_window_s},
+                        {"goodput_requests_per_s", m.steady_goodput_requests_per_s},
+                        {"output_tokens_per_s", m.steady_output_tokens_per_s}};
   j["slo_attainment"] = m.slo_attainment;
   j["ttft_s"] = distribution_json(m.ttft_s);
   j["tpot_s"] = distribution_json(m.tpot_s);
@@ -111,8 +115,13 @@ std::string serving_text(const ServeConfig& c, const ServingResult& r, double wa
                                 c.replicas, c.replica.tp, c.replica.pp, c.software,
                                 c.disaggregated ? fmt::format(" + {} prefill replicas", c.prefill_replicas) : "",
                                 c.scheduler.policy, c.router);
-  out += fmt::format("traffic: {} requests, {} arrivals at {} req/s (seed {})\n\n", m.requests, c.workload.arrival,
-                     c.workload.rate, c.workload.seed);
+  out += fmt::format("traffic: {} requests, {} arrivals{}{}; sent at {}\n\n", m.requests, c.workload.arrival,
+                     c.workload.arrival == "trace" ? " from " + c.workload.trace_file
+                                                   : fmt::format(" at {} req/s (seed {})", c.workload.rate, c.workload.seed),
+                     c.workload.max_concurrency > 0 ? fmt::format(", at most {} in flight", c.workload.max_concurrency)
+                                                     : "",
+                     m.arrival_rate_per_s > 0 ? fmt::format("{:.3f} req/s measured", m.arrival_rate_per_s)
+                                              : std::string("once (all at time 0)"));
   auto line = [&](const char* name, const Distribution& d) {
     out += fmt::format("{:<12} mean {:9.4f}  p50 {:9.4f}  p90 {:9.4f}  p99 {:9.4f}  max {:9.4f} s\n", name, d.mean,
                        d.p50, d.p90, d.p99, d.max);
@@ -125,6 +134,11 @@ std::string serving_text(const ServeConfig& c, const ServingResult& r, double wa
                      m.requests_per_s, m.output_tokens_per_s, m.output_tokens_per_s_per_device, r.devices);
   out += fmt::format("SLO          TTFT <= {} s and TPOT <= {} s: {:.1f}% of requests, goodput {:.3f} requests/s\n",
                      c.slo.ttft_s, c.slo.tpot_s, 100 * m.slo_attainment, m.goodput_requests_per_s);
+  if (m.steady_window_s > 0) {
+    out += fmt::format("steady       {:.1f} output tokens/s, goodput {:.3f} requests/s over the {:.1f} s between the 10th "
+                       "and 90th percentile sends (no ramp-up or drain)\n",
+                       m.steady_output_tokens_per_s, m.steady_goodput_requests_per_s, m.steady_window_s);
+  }
   if (c.usd_per_device_hour > 0 && m.output_tokens_per_s > 0) {
     out += fmt::format("cost         ${:.3f} per million output tokens at ${}/device-hour\n",
                        c.usd_per_device_hour * r.devices / 3600.0 / m.output_tokens_per_s * 1e6, c.usd_per_device_hour);

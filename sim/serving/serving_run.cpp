@@ -18,8 +18,8 @@ bool prefix_hit(std::size_t i, double rate) {
 
 ServingRun::ServingRun(const ServeConfig& config, const SimulationContext& context,
                        const std::vector<std::unique_ptr<ServingRole>>& roles, std::vector<Request> requests,
-                       ProgressFn progress)
-    : config_(config), entry_(*roles.back()), progress_(std::move(progress)) {
+                       ProgressFn progress, double front_end_s)
+    : config_(config), entry_(*roles.back()), progress_(std::move(progress)), front_end_s_(front_end_s) {
   if (config.disaggregated) {
     decode_ = roles.front().get();
     handoff_.emplace(context, entry_, *decode_);
@@ -64,6 +64,8 @@ void ServingRun::run() {
             on_arrival(body.request, e.time);
           } else if constexpr (std::is_same_v<T, StepDone>) {
             on_step_done(body.replica, e.time);
+          } else if constexpr (std::is_same_v<T, Admit>) {
+            admit(body.request, e.time);
           } else if constexpr (std::is_same_v<T, Handoff>) {
             on_handoff(body.request, body.replica, e.time);
           } else {
@@ -99,6 +101,15 @@ void ServingRun::send(std::size_t request, double now) {
   ++in_flight_;
   RequestProgress& r = table_[request];
   r.request.arrival_s = now;  // latency counts from the send, as the benchmark tools count it
+  if (front_end_s_ > 0) {
+    push(now + front_end_s_, Admit{request});
+  } else {
+    admit(request, now);
+  }
+}
+
+void ServingRun::admit(std::size_t request, double now) {
+  RequestProgress& r = table_[request];
   const std::size_t to = route(entry_);
   r.replica = static_cast<int>(to);
   replicas_[to].queues.waiting.push_back(request);
@@ -128,6 +139,14 @@ void ServingRun::try_start(std::size_t i, double now) {
     return;
   }
   const double took = r.role->timer->seconds(r.current);
+  if (steps_ != nullptr) {
+    StepRecord s{i, now, now + took, 0, 0, 0};
+    for (const Slot& slot : r.current.slots) {
+      (slot.decode ? s.decode_sequences : s.prefill_sequences) += 1;
+      s.new_tokens += slot.new_tokens;
+    }
+    steps_->push_back(s);
+  }
   r.busy = true;
   ++r.stats.steps;
   r.stats.busy_s += took;

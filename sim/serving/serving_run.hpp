@@ -26,12 +26,14 @@ class ServingRun {
   /// `roles`: the decode (or mixed) role first; the last role takes arrivals.
   ServingRun(const ServeConfig& config, const SimulationContext& context,
              const std::vector<std::unique_ptr<ServingRole>>& roles, std::vector<Request> requests,
-             ProgressFn progress);
+             ProgressFn progress, double front_end_s = 0);
 
   /// Runs every event; the requests' progress and the replicas' statistics.
   void run();
   std::vector<RequestProgress>& requests() { return table_; }
   std::vector<ReplicaStats> replica_stats();
+  /// Appends every step to `steps` as it starts (null: none).
+  void record_steps(std::vector<StepRecord>* steps) { steps_ = steps; }
 
  private:
   struct Replica {
@@ -47,6 +49,7 @@ class ServingRun {
   void on_arrival(std::size_t request, double now);
   void on_step_done(std::size_t replica, double now);
   void on_handoff(std::size_t request, std::size_t replica, double now);
+  void admit(std::size_t request, double now);
 
   void send(std::size_t request, double now);
   void try_start(std::size_t replica, double now);
@@ -72,6 +75,8 @@ class ServingRun {
   std::deque<std::size_t> unsent_;
   std::vector<std::size_t> released_;  // requests a finished step lets the clients send
   ProgressFn progress_;
+  double front_end_s_ = 0;  // engine front end per request (profile serving.request_us)
+  std::vector<StepRecord>* steps_ = nullptr;
 };
 
 }  // namespace llmsim::sim::serving

@@ -72,6 +72,9 @@ int64_t size_kv_cache(const SimulationContext& c, const Deployment& d, const Ser
 ServingSimulator::ServingSimulator(const DataPaths& paths, ServeConfig config) : config_(std::move(config)) {
   context_ = std::make_unique<SimulationContext>(paths, config_.hardware, config_.model, config_.software,
                                                  config_.dtype, config_.kv_dtype);
+  if (config_.host_step_us >= 0) context_->profile.serving.step_us = config_.host_step_us;
+  if (config_.host_per_sequence_us >= 0) context_->profile.serving.per_sequence_us = config_.host_per_sequence_us;
+  if (config_.host_request_us >= 0) context_->profile.serving.request_us = config_.host_request_us;
   const std::string defaults = apply_engine_defaults(config_, context_->profile.serving);
   if (!defaults.empty()) {
     assumptions_.push_back(fmt::format("from the {} profile's serving defaults (not set by the scenario): {}",
@@ -118,14 +121,14 @@ ServingSimulator::ServingSimulator(const DataPaths& paths, ServeConfig config) :
                                          : "",
                                      config_.scheduler.admission, config_.scheduler.preemption));
   const auto& host = context_->profile.serving;
-  assumptions_.push_back(fmt::format("engine host work per step ({}): {} us + {} us per sequence + {} us per new token{} "
-                                     "[{}]",
+  assumptions_.push_back(fmt::format("engine host work per step ({}): {} us + {} us per sequence + {} us per new token{}; "
+                                     "{} us of front end per request before it is scheduled [{}]",
                                      context_->profile.id, host.step_us, host.per_sequence_us, host.per_token_us,
                                      host.graph_batch_sizes.empty()
                                          ? ""
                                          : fmt::format("; decode batches padded to captured graph sizes up to {}",
                                                        host.graph_batch_sizes.back()),
-                                     host.basis));
+                                     host.request_us, host.basis));
   const auto& w = config_.workload;
   if (config_.prefix_cache.prefix_tokens > 0) {
     assumptions_.push_back(fmt::format("prefix cache: the first {} prompt tokens are shared; {:.0f}% of requests find "
@@ -172,9 +175,10 @@ void ServingSimulator::check_requests(const std::vector<Request>& requests) cons
 ServingResult ServingSimulator::run(std::vector<Request> requests,
                                     const std::function<void(std::size_t, std::size_t)>& progress) {
   check_requests(requests);
-  ServingRun served(config_, *context_, roles_, std::move(requests), progress);
-  served.run();
+  ServingRun served(config_, *context_, roles_, std::move(requests), progress, 1e-6 * context_->profile.serving.request_us);
   ServingResult result;
+  if (record_steps_) served.record_steps(&result.steps);
+  served.run();
   for (const auto& role : roles_) {
     result.devices += role->devices * role->count;
     result.simulated_steps += role->timer->simulated_steps();

@@ -31,6 +31,13 @@ struct ReplicaStats {
   std::vector<std::pair<double, double>> kv_utilisation;  // (time, used share), at most ~500 points
 };
 
+/// One batch step of a replica, kept for `serve --trace`.
+struct StepRecord {
+  std::size_t replica = 0;
+  double start_s = 0, end_s = 0;
+  int64_t prefill_sequences = 0, decode_sequences = 0, new_tokens = 0;
+};
+
 struct ServingResult {
   std::vector<RequestProgress> requests;
   ServingMetrics metrics;
@@ -40,6 +47,7 @@ struct ServingResult {
   std::size_t memo_hits = 0;
   double simulated_ops = 0;
   std::vector<std::string> assumptions;
+  std::vector<StepRecord> steps;  // every step, when recording was asked for
 };
 
 struct ServingRole;
@@ -50,6 +58,9 @@ class ServingSimulator {
   /// InputError when the model does not fit or a request could never be scheduled.
   ServingSimulator(const DataPaths& paths, ServeConfig config);
   ~ServingSimulator();
+
+  /// Keep every step's record in the result (for a trace); off by default.
+  void record_steps(bool on) { record_steps_ = on; }
 
   /// The configuration as simulated: the scenario with the engine profile's defaults filled in.
   const ServeConfig& config() const { return config_; }
@@ -66,6 +77,7 @@ class ServingSimulator {
   std::unique_ptr<SimulationContext> context_;
   std::vector<std::unique_ptr<ServingRole>> roles_;
   std::vector<std::string> assumptions_;
+  bool record_steps_ = false;
 };
 
 }  // namespace llmsim::sim::serving

@@ -158,6 +158,24 @@ class BenchmarkVocabulary(unittest.TestCase):
             self.assertEqual(most, 4)
             self.assertEqual(sum(float(r["arrival_s"]) == 0 for r in requests), 4)  # the first four at once
 
+    def test_trace_holds_every_step_and_request(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out_dir = os.path.join(tmp, "out")
+            trace = os.path.join(tmp, "serve-trace.json")
+            out = llmsim("serve", scenario(tmp), "--num-prompts", "30", "--trace", trace, "--out", out_dir, "--quiet")
+            self.assertEqual(out.returncode, 0, out.stderr)
+            with open(trace) as f:
+                events = json.load(f)["traceEvents"]
+            with open(os.path.join(out_dir, "serve.json")) as f:
+                summary = json.load(f)
+            steps = [e for e in events if e["ph"] == "X"]
+            self.assertEqual(len(steps), summary["replicas"][0]["steps"])
+            busy_us = sum(e["dur"] for e in steps)
+            self.assertAlmostEqual(busy_us / 1e6, summary["replicas"][0]["busy_s"], delta=1e-6 * len(steps))
+            ends = {e["id"]: e["ts"] for e in events if e["ph"] == "e"}
+            for r in self.read_requests(out_dir):
+                self.assertAlmostEqual(ends[int(r["id"])] / 1e6, float(r["finish_s"]), delta=1e-6)
+
     def test_flags_override_the_scenario_and_bad_values_are_refused(self):
         with tempfile.TemporaryDirectory() as tmp:
             out_dir = os.path.join(tmp, "out")

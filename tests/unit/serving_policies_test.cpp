@@ -7,6 +7,7 @@
 #include "fresh_process.hpp"
 #include "hwmodels/input_error.hpp"
 #include "sim/serving/continuous_scheduler.hpp"
+#include "sim/serving/serving_metrics.hpp"
 #include "sim/serving/serving_simulator.hpp"
 #include "sim/serving/step_timer.hpp"
 #include "sim/serving/workload.hpp"
@@ -180,4 +181,29 @@ TEST_CASE("workloads refuse a bad dataset or concurrency and accept rate inf", "
   w.max_concurrency = 0;
   w.dataset = test::write_temp("bad.json", "[\n {\"id\": 1,\n  \"conversations\": [}\n]\n");
   CHECK_THROWS_WITH(make_requests(w), Contains("bad.json:3") && Contains("malformed JSON"));
+}
+
+TEST_CASE("the steady window leaves out the ramp-up and the drain", "[serving]") {
+  // Eleven requests sent at t = 0, 1, ..., 10 s, each served in 0.5 s with 5 tokens. The
+  // nearest-rank 10th and 90th percentile sends are t = 1 and t = 9: the window is 8 s and
+  // holds the requests sent at 1..8. The one sent at 4 misses the TTFT limit.
+  std::vector<RequestProgress> table(11);
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    auto& r = table[i];
+    r.request = {static_cast<int64_t>(i), static_cast<double>(i), 10, 5};
+    r.first_token_s = r.request.arrival_s + (i == 4 ? 3.0 : 0.1);
+    r.finish_s = r.first_token_s + 0.4;
+    r.first_scheduled_s = r.request.arrival_s;
+    r.generated = 5;
+  }
+  Slo slo;
+  slo.ttft_s = 1.0;
+  slo.tpot_s = 1.0;
+  const auto m = compute_metrics(table, slo, 1);
+  CHECK(m.arrival_rate_per_s == Approx(1.0));
+  CHECK(m.steady_window_s == Approx(8.0));
+  CHECK(m.steady_goodput_requests_per_s == Approx(7.0 / 8.0));
+  CHECK(m.steady_output_tokens_per_s == Approx(8 * 5 / 8.0));
+  // The whole run's goodput divides by first send to last finish: 10 of 11 over 13.4 s.
+  CHECK(m.goodput_requests_per_s == Approx(10 / 10.5));
 }

@@ -61,6 +61,7 @@ int run_validate(const sim::DataPaths& paths, const ValidateFlags& flags) {
     auto corpus = flags.corpus;
     corpus.json = flags.json;
     corpus.rows_csv = flags.csv;
+    corpus.jobs = flags.jobs;
     return run_corpus_validation(paths, corpus);
   }
   if (flags.inputs.measurements.empty()) throw InputError("--measurements", "is required (or give --corpus DIR)");
@@ -147,6 +148,10 @@ void add_validate_command(CLI::App& app, Action& action) {
   cmd->add_option("--fit", flags->corpus.fit, "with --corpus: parameters fitted per profile and device class")
       ->delimiter(',')
       ->capture_default_str();
+  cmd->add_flag("--serving", flags->corpus.serving,
+               "with --corpus: the serving rows (throughput, TTFT, TPOT), each published run simulated as llmsim serve");
+  cmd->add_option("--host-grid", flags->corpus.host_grid,
+                  "with --serving: host work to fit, as STEP_US,...:PER_SEQUENCE_US,...:REQUEST_US,...");
   cmd->add_option("--csv", flags->csv, "write predicted vs measured, one row per record, here");
   cmd->add_flag("--json", flags->json, "print the statistics as one JSON object");
   cmd->add_flag("!--no-simulate", flags->simulate, "predict steps by their ops' roofline sum, without SimGrid");

@@ -25,6 +25,9 @@ struct CorpusFlags {
   std::vector<std::string> fit{"launch_overhead_us", "matmul.max_fraction", "matmul.vector_fraction",
                                "memory.kernel_fraction"};
   bool json = false;
+  bool serving = false;   // --serving: the serving rows, each run simulated with `llmsim serve`
+  std::string host_grid;  // --host-grid STEP_US,...:PER_SEQ_US,...: host work values fitted with --serving
+  int jobs = 2;
 };
 int run_corpus_validation(const sim::DataPaths& paths, const CorpusFlags& flags);
 

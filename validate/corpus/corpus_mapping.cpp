@@ -46,6 +46,16 @@ CorpusMapping CorpusMapping::load(const std::string& path) {
   read("software", "profile", m.software_);
   read("backends", "profile", m.backends_);
   read("families", "id", m.families_);
+  if (auto nodes = top.optional("nodes")) {
+    if (!nodes->IsSequence()) throw top.error_at(*nodes, "nodes", "must be a list of {device, node}");
+    for (std::size_t i = 0; i < nodes->size(); ++i) {
+      YamlFields f((*nodes)[i], path, fmt::format("nodes[{}]", i));
+      const std::string device = f.required_string("device");
+      m.nodes_[device] = f.required_string("node");
+      f.optional_string("note", "");
+      f.finish();
+    }
+  }
   const std::string moe = top.required_string("moe_models");
   try {
     m.moe_ = std::regex(moe, std::regex::icase | std::regex::ECMAScript);
@@ -66,6 +76,16 @@ std::string CorpusMapping::first_match(const std::vector<Rule>& rules, const std
 }
 
 std::string CorpusMapping::hardware_id(const std::string& published) const { return first_match(hardware_, published); }
+
+std::string CorpusMapping::profile_id(const std::string& software, const std::string& backend_name) const {
+  const std::string p = first_match(software_, software);
+  return p.empty() ? first_match(backends_, backend_name) : p;
+}
+
+std::string CorpusMapping::node_for(const std::string& single) const {
+  auto it = nodes_.find(single);
+  return it == nodes_.end() ? "" : it->second;
+}
 
 std::string CorpusMapping::family(const std::string& published) const { return first_match(families_, published); }
 
@@ -107,8 +127,7 @@ MappedRow CorpusMapping::map(const CorpusRow& row) const {
     out.why_not = fmt::format("weight format '{}' is not one llmsim knows (mapping.yaml)", row.dtype);
     return out;
   }
-  s.profile = first_match(software_, row.software);
-  if (s.profile.empty()) s.profile = first_match(backends_, row.backend_name);
+  s.profile = profile_id(row.software, row.backend_name);
   if (s.profile.empty()) {
     out.why_kind = "software profile";
     out.why_not = fmt::format("software '{}' has no profile (mapping.yaml)", row.software);

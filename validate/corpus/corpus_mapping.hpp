@@ -5,6 +5,7 @@
 // report can count what is not expressible and why.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <regex>
 #include <string>
@@ -40,6 +41,13 @@ class CorpusMapping {
 
   /// The catalog id a published hardware name maps to, or "".
   std::string hardware_id(const std::string& published) const;
+  /// The model id, weight format and software profile a published name maps to, or "".
+  std::string model_id(const std::string& published) const { return first_match(models_, published); }
+  std::string dtype_id(const std::string& published) const { return first_match(dtypes_, published); }
+  std::string profile_id(const std::string& software, const std::string& backend_name) const;
+  /// The catalog node system holding several of catalog device `single` (section `nodes`:
+  /// "h100-sxm5-80gb" -> "dgx-h100"), or "".
+  std::string node_for(const std::string& single) const;
   /// Coverage only: the hardware family of a published name ("" when no pattern matches), and
   /// whether a published model name is a mixture of experts.
   std::string family(const std::string& published_hardware) const;
@@ -54,6 +62,7 @@ class CorpusMapping {
   static std::string first_match(const std::vector<Rule>& rules, const std::string& text);
 
   std::vector<Rule> hardware_, models_, dtypes_, software_, backends_, families_;
+  std::map<std::string, std::string> nodes_;
   std::regex moe_;
 };
 

@@ -1,0 +1,177 @@
+// Engine-level serving mechanisms against hand-worked numbers: host work per step and
+// captured-graph padding, the front end's latency per request, the profile's scheduler
+// defaults, and how a published serving row becomes a serve configuration.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "fresh_process.hpp"
+#include "sim/serving/serving_simulator.hpp"
+#include "sim/serving/step_timer.hpp"
+#include "sim/serving/workload.hpp"
+#include "test_paths.hpp"
+#include "validate/corpus/corpus_reader.hpp"
+#include "validate/serving/serving_rows.hpp"
+
+using namespace llmsim;
+using namespace llmsim::sim::serving;
+using Catch::Matchers::Contains;
+
+namespace {
+
+sim::DataPaths paths() { return sim::DataPaths(test::source_dir()); }
+
+// The vLLM profile with its serving section replaced by known values.
+std::string profile_with(const std::string& serving) {
+  std::ifstream in(test::source_dir() + "/hwmodels/profiles/vllm.yaml");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string s = text.str();
+  const auto begin = s.find("serving:");
+  const auto end = s.find("\ndevices:");
+  s.replace(begin, end - begin, serving);
+  return test::write_temp("host-profile.yaml", s);
+}
+
+const char* kKnownHost =
+    "serving:\n  basis: test values\n  step_us: 1000\n  per_sequence_us: 10\n  per_token_us: 0.5\n"
+    "  request_us: 25000\n  graph_batch_sizes: [1, 2, 4, 8]\n";
+
+}  // namespace
+
+TEST_CASE("a step's time adds the engine's host work, and decode batches pad to captured sizes", "[serving][sim]") {
+  const std::string profile = profile_with(kKnownHost);
+  const auto v = test::in_fresh_process([=] {
+    sim::SimulationContext ctx(paths(), "h100-sxm5-80gb", test::fixture("models/tiny-llama.json"), profile, "bf16",
+                               "bf16");
+    sim::PlacementSpec spec;
+    spec.devices = {ctx.system.devices_of(hwmodels::DeviceKind::gpu)[0]->id};
+    const auto d = sim::make_deployment(ctx, spec, 1, 1, {});
+    StepTimer timer(ctx, d, 16);
+    auto decode = [](int n) {
+      ScheduledStep s;
+      for (int i = 0; i < n; ++i) s.slots.push_back({static_cast<std::size_t>(i), 1, 100, true, true});
+      return s;
+    };
+    ScheduledStep prefill;
+    prefill.slots.push_back({0, 200, 0, true, false});
+    workloads::LoweringOptions five = d.base, eight = d.base, prompt = d.base;
+    for (int i = 0; i < 5; ++i) five.sequences.push_back({1, 100, true});
+    for (int i = 0; i < 8; ++i) eight.sequences.push_back({1, 100, true});
+    workloads::LoweringOptions padded = five;  // the padding rows: one token, no past, no output
+    for (int i = 0; i < 3; ++i) padded.sequences.push_back({1, 0, false});
+    prompt.sequences = {{200, 0, true}};
+    return std::vector<double>{timer.seconds(decode(5)), timer.seconds(padded), timer.seconds(five),
+                               static_cast<double>(timer.padded_batch(decode(5))),
+                               static_cast<double>(timer.padded_batch(decode(9))), timer.seconds(prefill),
+                               timer.seconds(prompt), timer.seconds(eight)};
+  });
+  // 5 decodes run as the captured batch of 8 (5 real + 3 padding rows of one token with no
+  // past), plus 1000 + 5 x 10 + 5 x 0.5 us of host work.
+  CHECK(v[3] == 8);
+  CHECK(v[4] == 9);  // beyond the largest captured size: no padding
+  CHECK(v[0] == Approx(v[1] + 1052.5e-6).margin(2e-8));
+  CHECK(v[1] >= v[2]);  // padding never makes a step faster
+  CHECK(v[1] <= v[7]);  // nor slower than 8 real sequences
+  // A 200-token prefill is never padded: kernels + 1000 + 10 + 200 x 0.5 us.
+  CHECK(v[5] == Approx(v[6] + 1110e-6).margin(2e-8));
+}
+
+TEST_CASE("the front end's latency per request delays the first token by exactly that much", "[serving][sim]") {
+  auto ttft = [](const std::string& profile) {
+    return test::in_fresh_process([=] {
+      ServeConfig c;
+      c.hardware = "h100-sxm5-80gb";
+      c.model = test::fixture("models/tiny-llama.json");
+      c.software = profile;
+      c.workload.lengths.distribution = "fixed";
+      c.workload.lengths.prompt_mean = 64;
+      c.workload.lengths.output_mean = 4;
+      c.workload.rate = 0.001;
+      c.workload.requests = 3;
+      ServingSimulator s(paths(), c);
+      const auto r = s.run(make_requests(c.workload));
+      return std::vector<double>{r.metrics.ttft_s.mean, r.metrics.tpot_s.mean};
+    });
+  };
+  std::string without = kKnownHost;
+  without.replace(without.find("request_us: 25000"), 17, "request_us: 0");
+  const auto slow = ttft(profile_with(kKnownHost));
+  const auto fast = ttft(profile_with(without));
+  CHECK(slow[0] == Approx(fast[0] + 0.025).margin(1e-8));
+  CHECK(slow[1] == Approx(fast[1]).margin(1e-9));  // the tokens after the first are not delayed
+}
+
+TEST_CASE("a scenario's unstated scheduler keys take the engine profile's serving defaults", "[serving]") {
+  hwmodels::EngineServing engine;
+  engine.policy = "chunked";
+  engine.max_batch = 160;
+  engine.admission = "reserve";
+  engine.block_tokens = 64;
+  ServeConfig c;
+  c.scheduler.max_batch = 32;
+  c.stated = {"scheduler.max_batch"};
+  CHECK(apply_engine_defaults(c, engine).empty());  // a config built in code keeps its values
+  CHECK(c.scheduler.policy == "continuous");
+  c.take_engine_defaults = true;
+  const std::string taken = apply_engine_defaults(c, engine);
+  CHECK(c.scheduler.policy == "chunked");
+  CHECK(c.scheduler.max_batch == 32);  // stated by the scenario
+  CHECK(c.scheduler.admission == "reserve");
+  CHECK(c.block_tokens == 64);
+  CHECK(c.scheduler.max_batched_tokens == 8192);  // the engine states none: llmsim's default
+  CHECK_THAT(taken, Contains("scheduler.policy=chunked") && Contains("kv.block_tokens=64"));
+}
+
+TEST_CASE("a published serving row becomes the serve configuration it describes", "[serving][corpus]") {
+  const std::string header =
+      "id,source,hardware,mem_bw_gbs_spec,model,params_b,dtype,batch,prompt_len,gen_len,software,backend,metric,value,"
+      "unit,notes\n";
+  const std::string dir = std::filesystem::temp_directory_path() / "llmsim_serving_rows";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/rows.csv")
+      << header
+      << "1,github.com/a/b x.md @1234567,8x NVIDIA H100 SXM5 80GB HBM3,,meta-llama/Meta-Llama-3-8B,8,BF16,,1024,128,"
+         "vLLM 0.6.3,CUDA; tp=8; concurrency=64; num_prompts=500; dataset=random,output_throughput,9000,tokens/s,"
+         "\"[rel:A] quote: \"\"x\"\"\"\n"
+      << "2,github.com/a/b x.md @1234567,NVIDIA H100 SXM5 80GB HBM3,,meta-llama/Meta-Llama-3-8B,8,BF16,,200,100,"
+         "SGLang 0.4,CUDA; rate=4; dataset=sharegpt,ttft_median,40,ms,\"[rel:A] quote: \"\"x\"\"\"\n"
+      << "3,github.com/a/b x.md @1234567,NVIDIA H100 SXM5 80GB HBM3,,meta-llama/Meta-Llama-3-8B,8,BF16,16,128,128,"
+         "vLLM 0.6,offline llm.generate,total_throughput,5000,tokens/s,\"[rel:A] quote: \"\"x\"\"\"\n"
+      << "4,github.com/a/b x.md @1234567,8x NVIDIA H100 SXM5 80GB HBM3,,meta-llama/Meta-Llama-3-8B,8,BF16,,128,128,"
+         "vLLM 0.6,CUDA; tp=8; ep=8,output_throughput,5000,tokens/s,\"[rel:A] quote: \"\"x\"\"\"\n"
+      << "5,github.com/a/b x.md @1234567,NVIDIA H100 SXM5 80GB HBM3,,meta-llama/Meta-Llama-3-8B,8,BF16,,,,"
+         "vLLM 0.6,CUDA,output_throughput,5000,tokens/s,\"[rel:A] quote: \"\"x\"\"\"\n";
+  const auto rows = validate::CorpusReader(validate::ReservedSources::of({})).read_dir(dir);
+  const auto mapping = validate::CorpusMapping::load(test::source_dir() + "/validate/data/corpus/mapping.yaml");
+  REQUIRE(rows.size() == 5);
+  const auto a = validate::map_serving_row(rows[0], mapping);
+  REQUIRE(a.serving);
+  const auto& c = a.serving->config;
+  CHECK(c.hardware == "dgx-h100");
+  CHECK(c.replica.tp == 8);
+  CHECK(c.workload.max_concurrency == 64);
+  CHECK(c.workload.requests == 500);
+  CHECK(std::isinf(c.workload.rate));  // no rate stated: all at once, as the benchmark tools default
+  CHECK(c.workload.lengths.distribution == "fixed");
+  CHECK(c.workload.lengths.prompt_mean == 1024);
+  CHECK(c.software == "vllm");
+  const auto b = validate::map_serving_row(rows[1], mapping);
+  REQUIRE(b.serving);
+  CHECK(b.serving->config.hardware == "h100-sxm5-80gb");
+  CHECK(b.serving->config.software == "sglang");
+  CHECK(b.serving->config.workload.rate == 4);
+  CHECK(b.serving->config.workload.lengths.distribution == "sharegpt");
+  CHECK(b.serving->config.workload.lengths.output_mean == 100);
+  CHECK(b.serving->key != a.serving->key);
+  const auto offline = validate::map_serving_row(rows[2], mapping);  // an offline batch of 16 prompts
+  REQUIRE(offline.serving);
+  CHECK(offline.serving->config.workload.max_concurrency == 16);
+  CHECK(offline.serving->config.workload.requests == 16);
+  CHECK(validate::map_serving_row(rows[3], mapping).why_kind == "parallelism ep");
+  CHECK(validate::map_serving_row(rows[4], mapping).why_kind == "lengths not stated");
+}

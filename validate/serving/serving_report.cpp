@@ -1,0 +1,78 @@
+#include <fmt/format.h>
+
+#include <map>
+#include <set>
+
+#include "validate/corpus/corpus_report.hpp"
+#include "validate/serving/serving_validation.hpp"
+
+namespace llmsim::validate {
+
+namespace {
+
+double err(double predicted, double measured) { return predicted / measured - 1.0; }
+
+struct Columns {
+  std::vector<double> defaults, in_sample, held_out;
+  void add(const ServingPrediction& p) {
+    defaults.push_back(err(p.defaults, p.measured));
+    in_sample.push_back(err(p.in_sample, p.measured));
+    held_out.push_back(err(p.held_out, p.measured));
+  }
+};
+
+std::string table(const std::string& title, const std::map<std::string, Columns>& groups) {
+  std::string out = fmt::format("{:<36} {:>5} {:>9} {:>10} {:>9} {:>9} {:>9}\n", title, "rows", "defaults", "in-sample",
+                                "held-out", "held p90", "held bias");
+  for (const auto& [name, c] : groups) {
+    const auto d = corpus_error_stats(c.defaults), i = corpus_error_stats(c.in_sample),
+               h = corpus_error_stats(c.held_out);
+    out += fmt::format("{:<36} {:>5} {:>8.1f}% {:>9.1f}% {:>8.1f}% {:>8.1f}% {:>+8.1f}%\n", name, h.count,
+                       100 * d.median_abs, 100 * i.median_abs, 100 * h.median_abs, 100 * h.p90_abs, 100 * h.bias);
+  }
+  return out;
+}
+
+std::string metric_class(const std::string& family) { return family.substr(family.rfind(' ') + 1); }
+
+}  // namespace
+
+std::string serving_report_text(const ServingReport& r) {
+  std::set<std::string> sources, expressible_sources;
+  for (const auto& p : r.predicted) expressible_sources.insert(p.row->source_key());
+  std::map<std::string, std::size_t> why;
+  for (const auto& [row, reason] : r.not_expressible) ++why[reason.substr(0, reason.find(':'))];
+  std::string out = fmt::format(
+      "serving rows: {} read, {} predicted from {} sources ({} distinct runs simulated); cross-validated by {}\n",
+      r.rows, r.predicted.size(), expressible_sources.size(), r.runs, to_string(r.cv));
+  out += "not expressible:\n";
+  for (const auto& [reason, count] : why) out += fmt::format("  {:>4}  {}\n", count, reason);
+  std::map<std::string, Columns> families, classes;
+  for (const auto& p : r.predicted) {
+    families[p.family].add(p);
+    classes[metric_class(p.family)].add(p);
+  }
+  out += "\nerror = predicted / measured - 1; columns are median |error| except the last two\n";
+  out += table("metric class", classes);
+  out += "\n" + table("engine / vendor / metric class", families);
+  if (!r.fitted.empty()) {
+    out += "\nhost work fitted on every row of each engine (what the in-sample column uses):\n";
+    for (const auto& f : r.fitted) out += "  " + f + "\n";
+  }
+  return out;
+}
+
+std::string serving_rows_csv(const ServingReport& r) {
+  std::string out = "id,source,family,metric,measured,defaults,in_sample,held_out\n";
+  for (const auto& p : r.predicted) {
+    out += fmt::format("{},\"{}\",{},{},{:.6g},{:.6g},{:.6g},{:.6g}\n", p.row->id, p.row->source_key(), p.family,
+                       p.row->metric, p.measured, p.defaults, p.in_sample, p.held_out);
+  }
+  for (const auto& [row, why] : r.not_expressible) {
+    out += fmt::format("{},\"{}\",not expressible: {},{},{:.6g},,,\n", row->id, row->source_key(), why, row->metric,
+                       row->value);
+  }
+  return out;
+}
+
+}  // namespace llmsim::validate
