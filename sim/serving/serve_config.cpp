@@ -133,6 +133,18 @@ ServeConfig load_serve_config(const YAML::Node& root, const std::string& path) {
     if (auto l = w.optional("lengths")) read_lengths(*l, path, ws.lengths);
     w.finish();
   }
+  if (auto m = f.optional("mlperf")) {
+    YamlFields mf(*m, path, "mlperf");
+    c.mlperf.scenario = mf.required_string("scenario");
+    if (c.mlperf.scenario != "Server" && c.mlperf.scenario != "Offline") {
+      throw mf.error("scenario", fmt::format("must be Server or Offline, got '{}'", c.mlperf.scenario));
+    }
+    c.mlperf.ttft_p99_s = mf.optional_number("ttft_p99_s", c.mlperf.ttft_p99_s, 1e-6, 1e6);
+    c.mlperf.tpot_p99_s = mf.optional_number("tpot_p99_s", c.mlperf.tpot_p99_s, 1e-6, 1e6);
+    mf.finish();
+    // Offline sends every sample at once, as MLPerf's LoadGen does.
+    if (c.mlperf.scenario == "Offline") c.workload.rate = std::numeric_limits<double>::infinity();
+  }
   if (auto p = f.optional("prefix_cache")) {
     YamlFields pf(*p, path, "prefix_cache");
     c.prefix_cache.prefix_tokens = static_cast<int64_t>(pf.required_number("prefix_tokens", 1, 1e7));

@@ -37,6 +37,15 @@ struct PrefixCacheSpec {
   double hit_rate = 0;
 };
 
+/// An MLPerf Inference-style run (`mlperf:`): Server (Poisson arrivals at the workload's rate;
+/// VALID when the 99th percentile TTFT and TPOT are within the limits; MLPerf v4.0+ Llama-2-70B
+/// server limits by default) or Offline (every request at once; VALID when all complete).
+struct MlperfSpec {
+  std::string scenario;  // "" = not an MLPerf run | Server | Offline
+  double ttft_p99_s = 2.0;
+  double tpot_p99_s = 0.2;
+};
+
 struct ServeConfig {
   std::string file;
   std::string name;
@@ -59,6 +68,7 @@ struct ServeConfig {
   int prefill_replicas = 1;
   WorkloadSpec workload;
   PrefixCacheSpec prefix_cache;
+  MlperfSpec mlperf;
   Slo slo;
   double usd_per_device_hour = 0;      // for cost per million tokens (0 = not reported)
   // Scheduler and KV keys the scenario or a flag set ("scheduler.max_batch", "kv.block_tokens");

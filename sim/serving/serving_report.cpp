@@ -68,6 +68,10 @@ nlohmann::ordered_json serving_json(const ServeConfig& config, const ServingResu
   j["e2e_s"] = distribution_json(m.e2e_s);
   j["queueing_s"] = distribution_json(m.queueing_s);
   j["preemptions"] = m.preemptions;
+  if (!config.mlperf.scenario.empty()) {
+    const auto v = mlperf_verdict(config, m);
+    j["mlperf"] = {{"scenario", config.mlperf.scenario}, {"result", v.valid ? "VALID" : "INVALID"}, {"checks", v.checks}};
+  }
   if (config.usd_per_device_hour > 0 && m.output_tokens_per_s > 0) {
     j["usd_per_million_output_tokens"] =
         config.usd_per_device_hour * r.devices / 3600.0 / m.output_tokens_per_s * 1e6;
@@ -156,6 +160,7 @@ std::string serving_text(const ServeConfig& c, const ServingResult& r, double wa
   }
   out += fmt::format("\nsimulation: {} step graphs simulated ({:.0f} ops), {} memo hits, {:.2f} s wall\n",
                      r.simulated_steps, r.simulated_ops, r.memo_hits, wall_s);
+  if (!c.mlperf.scenario.empty()) out += "\n" + mlperf_summary_text(c, r) + "\n";
   out += "assumptions:\n";
   for (const auto& a : r.assumptions) out += "  - " + a + "\n";
   return out;

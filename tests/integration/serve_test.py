@@ -158,6 +158,23 @@ class BenchmarkVocabulary(unittest.TestCase):
             self.assertEqual(most, 4)
             self.assertEqual(sum(float(r["arrival_s"]) == 0 for r in requests), 4)  # the first four at once
 
+    def test_mlperf_server_verdict_follows_the_p99_limits(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            verdicts = {}
+            for name, limit in [("loose", "30"), ("tight", "0.001")]:
+                out_dir = os.path.join(tmp, name)
+                path = scenario(tmp, "8", f"mlperf: {{scenario: Server, ttft_p99_s: {limit}, tpot_p99_s: 1}}\n")
+                out = llmsim("serve", path, "--out", out_dir)
+                self.assertEqual(out.returncode, 0, out.stderr)
+                self.assertIn("MLPerf Results Summary", out.stdout)
+                with open(os.path.join(out_dir, "serve.json")) as f:
+                    verdicts[name] = json.load(f)["mlperf"]["result"]
+                ttft = sorted(float(r["ttft_s"]) for r in self.read_requests(out_dir))
+                p99 = ttft[-(-99 * len(ttft) // 100) - 1]  # nearest rank, worked out here
+                self.assertEqual(verdicts[name] == "VALID", p99 <= float(limit))
+                self.assertIn("Result is : " + verdicts[name], out.stdout)
+            self.assertEqual(verdicts, {"loose": "VALID", "tight": "INVALID"})
+
     def test_trace_holds_every_step_and_request(self):
         with tempfile.TemporaryDirectory() as tmp:
             out_dir = os.path.join(tmp, "out")
