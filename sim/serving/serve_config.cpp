@@ -52,6 +52,59 @@ double read_rate(YamlFields& w, double fallback) {
   return w.optional_number("rate", fallback, -1e300, 1e300);
 }
 
+// A path in the scenario: relative to the scenario file's folder.
+std::string path_in(const YAML::Node& node, const std::filesystem::path& base) {
+  const std::filesystem::path file(node.as<std::string>());
+  return file.is_absolute() ? file.string() : (base / file).lexically_normal().string();
+}
+
+void read_scheduler(const YAML::Node& node, const std::string& path, ServeConfig& c) {
+  YamlFields sf(node, path, "scheduler");
+  auto& sc = c.scheduler;
+  for (const char* key : {"policy", "max_batch", "max_batched_tokens", "chunk_tokens", "admission"}) {
+    if (sf.has(key)) c.stated.insert(std::string("scheduler.") + key);
+  }
+  sc.policy = sf.optional_string("policy", sc.policy);
+  sc.max_batch = static_cast<int64_t>(sf.optional_number("max_batch", static_cast<double>(sc.max_batch), 1, 1e6));
+  sc.max_batched_tokens = static_cast<int64_t>(
+      sf.optional_number("max_batched_tokens", static_cast<double>(sc.max_batched_tokens), 1, 1e8));
+  sc.chunk_tokens = static_cast<int64_t>(sf.optional_number("chunk_tokens", static_cast<double>(sc.chunk_tokens), 1, 1e8));
+  sc.static_timeout_s = sf.optional_number("static_timeout_s", sc.static_timeout_s, 0, 1e6);
+  sc.preemption = sf.optional_string("preemption", sc.preemption);
+  sc.admission = sf.optional_string("admission", sc.admission);
+  sf.finish();
+}
+
+void read_workload(const YAML::Node& node, const std::string& path, const std::filesystem::path& base,
+                   WorkloadSpec& ws) {
+  YamlFields w(node, path, "workload");
+  ws.arrival = w.optional_string("arrival", ws.arrival);
+  ws.rate = read_rate(w, ws.rate);
+  ws.requests = static_cast<int64_t>(w.optional_number("requests", static_cast<double>(ws.requests), -1e18, 1e18));
+  ws.burst_size = static_cast<int64_t>(w.optional_number("burst_size", static_cast<double>(ws.burst_size), 1, 1e6));
+  ws.seed = static_cast<uint64_t>(w.optional_number("seed", static_cast<double>(ws.seed), 0, 1e15));
+  if (auto t = w.optional("trace_file")) ws.trace_file = path_in(*t, base);
+  if (auto d = w.optional("dataset")) ws.dataset = path_in(*d, base);
+  ws.chars_per_token = w.optional_number("chars_per_token", ws.chars_per_token, 0.1, 100);
+  ws.max_concurrency =
+      static_cast<int64_t>(w.optional_number("max_concurrency", static_cast<double>(ws.max_concurrency), 0, 1e7));
+  if (auto l = w.optional("lengths")) read_lengths(*l, path, ws.lengths);
+  w.finish();
+}
+
+void read_mlperf(const YAML::Node& node, const std::string& path, ServeConfig& c) {
+  YamlFields mf(node, path, "mlperf");
+  c.mlperf.scenario = mf.required_string("scenario");
+  if (c.mlperf.scenario != "Server" && c.mlperf.scenario != "Offline") {
+    throw mf.error("scenario", fmt::format("must be Server or Offline, got '{}'", c.mlperf.scenario));
+  }
+  c.mlperf.ttft_p99_s = mf.optional_number("ttft_p99_s", c.mlperf.ttft_p99_s, 1e-6, 1e6);
+  c.mlperf.tpot_p99_s = mf.optional_number("tpot_p99_s", c.mlperf.tpot_p99_s, 1e-6, 1e6);
+  mf.finish();
+  // Offline sends every sample at once, as MLPerf's LoadGen does.
+  if (c.mlperf.scenario == "Offline") c.workload.rate = std::numeric_limits<double>::infinity();
+}
+
 }  // namespace
 
 ServeConfig load_serve_config(const std::string& path) {
@@ -81,22 +134,7 @@ ServeConfig load_serve_config(const YAML::Node& root, const std::string& path) {
       throw f.error_at(*router, "router", e.what());
     }
   }
-  if (auto s = f.optional("scheduler")) {
-    YamlFields sf(*s, path, "scheduler");
-    auto& sc = c.scheduler;
-    for (const char* key : {"policy", "max_batch", "max_batched_tokens", "chunk_tokens", "admission"}) {
-      if (sf.has(key)) c.stated.insert(std::string("scheduler.") + key);
-    }
-    sc.policy = sf.optional_string("policy", sc.policy);
-    sc.max_batch = static_cast<int64_t>(sf.optional_number("max_batch", static_cast<double>(sc.max_batch), 1, 1e6));
-    sc.max_batched_tokens = static_cast<int64_t>(
-        sf.optional_number("max_batched_tokens", static_cast<double>(sc.max_batched_tokens), 1, 1e8));
-    sc.chunk_tokens = static_cast<int64_t>(sf.optional_number("chunk_tokens", static_cast<double>(sc.chunk_tokens), 1, 1e8));
-    sc.static_timeout_s = sf.optional_number("static_timeout_s", sc.static_timeout_s, 0, 1e6);
-    sc.preemption = sf.optional_string("preemption", sc.preemption);
-    sc.admission = sf.optional_string("admission", sc.admission);
-    sf.finish();
-  }
+  if (auto s = f.optional("scheduler")) read_scheduler(*s, path, c);
   if (auto kv = f.optional("kv")) {
     YamlFields kf(*kv, path, "kv");
     if (kf.has("block_tokens")) c.stated.insert("kv.block_tokens");
@@ -111,40 +149,8 @@ ServeConfig load_serve_config(const YAML::Node& root, const std::string& path) {
     c.prefill_replicas = static_cast<int>(df.optional_number("prefill_replicas", 1, 1, 100000));
     df.finish();
   }
-  {
-    YamlFields w(f.required("workload"), path, "workload");
-    auto& ws = c.workload;
-    ws.arrival = w.optional_string("arrival", ws.arrival);
-    ws.rate = read_rate(w, ws.rate);
-    ws.requests = static_cast<int64_t>(w.optional_number("requests", static_cast<double>(ws.requests), -1e18, 1e18));
-    ws.burst_size = static_cast<int64_t>(w.optional_number("burst_size", static_cast<double>(ws.burst_size), 1, 1e6));
-    ws.seed = static_cast<uint64_t>(w.optional_number("seed", static_cast<double>(ws.seed), 0, 1e15));
-    if (auto t = w.optional("trace_file")) {  // always a path: relative to the scenario file
-      const std::filesystem::path trace(t->as<std::string>());
-      ws.trace_file = trace.is_absolute() ? trace.string() : (base / trace).lexically_normal().string();
-    }
-    if (auto dataset = w.optional("dataset")) {  // a path relative to the scenario file, as trace_file
-      const std::filesystem::path file(dataset->as<std::string>());
-      ws.dataset = file.is_absolute() ? file.string() : (base / file).lexically_normal().string();
-    }
-    ws.chars_per_token = w.optional_number("chars_per_token", ws.chars_per_token, 0.1, 100);
-    ws.max_concurrency =
-        static_cast<int64_t>(w.optional_number("max_concurrency", static_cast<double>(ws.max_concurrency), 0, 1e7));
-    if (auto l = w.optional("lengths")) read_lengths(*l, path, ws.lengths);
-    w.finish();
-  }
-  if (auto m = f.optional("mlperf")) {
-    YamlFields mf(*m, path, "mlperf");
-    c.mlperf.scenario = mf.required_string("scenario");
-    if (c.mlperf.scenario != "Server" && c.mlperf.scenario != "Offline") {
-      throw mf.error("scenario", fmt::format("must be Server or Offline, got '{}'", c.mlperf.scenario));
-    }
-    c.mlperf.ttft_p99_s = mf.optional_number("ttft_p99_s", c.mlperf.ttft_p99_s, 1e-6, 1e6);
-    c.mlperf.tpot_p99_s = mf.optional_number("tpot_p99_s", c.mlperf.tpot_p99_s, 1e-6, 1e6);
-    mf.finish();
-    // Offline sends every sample at once, as MLPerf's LoadGen does.
-    if (c.mlperf.scenario == "Offline") c.workload.rate = std::numeric_limits<double>::infinity();
-  }
+  read_workload(f.required("workload"), path, base, c.workload);
+  if (auto m = f.optional("mlperf")) read_mlperf(*m, path, c);
   if (auto p = f.optional("prefix_cache")) {
     YamlFields pf(*p, path, "prefix_cache");
     c.prefix_cache.prefix_tokens = static_cast<int64_t>(pf.required_number("prefix_tokens", 1, 1e7));

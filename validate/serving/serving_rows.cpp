@@ -46,6 +46,69 @@ std::pair<long long, std::string> device_count(const std::string& hardware) {
   return {1, hardware};
 }
 
+// The load: the stated rate (else all at once), a concurrency limit, else the batch column
+// (an offline batch of that many prompts, as llm.generate runs it).
+std::optional<MappedServingRow> read_load(const CorpusRow& row, sim::serving::WorkloadSpec& w) {
+  w.rate = std::numeric_limits<double>::infinity();
+  if (auto r = row.flags.find("rate"); r != row.flags.end() && r->second != "inf") {
+    try {
+      w.rate = std::stod(r->second);
+    } catch (const std::exception&) {
+      return refuse("load not stated", fmt::format("rate '{}' is not a number", r->second));
+    }
+  }
+  auto concurrency = count_flag(row, "concurrency");
+  auto prompts = count_flag(row, "num_prompts");
+  if (!prompts) prompts = count_flag(row, "num_requests");
+  if (!concurrency && !row.flags.count("rate") && row.batch && *row.batch > 0) {
+    concurrency = *row.batch;
+    if (!prompts) prompts = *row.batch;
+  }
+  if (concurrency) w.max_concurrency = *concurrency;
+  w.requests = std::min<int64_t>(prompts.value_or(std::max<int64_t>(kDefaultPrompts, 4 * w.max_concurrency)),
+                                 kMaxRequests);
+  return std::nullopt;
+}
+
+// ShareGPT rows: its length distribution with the row's means; others: the stated lengths.
+std::optional<MappedServingRow> read_lengths(const CorpusRow& row, sim::serving::LengthSpec& l) {
+  const auto dataset = row.flags.count("dataset") ? corpus_text::lower(row.flags.at("dataset")) : std::string();
+  if (dataset.find("sharegpt") != std::string::npos) {
+    l.distribution = "sharegpt";
+    if (row.prompt_len) l.prompt_mean = static_cast<double>(*row.prompt_len);
+    if (row.gen_len) l.output_mean = static_cast<double>(*row.gen_len);
+    return std::nullopt;
+  }
+  if (!row.prompt_len || !row.gen_len || *row.prompt_len <= 0 || *row.gen_len <= 0) {
+    return refuse("lengths not stated", "input and output lengths are not both stated");
+  }
+  l.distribution = "fixed";
+  l.prompt_mean = static_cast<double>(*row.prompt_len);
+  l.output_mean = static_cast<double>(*row.gen_len);
+  return std::nullopt;
+}
+
+// Engine settings the row states: sequences and tokens per step, memory share.
+void read_engine_limits(const CorpusRow& row, sim::serving::ServeConfig& c) {
+  if (auto n = count_flag(row, "max_num_seqs").value_or(count_flag(row, "max_batch_size").value_or(0)); n > 0) {
+    c.scheduler.max_batch = n;
+    c.stated.insert("scheduler.max_batch");
+  }
+  if (auto n = count_flag(row, "max_num_tokens").value_or(count_flag(row, "max_num_batched_tokens").value_or(0)); n > 0) {
+    c.scheduler.max_batched_tokens = n;
+    c.stated.insert("scheduler.max_batched_tokens");
+  }
+  for (const char* key : {"gpu_memory_utilization", "mem_fraction_static"}) {
+    if (auto it = row.flags.find(key); it != row.flags.end()) {
+      try {
+        const double v = std::stod(it->second);
+        if (v > 0 && v <= 1) c.gpu_memory_utilization = v;
+      } catch (const std::exception&) {
+      }
+    }
+  }
+}
+
 }  // namespace
 
 bool is_serving_metric(const std::string& metric) {
@@ -92,56 +155,10 @@ MappedServingRow map_serving_row(const CorpusRow& row, const CorpusMapping& mapp
   c.kv_dtype = kv != row.flags.end() && corpus_text::lower(kv->second).find("fp8") != std::string::npos ? "fp8" : "bf16";
   c.replica.tp = static_cast<int>(tp);
   c.replicas = static_cast<int>(dp);
-  auto& w = c.workload;
-  w.rate = std::numeric_limits<double>::infinity();
-  if (auto r = row.flags.find("rate"); r != row.flags.end() && r->second != "inf") {
-    try {
-      w.rate = std::stod(r->second);
-    } catch (const std::exception&) {
-      return refuse("load not stated", fmt::format("rate '{}' is not a number", r->second));
-    }
-  }
-  // The load: a concurrency limit, else the batch column (an offline batch of that many
-  // prompts, as llm.generate runs it), else everything at the stated rate.
-  auto concurrency = count_flag(row, "concurrency");
-  auto prompts = count_flag(row, "num_prompts");
-  if (!prompts) prompts = count_flag(row, "num_requests");
-  if (!concurrency && !row.flags.count("rate") && row.batch && *row.batch > 0) {
-    concurrency = *row.batch;
-    if (!prompts) prompts = *row.batch;
-  }
-  if (concurrency) w.max_concurrency = *concurrency;
-  w.requests = std::min<int64_t>(prompts.value_or(std::max<int64_t>(kDefaultPrompts, 4 * w.max_concurrency)),
-                                 kMaxRequests);
-  const auto dataset = row.flags.count("dataset") ? corpus_text::lower(row.flags.at("dataset")) : std::string();
-  if (dataset.find("sharegpt") != std::string::npos) {
-    w.lengths.distribution = "sharegpt";
-    if (row.prompt_len) w.lengths.prompt_mean = static_cast<double>(*row.prompt_len);
-    if (row.gen_len) w.lengths.output_mean = static_cast<double>(*row.gen_len);
-  } else if (row.prompt_len && row.gen_len && *row.prompt_len > 0 && *row.gen_len > 0) {
-    w.lengths.distribution = "fixed";
-    w.lengths.prompt_mean = static_cast<double>(*row.prompt_len);
-    w.lengths.output_mean = static_cast<double>(*row.gen_len);
-  } else {
-    return refuse("lengths not stated", "input and output lengths are not both stated");
-  }
-  if (auto n = count_flag(row, "max_num_seqs").value_or(count_flag(row, "max_batch_size").value_or(0)); n > 0) {
-    c.scheduler.max_batch = n;
-    c.stated.insert("scheduler.max_batch");
-  }
-  if (auto n = count_flag(row, "max_num_tokens").value_or(count_flag(row, "max_num_batched_tokens").value_or(0)); n > 0) {
-    c.scheduler.max_batched_tokens = n;
-    c.stated.insert("scheduler.max_batched_tokens");
-  }
-  for (const char* key : {"gpu_memory_utilization", "mem_fraction_static"}) {
-    if (auto it = row.flags.find(key); it != row.flags.end()) {
-      try {
-        const double v = std::stod(it->second);
-        if (v > 0 && v <= 1) c.gpu_memory_utilization = v;
-      } catch (const std::exception&) {
-      }
-    }
-  }
+  if (auto refused = read_load(row, c.workload)) return *refused;
+  if (auto refused = read_lengths(row, c.workload.lengths)) return *refused;
+  read_engine_limits(row, c);
+  const auto& w = c.workload;
   MappedServingRow out;
   ServingCase s;
   s.key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", row.source_key(), c.hardware, c.model, c.dtype, c.kv_dtype,
