@@ -40,7 +40,12 @@ def load(args):
             continue
         usd = number(path, i, "usd_per_hour", row["usd_per_hour"])
         devices = number(path, i, "devices", row["devices"])
-        points.append({"label": f"{row['replicas']}x {row['hardware']} tp{row['tp']} b{row['max_batch']}",
+        label = f"{row['replicas']}x {row['hardware']} tp{row['tp']} b{row['max_batch']}"
+        if row.get("software"):  # plans that vary the engine, formats or a prefill/decode split
+            label += f" {row['software']} {row['dtype']}/{row['kv_dtype']}"
+            if row.get("prefill_replicas") not in (None, "", "0"):
+                label += f" pd{row['prefill_replicas']}"
+        points.append({"label": label,
                        "usd_per_hour": usd, "devices": devices, "y": number(path, i, args.y, row[args.y]),
                        "meets": row["meets_target"].strip().lower() == "true", "row": i})
     if not points:

@@ -2,8 +2,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 
+#include "hwmodels/catalog.hpp"
 #include "hwmodels/input_error.hpp"
 #include "sim/atomic_file.hpp"
 #include "sim/cli/commands.hpp"
@@ -50,6 +52,150 @@ PointResult read_point(const std::string& dir, const sim::serving::PlanTarget& t
   return r;
 }
 
+// Price per device-hour: the plan's, else the catalog system's cloud_usd_per_hour divided by
+// its GPUs (a whole-instance price shared by the GPUs it rents), else 0 (not priced).
+std::map<std::string, std::pair<double, std::string>> device_prices(const sim::DataPaths& paths,
+                                                                    const sim::serving::PlanConfig& plan) {
+  std::map<std::string, std::pair<double, std::string>> out;
+  const hwmodels::Catalog catalog(paths.catalog());
+  for (const auto& p : plan.points) {
+    if (out.count(p.hardware)) continue;
+    if (auto it = plan.usd_per_device_hour.find(p.hardware); it != plan.usd_per_device_hour.end()) {
+      out[p.hardware] = {it->second, "the plan's usd_per_device_hour"};
+      continue;
+    }
+    double price = plan.base.usd_per_device_hour;
+    std::string basis = price > 0 ? "the serve scenario's cost" : "not priced";
+    try {
+      const auto system = catalog.load(p.hardware);
+      const auto gpus = system.devices_of(hwmodels::DeviceKind::gpu).size();
+      if (price <= 0 && system.cloud_usd_per_hour && system.cloud_usd_per_hour->value > 0 && gpus > 0) {
+        price = system.cloud_usd_per_hour->value / static_cast<double>(gpus);
+        basis = fmt::format("catalog {}: cloud_usd_per_hour {} / {} GPUs", p.hardware, system.cloud_usd_per_hour->value,
+                            gpus);
+      }
+    } catch (const InputError&) {
+      // an unknown hardware fails its grid points with the loader's message
+    }
+    out[p.hardware] = {price, basis};
+  }
+  return out;
+}
+
+int simulate_point(const sim::DataPaths& paths, const sim::serving::PlanConfig& plan, std::size_t i, double price,
+                   const std::string& dir) {
+  const std::string sub = fmt::format("{}/points/{:04}", dir, i);
+  std::filesystem::create_directories(sub);
+  try {
+    auto config = sim::serving::config_for(plan, plan.points[i]);
+    config.usd_per_device_hour = price;
+    auto requests = sim::serving::make_requests(config.workload);
+    sim::serving::ServingSimulator simulator(paths, config);
+    const auto result = simulator.run(std::move(requests));
+    sim::write_file_atomically(sub + "/serve.json", sim::serving::serving_json(simulator.config(), result, 0).dump(2));
+    return static_cast<int>(kOk);
+  } catch (const InputError& e) {
+    sim::write_file_atomically(sub + "/error.txt", std::string(e.what()) + "\n");
+    return static_cast<int>(kInputError);
+  }
+}
+
+double cost_of(const PointResult& r) { return r.usd_per_hour > 0 ? r.usd_per_hour : r.devices; }
+
+// Pareto front of cost against goodput: no other point is cheaper and at least as good.
+std::string pareto_csv(const std::vector<sim::serving::PlanPoint>& points, const std::vector<PointResult>& results) {
+  std::string out = "hardware,replicas,tp,max_batch,devices,usd_per_hour,goodput_requests_per_s,configuration\n";
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (!results[i].ok) continue;
+    bool dominated = false;
+    for (std::size_t k = 0; k < results.size() && !dominated; ++k) {
+      if (k == i || !results[k].ok) continue;
+      const double ci = cost_of(results[i]), ck = cost_of(results[k]);
+      dominated = ck <= ci && results[k].goodput >= results[i].goodput &&
+                  (ck < ci || results[k].goodput > results[i].goodput);
+    }
+    if (dominated) continue;
+    const auto& p = points[i];
+    out += fmt::format("{},{},{},{},{},{},{},{}\n", p.hardware, p.replicas, p.tp, p.max_batch, results[i].devices,
+                       results[i].usd_per_hour, results[i].goodput, p.label());
+  }
+  return out;
+}
+
+struct PlanTables {
+  std::vector<PointResult> results;
+  std::string csv, table;
+  int cheapest = -1;
+};
+
+PlanTables read_results(const sim::serving::PlanConfig& plan, const std::string& dir,
+                        const std::map<std::string, std::pair<double, std::string>>& prices) {
+  PlanTables t;
+  t.csv = "hardware,replicas,tp,max_batch,devices,usd_per_hour,ttft_p99_s,tpot_p99_s,goodput_requests_per_s,"
+          "output_tokens_per_s,meets_target,error,software,dtype,kv_dtype,prefill_replicas\n";
+  t.table = fmt::format("{:<44} {:>7} {:>9} {:>9} {:>9} {:>9}  {}\n", "configuration", "devices", "$/hour", "TTFT p99",
+                        "TPOT p99", "goodput", "meets");
+  for (std::size_t i = 0; i < plan.points.size(); ++i) {
+    const auto& p = plan.points[i];
+    const auto r = read_point(fmt::format("{}/points/{:04}", dir, i), plan.target, prices.at(p.hardware).first);
+    t.results.push_back(r);
+    const std::string extra = fmt::format("{},{},{},{}", p.software, p.dtype, p.kv_dtype, p.prefill_replicas);
+    if (!r.ok) {
+      t.table += fmt::format("{:<44}  failed: {}\n", p.label(), r.error);
+      t.csv += fmt::format("{},{},{},{},,,,,,,false,\"{}\",{}\n", p.hardware, p.replicas, p.tp, p.max_batch, r.error, extra);
+      continue;
+    }
+    t.table += fmt::format("{:<44} {:>7} {:>9.2f} {:>9.3f} {:>9.4f} {:>9.3f}  {}\n", p.label(), r.devices,
+                           r.usd_per_hour, r.ttft_p99, r.tpot_p99, r.goodput, r.meets ? "yes" : "no");
+    t.csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},,{}\n", p.hardware, p.replicas, p.tp, p.max_batch, r.devices,
+                         r.usd_per_hour, r.ttft_p99, r.tpot_p99, r.goodput, r.tokens_per_s, r.meets, extra);
+    // Cheapest by price; without prices, by devices.
+    if (r.meets && (t.cheapest < 0 || cost_of(r) < cost_of(t.results[static_cast<std::size_t>(t.cheapest)]))) {
+      t.cheapest = static_cast<int>(i);
+    }
+  }
+  return t;
+}
+
+int run_plan(const sim::DataPaths& paths, const std::string& file, const std::string& out, int jobs) {
+  const auto plan = sim::serving::load_plan_config(file);
+  const std::string dir = out.empty() ? "results/" + plan.name : out;
+  const auto& points = plan.points;
+  const auto prices = device_prices(paths, plan);
+  const int parallel = jobs > 0 ? jobs : plan.parallel;
+  std::size_t done = 0;
+  fmt::print(stderr, "plan {}: {} configurations, {} at a time\n", plan.name, points.size(), parallel);
+  sim::run_in_children(
+      points.size(), parallel,
+      [&](std::size_t i) { return simulate_point(paths, plan, i, prices.at(points[i].hardware).first, dir); },
+      [&](std::size_t, const sim::ChildOutcome&) {
+        ++done;
+        const int width = 30;
+        const int filled = static_cast<int>(width * done / points.size());
+        fmt::print(stderr, "\r  [{}{}] {}/{}", std::string(static_cast<std::size_t>(filled), '#'),
+                   std::string(static_cast<std::size_t>(width - filled), '.'), done, points.size());
+        if (done == points.size()) fmt::print(stderr, "\n");
+      });
+  const auto t = read_results(plan, dir, prices);
+  sim::write_file_atomically(dir + "/plan.csv", t.csv);
+  sim::write_file_atomically(dir + "/pareto.csv", pareto_csv(points, t.results));
+  fmt::print("plan {}: {} at {} req/s, target TTFT p99 <= {} s{}\n\n{}\n", plan.name, plan.base.model,
+             plan.base.workload.rate, plan.target.ttft_p99_s,
+             plan.target.tpot_p99_s > 0 ? fmt::format(", TPOT p99 <= {} s", plan.target.tpot_p99_s) : "", t.table);
+  fmt::print("prices per device-hour:\n");
+  for (const auto& [hardware, price] : prices) fmt::print("  {}: ${:.3f} ({})\n", hardware, price.first, price.second);
+  if (t.cheapest < 0) {
+    fmt::print("no configuration in the grid meets the target\n");
+  } else {
+    const auto& p = points[static_cast<std::size_t>(t.cheapest)];
+    const auto& r = t.results[static_cast<std::size_t>(t.cheapest)];
+    fmt::print("cheapest that meets the target: {} = {} device(s){}; TTFT p99 {:.3f} s\n", p.label(), r.devices,
+               r.usd_per_hour > 0 ? fmt::format(", ${:.2f}/hour", r.usd_per_hour) : "", r.ttft_p99);
+  }
+  fmt::print("wrote {0}/plan.csv, {0}/pareto.csv and {0}/points/*/serve.json (llmsim plot pareto {0})\n", dir);
+  return kOk;
+}
+
 }  // namespace
 
 void add_plan_command(CLI::App& app, Action& action) {
@@ -61,103 +207,7 @@ void add_plan_command(CLI::App& app, Action& action) {
   cmd->add_option("--out", *out, "output directory (default: results/<plan name>)");
   cmd->add_option("-j,--jobs", *jobs, "grid points simulated at once (default: the plan's 'parallel')");
   cmd->callback([=, &action]() {
-    action = [=](const sim::DataPaths& paths) {
-      const auto plan = sim::serving::load_plan_config(*file);
-      const std::string dir = out->empty() ? "results/" + plan.name : *out;
-      const auto& points = plan.points;
-      std::size_t done = 0;
-      fmt::print(stderr, "plan {}: {} configurations, {} at a time\n", plan.name, points.size(),
-                 *jobs > 0 ? *jobs : plan.parallel);
-      sim::run_in_children(
-          points.size(), *jobs > 0 ? *jobs : plan.parallel,
-          [&](std::size_t i) {
-            const std::string sub = fmt::format("{}/points/{:04}", dir, i);
-            std::filesystem::create_directories(sub);
-            try {
-              const auto config = sim::serving::config_for(plan, points[i]);
-              auto requests = sim::serving::make_requests(config.workload);
-              sim::serving::ServingSimulator simulator(paths, config);
-              const auto result = simulator.run(std::move(requests));
-              sim::write_file_atomically(sub + "/serve.json", sim::serving::serving_json(simulator.config(), result, 0).dump(2));
-              return static_cast<int>(kOk);
-            } catch (const InputError& e) {
-              sim::write_file_atomically(sub + "/error.txt", std::string(e.what()) + "\n");
-              return static_cast<int>(kInputError);
-            }
-          },
-          [&](std::size_t, const sim::ChildOutcome&) {
-            ++done;
-            const int width = 30;
-            const int filled = static_cast<int>(width * done / points.size());
-            fmt::print(stderr, "\r  [{}{}] {}/{}", std::string(static_cast<std::size_t>(filled), '#'),
-                       std::string(static_cast<std::size_t>(width - filled), '.'), done, points.size());
-            if (done == points.size()) fmt::print(stderr, "\n");
-          });
-
-      std::vector<PointResult> results;
-      std::string csv = "hardware,replicas,tp,max_batch,devices,usd_per_hour,ttft_p99_s,tpot_p99_s,"
-                        "goodput_requests_per_s,output_tokens_per_s,meets_target,error\n";
-      std::string table = fmt::format("{:<18} {:>8} {:>3} {:>9} {:>7} {:>9} {:>9} {:>9} {:>9}  {}\n", "hardware",
-                                      "replicas", "tp", "max_batch", "devices", "$/hour", "TTFT p99", "TPOT p99",
-                                      "goodput", "meets");
-      int cheapest = -1;
-      for (std::size_t i = 0; i < points.size(); ++i) {
-        const auto config = sim::serving::config_for(plan, points[i]);
-        const auto r = read_point(fmt::format("{}/points/{:04}", dir, i), plan.target, config.usd_per_device_hour);
-        results.push_back(r);
-        const auto& p = points[i];
-        if (!r.ok) {
-          table += fmt::format("{:<18} {:>8} {:>3} {:>9}  failed: {}\n", p.hardware, p.replicas, p.tp, p.max_batch,
-                               r.error);
-          csv += fmt::format("{},{},{},{},,,,,,,false,\"{}\"\n", p.hardware, p.replicas, p.tp, p.max_batch, r.error);
-          continue;
-        }
-        table += fmt::format("{:<18} {:>8} {:>3} {:>9} {:>7} {:>9.2f} {:>9.3f} {:>9.4f} {:>9.3f}  {}\n", p.hardware,
-                             p.replicas, p.tp, p.max_batch, r.devices, r.usd_per_hour, r.ttft_p99, r.tpot_p99,
-                             r.goodput, r.meets ? "yes" : "no");
-        csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},\n", p.hardware, p.replicas, p.tp, p.max_batch, r.devices,
-                           r.usd_per_hour, r.ttft_p99, r.tpot_p99, r.goodput, r.tokens_per_s, r.meets);
-        // Cheapest by price; without prices, by devices.
-        auto cost = [&](const PointResult& x) { return x.usd_per_hour > 0 ? x.usd_per_hour : x.devices; };
-        if (r.meets && (cheapest < 0 || cost(r) < cost(results[static_cast<std::size_t>(cheapest)]))) {
-          cheapest = static_cast<int>(i);
-        }
-      }
-      // Pareto front of cost against goodput: no other point is cheaper and at least as good.
-      std::string pareto = "hardware,replicas,tp,max_batch,devices,usd_per_hour,goodput_requests_per_s\n";
-      for (std::size_t i = 0; i < results.size(); ++i) {
-        if (!results[i].ok) continue;
-        bool dominated = false;
-        for (std::size_t k = 0; k < results.size() && !dominated; ++k) {
-          if (k == i || !results[k].ok) continue;
-          const double ci = results[i].usd_per_hour > 0 ? results[i].usd_per_hour : results[i].devices;
-          const double ck = results[k].usd_per_hour > 0 ? results[k].usd_per_hour : results[k].devices;
-          dominated = ck <= ci && results[k].goodput >= results[i].goodput &&
-                      (ck < ci || results[k].goodput > results[i].goodput);
-        }
-        if (!dominated) {
-          const auto& p = points[i];
-          pareto += fmt::format("{},{},{},{},{},{},{}\n", p.hardware, p.replicas, p.tp, p.max_batch, results[i].devices,
-                                results[i].usd_per_hour, results[i].goodput);
-        }
-      }
-      sim::write_file_atomically(dir + "/plan.csv", csv);
-      sim::write_file_atomically(dir + "/pareto.csv", pareto);
-      fmt::print("plan {}: {} at {} req/s, target TTFT p99 <= {} s{}\n\n{}\n", plan.name, plan.base.model,
-                 plan.base.workload.rate, plan.target.ttft_p99_s,
-                 plan.target.tpot_p99_s > 0 ? fmt::format(", TPOT p99 <= {} s", plan.target.tpot_p99_s) : "", table);
-      if (cheapest < 0) {
-        fmt::print("no configuration in the grid meets the target\n");
-      } else {
-        const auto& p = points[static_cast<std::size_t>(cheapest)];
-        const auto& r = results[static_cast<std::size_t>(cheapest)];
-        fmt::print("cheapest that meets the target: {} x {} (tp={}, max_batch {}) = {} device(s){}; TTFT p99 {:.3f} s\n",
-                   p.replicas, p.hardware, p.tp, p.max_batch, r.devices,
-                   r.usd_per_hour > 0 ? fmt::format(", ${:.2f}/hour", r.usd_per_hour) : "", r.ttft_p99);
-      }
-      fmt::print("wrote {0}/plan.csv, {0}/pareto.csv and {0}/points/*/serve.json\n", dir);
-      return kOk;
-    };
+    action = [=](const sim::DataPaths& paths) { return run_plan(paths, *file, *out, *jobs); };
   });
 }
 

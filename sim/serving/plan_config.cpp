@@ -1,5 +1,7 @@
 #include "sim/serving/plan_config.hpp"
 
+#include <fmt/format.h>
+
 #include <filesystem>
 
 #include "hwmodels/yaml_fields.hpp"
@@ -22,7 +24,21 @@ std::vector<T> read_list(YamlFields& f, const std::string& key, std::vector<T> f
   return out;
 }
 
+std::vector<std::string> read_names(YamlFields& f, const std::string& key, const std::string& fallback) {
+  auto node = f.optional(key);
+  if (!node) return {fallback};
+  if (!node->IsSequence() || node->size() == 0) throw f.error_at(*node, key, "must be a non-empty list of names");
+  std::vector<std::string> out;
+  for (const auto& item : *node) out.push_back(item.as<std::string>());
+  return out;
+}
+
 }  // namespace
+
+std::string PlanPoint::label() const {
+  return fmt::format("{}x {} tp{} b{} {} {}/{}{}", replicas, hardware, tp, max_batch, software, dtype, kv_dtype,
+                     prefill_replicas > 0 ? fmt::format(" pd{}", prefill_replicas) : "");
+}
 
 namespace {
 PlanConfig read_plan_config(const std::string& path);
@@ -45,20 +61,24 @@ PlanConfig read_plan_config(const std::string& path) {
   if (std::filesystem::path(serve).is_relative()) serve = (std::filesystem::path(path).parent_path() / serve).string();
   p.base = load_serve_config(serve);
   YamlFields g(f.required("grid"), path, "grid");
-  std::vector<std::string> hardware{p.base.hardware};
-  if (auto h = g.optional("hardware")) {
-    if (!h->IsSequence() || h->size() == 0) throw g.error_at(*h, "hardware", "must be a non-empty list of ids");
-    hardware.clear();
-    for (const auto& item : *h) hardware.push_back(item.as<std::string>());
-  }
+  const auto hardware = read_names(g, "hardware", p.base.hardware);
+  const auto software = read_names(g, "software", p.base.software);
+  const auto dtypes = read_names(g, "dtype", p.base.dtype);
+  const auto kv_dtypes = read_names(g, "kv_dtype", p.base.kv_dtype);
   const auto replicas = read_list<int>(g, "replicas", {p.base.replicas}, 1, 4096);
   const auto tps = read_list<int>(g, "tp", {p.base.replica.tp}, 1, 64);
   const auto batches = read_list<int64_t>(g, "max_batch", {p.base.scheduler.max_batch}, 1, 1e6);
+  const auto prefill = read_list<int>(g, "prefill_replicas", {p.base.disaggregated ? p.base.prefill_replicas : 0}, 0, 4096);
   g.finish();
   for (const auto& h : hardware)
-    for (int tp : tps)
-      for (int64_t b : batches)
-        for (int r : replicas) p.points.push_back({h, r, tp, b});
+    for (const auto& sw : software)
+      for (const auto& dt : dtypes)
+        for (const auto& kv : kv_dtypes)
+          for (int tp : tps)
+            for (int64_t b : batches)
+              for (int pd : prefill)
+                for (int r : replicas) p.points.push_back({h, r, tp, b, sw, dt, kv, pd});
+  if (p.points.size() > 100000) throw g.error("grid", fmt::format("has {} points; at most 100000", p.points.size()));
   YamlFields t(f.required("target"), path, "target");
   p.target.ttft_p99_s = t.required_number("ttft_p99_s", 1e-6, 1e6);
   p.target.tpot_p99_s = t.optional_number("tpot_p99_s", 0, 0, 1e6);
@@ -85,6 +105,14 @@ ServeConfig config_for(const PlanConfig& plan, const PlanPoint& point) {
   c.replica.placement.devices.clear();  // the first tp GPUs of that hardware
   c.scheduler.max_batch = point.max_batch;
   c.stated.insert("scheduler.max_batch");
+  c.software = point.software;
+  c.dtype = point.dtype;
+  c.kv_dtype = point.kv_dtype;
+  c.disaggregated = point.prefill_replicas > 0;
+  if (c.disaggregated) {
+    c.prefill = c.replica;  // prefill replicas of the same tensor-parallel size, on the next devices
+    c.prefill_replicas = point.prefill_replicas;
+  }
   auto it = plan.usd_per_device_hour.find(point.hardware);
   if (it != plan.usd_per_device_hour.end()) c.usd_per_device_hour = it->second;
   return c;

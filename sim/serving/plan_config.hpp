@@ -20,6 +20,10 @@ struct PlanPoint {
   int replicas = 1;
   int tp = 1;
   int64_t max_batch = 256;
+  std::string software, dtype, kv_dtype;
+  int prefill_replicas = 0;  // > 0: disaggregated, this many prefill replicas of the same tp beside `replicas`
+  /// "2x h100 tp2 b64 vllm bf16/bf16" (+ " pd1" when disaggregated).
+  std::string label() const;
 };
 
 struct PlanConfig {
@@ -27,7 +31,9 @@ struct PlanConfig {
   std::string name;
   std::string description;
   ServeConfig base;
-  std::vector<PlanPoint> points;  // the grid, expanded in file order (hardware outermost)
+  // The grid, expanded with hardware outermost, then software, dtype, kv_dtype, tp, max_batch,
+  // prefill replicas and replicas.
+  std::vector<PlanPoint> points;
   PlanTarget target;
   std::map<std::string, double> usd_per_device_hour;  // by hardware id; missing = base's value
   int parallel = 2;

@@ -97,6 +97,29 @@ class Serve(unittest.TestCase):
                 cells = r.split(",")
                 self.assertEqual(cells[10] == "true", float(cells[6]) <= 0.5)
 
+    def test_plan_varies_engine_formats_and_split_and_prices_from_the_catalog(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            scenario(tmp, "4")
+            plan = os.path.join(tmp, "plan.yaml")
+            with open(plan, "w") as f:
+                f.write("name: p\nserve: s.yaml\ngrid: {hardware: [a10g], software: [vllm, sglang], "
+                        "kv_dtype: [bf16, fp8], prefill_replicas: [0, 1], max_batch: [32]}\n"
+                        "target: {ttft_p99_s: 5}\n")
+            out = llmsim("plan", plan, "--out", os.path.join(tmp, "out"))
+            self.assertEqual(out.returncode, 0, out.stderr)
+            with open(os.path.join(tmp, "out", "plan.csv")) as f:
+                header, *rows = [line.split(",") for line in f.read().splitlines()]
+            rows = [dict(zip(header, r)) for r in rows]
+            self.assertEqual(len(rows), 8)  # 2 engines x 2 KV formats x 2 splits
+            self.assertEqual({(r["software"], r["kv_dtype"], r["prefill_replicas"]) for r in rows},
+                             {(s, k, p) for s in ["vllm", "sglang"] for k in ["bf16", "fp8"] for p in ["0", "1"]})
+            self.assertIn("cloud_usd_per_hour", out.stdout)  # the catalog's price, as the report says
+            with open(os.path.join(SOURCE, "hwmodels", "catalog", "a10g.yaml")) as f:
+                price = float(next(l for l in f if l.startswith("cloud_usd_per_hour")).split("value:")[1].split(",")[0])
+            for r in rows:
+                if r["devices"]:
+                    self.assertAlmostEqual(float(r["usd_per_hour"]), price * int(r["devices"]), places=6)
+
 
 SHAREGPT = os.path.join(SOURCE, "tests", "fixtures", "serving", "sharegpt-small.json")
 
