@@ -10,3 +10,7 @@ if [ -f corpus_cv_source.txt ]; then
   echo "--- public corpus, held out by source (build/corpus_cv_source.txt) ---"
   cat corpus_cv_source.txt
 fi
+if [ -f corpus_serving_cv.txt ]; then
+  echo "--- serving rows of the corpus, held out by source (build/corpus_serving_cv.txt) ---"
+  cat corpus_serving_cv.txt
+fi

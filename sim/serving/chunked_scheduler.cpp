@@ -20,10 +20,11 @@ ScheduledStep ChunkedScheduler::schedule(ReplicaQueues& q, std::vector<RequestPr
     for (std::size_t index : q.running) (requests[index].prefilled() ? decoding : prefilling).push_back(index);
   }
   int64_t budget = config_.max_batched_tokens;
+  const int64_t verify = 1 + config_.speculative_tokens;  // the last token and the proposed ones
   for (std::size_t index : decoding) {
-    if (budget == 0) break;
-    step.slots.push_back({index, 1, requests[index].computed, true, true});
-    --budget;
+    if (budget < verify) break;
+    step.slots.push_back({index, verify, requests[index].computed, true, true});
+    budget -= verify;
   }
   auto add_chunk = [&](std::size_t index) {
     RequestProgress& r = requests[index];

@@ -21,7 +21,7 @@ int64_t ContinuousScheduler::make_room_for_decode(ReplicaQueues& q, std::vector<
                                                   KvBlockManager& kv) {
   int64_t swapped_out = 0;
   auto missing = [&](const RequestProgress& r) {
-    return std::max<int64_t>(admission_->blocks_needed(r, r.computed + 1, kv) - r.blocks, 0);
+    return std::max<int64_t>(admission_->blocks_needed(r, r.computed + 1 + config_.speculative_tokens, kv) - r.blocks, 0);
   };
   for (std::size_t i = 0; i < q.running.size();) {
     RequestProgress& r = requests[q.running[i]];
@@ -88,7 +88,7 @@ ScheduledStep ContinuousScheduler::schedule(ReplicaQueues& q, std::vector<Reques
   step.swapped_out_blocks = make_room_for_decode(q, requests, kv);
   for (std::size_t index : q.running) {
     const RequestProgress& r = requests[index];
-    step.slots.push_back({index, 1, r.computed, true, true});
+    step.slots.push_back({index, 1 + config_.speculative_tokens, r.computed, true, true});
   }
   return step;
 }

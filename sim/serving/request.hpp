@@ -24,6 +24,7 @@ struct RequestProgress {
   int64_t blocks = 0;     // KV blocks held of its own (shared prefix blocks are the replica's)
   int64_t cached_prefix = 0;  // prompt tokens whose KV the prefix cache holds: the prefill skips them
   int preemptions = 0;
+  double speculative_credit = 0;  // accepted tokens expected but not yet whole (speculative decoding)
   double first_scheduled_s = -1;
   double first_token_s = -1;
   double finish_s = -1;

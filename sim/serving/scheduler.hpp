@@ -23,6 +23,7 @@ struct SchedulerConfig {
   double static_timeout_s = 0.5;      // static: start a partial batch after the oldest waited this long
   std::string preemption = "recompute";  // recompute | swap
   std::string admission = "allocate";    // see admission.hpp: allocate (vLLM) | reserve (TensorRT-LLM)
+  int64_t speculative_tokens = 0;        // tokens proposed per decode step and verified with it (0 = none)
 };
 
 /// One sequence's share of a step.

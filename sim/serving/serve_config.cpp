@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <filesystem>
 #include <limits>
 
@@ -151,6 +152,19 @@ ServeConfig load_serve_config(const YAML::Node& root, const std::string& path) {
   }
   read_workload(f.required("workload"), path, base, c.workload);
   if (auto m = f.optional("mlperf")) read_mlperf(*m, path, c);
+  if (auto sp = f.optional("speculative")) {
+    YamlFields sf(*sp, path, "speculative");
+    c.speculative.method = sf.required_string("method");
+    if (c.speculative.method != "ngram") {
+      throw sf.error("method", fmt::format("'{}': only ngram (prompt lookup) is modelled; draft-model speculation "
+                                           "needs the draft's steps, which are not simulated yet",
+                                           c.speculative.method));
+    }
+    c.speculative.tokens = static_cast<int64_t>(sf.required_number("tokens", 1, 64));
+    c.speculative.acceptance_rate = sf.required_number("acceptance_rate", 0, 1);
+    c.scheduler.speculative_tokens = c.speculative.tokens;
+    sf.finish();
+  }
   if (auto p = f.optional("prefix_cache")) {
     YamlFields pf(*p, path, "prefix_cache");
     c.prefix_cache.prefix_tokens = static_cast<int64_t>(pf.required_number("prefix_tokens", 1, 1e7));
@@ -170,6 +184,12 @@ ServeConfig load_serve_config(const YAML::Node& root, const std::string& path) {
   }
   f.finish();
   return c;
+}
+
+double SpeculativeSpec::expected_tokens() const {
+  if (tokens <= 0) return 1.0;
+  if (acceptance_rate >= 1.0) return static_cast<double>(tokens + 1);
+  return (1.0 - std::pow(acceptance_rate, static_cast<double>(tokens + 1))) / (1.0 - acceptance_rate);
 }
 
 std::string apply_engine_defaults(ServeConfig& c, const hwmodels::EngineServing& e) {

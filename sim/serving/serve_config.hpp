@@ -46,6 +46,18 @@ struct MlperfSpec {
   double tpot_p99_s = 0.2;
 };
 
+/// Speculative decoding (`speculative:`): each decode step verifies `tokens` proposed tokens
+/// with the last one, and accepts on average (1 - a^(k+1)) / (1 - a) tokens for acceptance rate
+/// a and k proposed (Leviathan et al., ICML 2023, eq. 1). `ngram` (prompt lookup) proposes on the
+/// host at no modelled cost; the acceptance rate is an input.
+struct SpeculativeSpec {
+  std::string method;  // "" = off | ngram
+  int64_t tokens = 0;
+  double acceptance_rate = 0;
+  /// Expected tokens a verification step yields.
+  double expected_tokens() const;
+};
+
 struct ServeConfig {
   std::string file;
   std::string name;
@@ -69,6 +81,7 @@ struct ServeConfig {
   WorkloadSpec workload;
   PrefixCacheSpec prefix_cache;
   MlperfSpec mlperf;
+  SpeculativeSpec speculative;
   Slo slo;
   double usd_per_device_hour = 0;      // for cost per million tokens (0 = not reported)
   // Scheduler and KV keys the scenario or a flag set ("scheduler.max_batch", "kv.block_tokens");

@@ -174,6 +174,16 @@ void ServingRun::complete(std::size_t request, double now) {
   if (progress_) progress_(finished_, table_.size());
 }
 
+// Tokens a decode step yields for `r`: one, or with speculative decoding the expected number
+// accepted, carried over as credit so that whole tokens add up to the expectation.
+int64_t ServingRun::accepted_tokens(RequestProgress& r) const {
+  if (config_.scheduler.speculative_tokens <= 0) return 1;
+  r.speculative_credit += config_.speculative.expected_tokens();
+  const auto whole = static_cast<int64_t>(std::floor(r.speculative_credit));
+  r.speculative_credit -= static_cast<double>(whole);
+  return std::clamp<int64_t>(whole, 1, r.request.output_tokens - r.generated);
+}
+
 // Applies a finished step to its requests: tokens computed and generated, requests done or
 // (on a prefill replica) handed over to a decode replica.
 void ServingRun::apply_step(std::size_t i, double now) {
@@ -183,8 +193,9 @@ void ServingRun::apply_step(std::size_t i, double now) {
     RequestProgress& r = table_[slot.request];
     if (slot.decode) {
       if (r.done()) continue;  // static batching's padding slot
-      r.computed += 1;
-      r.generated += 1;
+      const int64_t accepted = accepted_tokens(r);
+      r.computed += accepted;
+      r.generated += accepted;
     } else {
       r.computed += slot.new_tokens;
       if (slot.produces_token) {

@@ -56,6 +56,7 @@ class ServingRun {
   void apply_step(std::size_t replica, double now);
   void leave(Replica& replica, std::size_t request);
   void complete(std::size_t request, double now);
+  int64_t accepted_tokens(RequestProgress& r) const;
   std::size_t route(const ServingRole& role);
   void push(double time, EventBody body);
 

@@ -135,6 +135,13 @@ ServingSimulator::ServingSimulator(const DataPaths& paths, ServeConfig config) :
                                        "them cached and skip their prefill (an input, not simulated eviction)",
                                        config_.prefix_cache.prefix_tokens, 100 * config_.prefix_cache.hit_rate));
   }
+  if (config_.speculative.tokens > 0) {
+    assumptions_.push_back(fmt::format("speculative decoding ({}): each decode step verifies {} proposed tokens and "
+                                       "yields {:.3f} tokens on average at acceptance rate {} (an input); proposing "
+                                       "costs nothing modelled; static batching does not speculate",
+                                       config_.speculative.method, config_.speculative.tokens,
+                                       config_.speculative.expected_tokens(), config_.speculative.acceptance_rate));
+  }
   if (w.max_concurrency > 0) {
     assumptions_.push_back(fmt::format("closed loop: at most {} requests in flight; latency counts from when a client "
                                        "sends, as the engines' benchmark tools count it",

@@ -207,3 +207,47 @@ TEST_CASE("the steady window leaves out the ramp-up and the drain", "[serving]")
   // The whole run's goodput divides by first send to last finish: 10 of 11 over 13.4 s.
   CHECK(m.goodput_requests_per_s == Approx(10 / 10.5));
 }
+
+TEST_CASE("speculative decoding yields the expected accepted tokens per verification step", "[serving][sim]") {
+  // One request, 64-token prompt, 13 output tokens: the prefill gives the first, and 12 come
+  // from decode steps that each verify 3 proposed tokens with the last one (4 new tokens).
+  // Acceptance 1: every step yields 4 tokens, 3 steps at 64, 68 and 72 cached tokens.
+  // Acceptance 0.5: (1 - 0.5^4) / 0.5 = 1.875 tokens per step: 7 steps to reach 12.
+  auto run = [](double acceptance) {
+    return test::in_fresh_process([=] {
+      auto c = tiny(64, 13);
+      c.workload.rate = 0.001;
+      c.workload.requests = 1;
+      c.speculative = {"ngram", 3, acceptance};
+      c.scheduler.speculative_tokens = 3;
+      ServingSimulator s(paths(), c);
+      const auto r = s.run(make_requests(c.workload));
+      const auto& q = r.requests[0];
+      return std::vector<double>{q.finish_s - q.first_token_s, static_cast<double>(r.replicas[0].steps),
+                                 static_cast<double>(q.generated)};
+    });
+  };
+  const auto steps = test::in_fresh_process([] {
+    const auto c = tiny(64, 13);
+    sim::SimulationContext ctx(paths(), c.hardware, c.model, c.software, "bf16", "bf16");
+    sim::PlacementSpec spec;
+    spec.devices = {ctx.system.devices_of(hwmodels::DeviceKind::gpu)[0]->id};
+    const auto d = sim::make_deployment(ctx, spec, 1, 1, {});
+    StepTimer timer(ctx, d, 16);
+    const auto& h = ctx.profile.serving;
+    double total = 0;
+    for (int64_t past : {64, 68, 72}) {
+      workloads::LoweringOptions o = d.base;
+      o.sequences = {{4, past, true}};
+      total += timer.seconds(o) + 1e-6 * (h.step_us + h.per_sequence_us + 4 * h.per_token_us);
+    }
+    return std::vector<double>{total};
+  });
+  const auto all = run(1.0);
+  CHECK(all[0] == Approx(steps[0]).margin(1e-8));
+  CHECK(all[1] == 4);  // prefill + 3 verification steps
+  CHECK(all[2] == 13);
+  const auto half = run(0.5);
+  CHECK(half[1] == 8);  // prefill + 7
+  CHECK(half[2] == 13);
+}
