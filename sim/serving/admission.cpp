@@ -1,13 +1,8 @@
 #include "sim/serving/admission.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
-#include <functional>
-#include <map>
 
-#include "hwmodels/input_error.hpp"
-#include "hwmodels/name_listing.hpp"
+#include "hwmodels/factory_registry.hpp"
 
 namespace llmsim::sim::serving {
 
@@ -30,13 +25,13 @@ class ReserveAtAdmission : public AdmissionPolicy {
   }
 };
 
-using Factory = std::function<std::unique_ptr<AdmissionPolicy>()>;
-
-const std::map<std::string, Factory>& registry() {
-  static const std::map<std::string, Factory> policies = {
-      {"allocate", [] { return std::make_unique<AllocateAsYouGo>(); }},
-      {"reserve", [] { return std::make_unique<ReserveAtAdmission>(); }},
-  };
+const FactoryRegistry<AdmissionPolicy>& registry() {
+  static const FactoryRegistry<AdmissionPolicy> policies(
+      "admission policy", "scheduler.admission",
+      {
+          {"allocate", [] { return std::make_unique<AllocateAsYouGo>(); }},
+          {"reserve", [] { return std::make_unique<ReserveAtAdmission>(); }},
+      });
   return policies;
 }
 
@@ -46,19 +41,8 @@ int64_t shared_prefix_blocks(const RequestProgress& r, const KvBlockManager& kv)
   return r.cached_prefix / kv.block_tokens();
 }
 
-std::vector<std::string> admission_names() {
-  std::vector<std::string> out;
-  for (const auto& [name, factory] : registry()) out.push_back(name);
-  return out;
-}
+std::vector<std::string> admission_names() { return registry().names(); }
 
-std::unique_ptr<AdmissionPolicy> make_admission(const std::string& name) {
-  auto it = registry().find(name);
-  if (it == registry().end()) {
-    throw InputError("scheduler.admission",
-                     fmt::format("unknown admission policy '{}'; known: {}", name, join_names(admission_names())));
-  }
-  return it->second();
-}
+std::unique_ptr<AdmissionPolicy> make_admission(const std::string& name) { return registry().make(name); }
 
 }  // namespace llmsim::sim::serving

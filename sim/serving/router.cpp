@@ -1,12 +1,8 @@
 #include "sim/serving/router.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
-#include <map>
 
-#include "hwmodels/input_error.hpp"
-#include "hwmodels/name_listing.hpp"
+#include "hwmodels/factory_registry.hpp"
 
 namespace llmsim::sim::serving {
 
@@ -33,30 +29,19 @@ class LeastLoaded : public Router {
   }
 };
 
-using Factory = std::function<std::unique_ptr<Router>()>;
-
-const std::map<std::string, Factory>& registry() {
-  static const std::map<std::string, Factory> routers = {
-      {"round-robin", [] { return std::make_unique<RoundRobin>(); }},
-      {"least-loaded", [] { return std::make_unique<LeastLoaded>(); }},
-  };
+const FactoryRegistry<Router>& registry() {
+  static const FactoryRegistry<Router> routers("router", "router",
+                                               {
+                                                   {"round-robin", [] { return std::make_unique<RoundRobin>(); }},
+                                                   {"least-loaded", [] { return std::make_unique<LeastLoaded>(); }},
+                                               });
   return routers;
 }
 
 }  // namespace
 
-std::vector<std::string> router_names() {
-  std::vector<std::string> out;
-  for (const auto& [name, factory] : registry()) out.push_back(name);
-  return out;
-}
+std::vector<std::string> router_names() { return registry().names(); }
 
-std::unique_ptr<Router> make_router(const std::string& name) {
-  auto it = registry().find(name);
-  if (it == registry().end()) {
-    throw InputError("router", fmt::format("unknown router '{}'; known: {}", name, join_names(router_names())));
-  }
-  return it->second();
-}
+std::unique_ptr<Router> make_router(const std::string& name) { return registry().make(name); }
 
 }  // namespace llmsim::sim::serving

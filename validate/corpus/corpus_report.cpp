@@ -13,8 +13,7 @@ namespace {
 
 double err(double measured_s, double predicted_s) { return measured_s / predicted_s - 1.0; }
 
-struct Columns {
-  std::vector<double> defaults, in_sample, held_out;
+struct Columns : ErrorColumns {
   void add(const CorpusPrediction& p) {
     defaults.push_back(err(p.measured_s, p.defaults_s));
     in_sample.push_back(err(p.measured_s, p.in_sample_s));
@@ -23,16 +22,25 @@ struct Columns {
 };
 
 std::string table(const std::string& title, const std::map<std::string, Columns>& groups) {
-  std::string out = fmt::format("{:<44} {:>5} {:>9} {:>10} {:>9} {:>9} {:>9}\n", title, "rows", "defaults", "in-sample",
-                                "held-out", "held p90", "held bias");
+  return error_table(title, std::map<std::string, ErrorColumns>(groups.begin(), groups.end()));
+}
+
+}  // namespace
+
+std::string error_table(const std::string& title, const std::map<std::string, ErrorColumns>& groups,
+                        std::size_t name_width) {
+  std::string out = fmt::format("{:<{}} {:>5} {:>9} {:>10} {:>9} {:>9} {:>9}\n", title, name_width, "rows", "defaults",
+                                "in-sample", "held-out", "held p90", "held bias");
   for (const auto& [name, c] : groups) {
     const auto d = corpus_error_stats(c.defaults), i = corpus_error_stats(c.in_sample),
                h = corpus_error_stats(c.held_out);
-    out += fmt::format("{:<44} {:>5} {:>8.1f}% {:>9.1f}% {:>8.1f}% {:>8.1f}% {:>+8.1f}%\n", name, h.count,
+    out += fmt::format("{:<{}} {:>5} {:>8.1f}% {:>9.1f}% {:>8.1f}% {:>8.1f}% {:>+8.1f}%\n", name, name_width, h.count,
                        100 * d.median_abs, 100 * i.median_abs, 100 * h.median_abs, 100 * h.p90_abs, 100 * h.bias);
   }
   return out;
 }
+
+namespace {
 
 std::string engine_of(const std::string& software) {
   std::string s = software.substr(0, software.find(' '));

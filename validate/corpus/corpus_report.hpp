@@ -4,6 +4,7 @@
 // the fit on every row (in sample) and the fit with the row's group held out.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,14 @@ struct CorpusErrorStats {
 
 /// Error of the predicted rate: measured_s / predicted_s - 1 (+ = llmsim predicts faster).
 CorpusErrorStats corpus_error_stats(const std::vector<double>& errors);
+
+/// Signed errors of one group of rows in the three columns every corpus report shows.
+struct ErrorColumns {
+  std::vector<double> defaults, in_sample, held_out;
+};
+/// One line per group: rows, median |error| per column, then the held-out p90 and bias.
+std::string error_table(const std::string& title, const std::map<std::string, ErrorColumns>& groups,
+                        std::size_t name_width = 44);
 
 /// The whole report as text (what `llmsim validate --corpus` prints).
 std::string corpus_report_text(const CorpusReport& report);

@@ -12,8 +12,7 @@ namespace {
 
 double err(double predicted, double measured) { return predicted / measured - 1.0; }
 
-struct Columns {
-  std::vector<double> defaults, in_sample, held_out;
+struct Columns : ErrorColumns {
   void add(const ServingPrediction& p) {
     defaults.push_back(err(p.defaults, p.measured));
     in_sample.push_back(err(p.in_sample, p.measured));
@@ -22,15 +21,7 @@ struct Columns {
 };
 
 std::string table(const std::string& title, const std::map<std::string, Columns>& groups) {
-  std::string out = fmt::format("{:<36} {:>5} {:>9} {:>10} {:>9} {:>9} {:>9}\n", title, "rows", "defaults", "in-sample",
-                                "held-out", "held p90", "held bias");
-  for (const auto& [name, c] : groups) {
-    const auto d = corpus_error_stats(c.defaults), i = corpus_error_stats(c.in_sample),
-               h = corpus_error_stats(c.held_out);
-    out += fmt::format("{:<36} {:>5} {:>8.1f}% {:>9.1f}% {:>8.1f}% {:>8.1f}% {:>+8.1f}%\n", name, h.count,
-                       100 * d.median_abs, 100 * i.median_abs, 100 * h.median_abs, 100 * h.p90_abs, 100 * h.bias);
-  }
-  return out;
+  return error_table(title, std::map<std::string, ErrorColumns>(groups.begin(), groups.end()), 36);
 }
 
 std::string metric_class(const std::string& family) { return family.substr(family.rfind(' ') + 1); }
