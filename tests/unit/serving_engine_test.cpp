@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "fresh_process.hpp"
+#include "profile_fixture.hpp"
 #include "sim/serving/serving_simulator.hpp"
 #include "sim/serving/step_timer.hpp"
 #include "sim/serving/workload.hpp"
@@ -24,17 +25,7 @@ namespace {
 
 sim::DataPaths paths() { return sim::DataPaths(test::source_dir()); }
 
-// The vLLM profile with its serving section replaced by known values.
-std::string profile_with(const std::string& serving) {
-  std::ifstream in(test::source_dir() + "/hwmodels/profiles/vllm.yaml");
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string s = text.str();
-  const auto begin = s.find("serving:");
-  const auto end = s.find("\ndevices:");
-  s.replace(begin, end - begin, serving);
-  return test::write_temp("host-profile.yaml", s);
-}
+std::string profile_with(const std::string& serving) { return test::vllm_profile_with_serving(serving, "host-profile.yaml"); }
 
 const char* kKnownHost =
     "serving:\n  basis: test values\n  step_us: 1000\n  per_sequence_us: 10\n  per_token_us: 0.5\n"

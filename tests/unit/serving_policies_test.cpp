@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "fresh_process.hpp"
+#include "profile_fixture.hpp"
 #include "hwmodels/input_error.hpp"
 #include "sim/serving/continuous_scheduler.hpp"
 #include "sim/serving/serving_metrics.hpp"
@@ -25,7 +26,7 @@ ServeConfig tiny(int64_t prompt, int64_t output) {
   ServeConfig c;
   c.hardware = "h100-sxm5-80gb";
   c.model = test::fixture("models/tiny-llama.json");
-  c.software = "vllm";
+  c.software = test::vllm_kernels_only();  // host work is checked in serving_engine_test
   c.workload.lengths.distribution = "fixed";
   c.workload.lengths.prompt_mean = static_cast<double>(prompt);
   c.workload.lengths.output_mean = static_cast<double>(output);

@@ -77,21 +77,31 @@ std::string group_of(const CorpusRow& row, const ServingCase& s, CvGroup cv) {
 
 double log_error(double predicted, double measured) { return std::abs(std::log(predicted / measured)); }
 
-// The grid point with the smallest median |log error| over `rows`; -1 when there are none.
+double median_of(std::vector<double> v) {
+  std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
+  return v[v.size() / 2];
+}
+
+// The grid point with the smallest mean, over metric classes (throughput, TTFT, TPOT, e2e), of
+// the median |log error| of `rows`, so that each class counts alike however many rows it has;
+// -1 when there are none.
 int best_point(const std::vector<std::vector<double>>& predicted, const std::vector<double>& measured,
-               const std::vector<std::size_t>& rows) {
+               const std::vector<std::string>& metric_class, const std::vector<std::size_t>& rows) {
   int best = -1;
-  double best_median = 0;
+  double best_score = 0;
   for (std::size_t g = 0; g < predicted.size(); ++g) {
-    std::vector<double> errors;
-    for (std::size_t r : rows)
-      if (predicted[g][r] > 0) errors.push_back(log_error(predicted[g][r], measured[r]));
-    if (errors.size() < rows.size() || errors.empty()) continue;  // a point that failed a run is out
-    std::nth_element(errors.begin(), errors.begin() + static_cast<long>(errors.size() / 2), errors.end());
-    const double median = errors[errors.size() / 2];
-    if (best < 0 || median < best_median) {
+    std::map<std::string, std::vector<double>> errors;
+    bool failed = false;
+    for (std::size_t r : rows) {
+      failed = failed || predicted[g][r] <= 0;
+      if (!failed) errors[metric_class[r]].push_back(log_error(predicted[g][r], measured[r]));
+    }
+    if (failed || errors.empty()) continue;  // a point that failed a run is out
+    double score = 0;
+    for (const auto& [cls, e] : errors) score += median_of(e) / static_cast<double>(errors.size());
+    if (best < 0 || score < best_score) {
       best = static_cast<int>(g);
-      best_median = median;
+      best_score = score;
     }
   }
   return best;
@@ -162,7 +172,11 @@ ServingReport validate_serving(const sim::DataPaths& paths, const CorpusMapping&
   }
   ::rmdir(dir);
   std::vector<double> measured;
-  for (const auto& p : report.predicted) measured.push_back(p.measured);
+  std::vector<std::string> classes;
+  for (const auto& p : report.predicted) {
+    measured.push_back(p.measured);
+    classes.push_back(p.family.substr(p.family.rfind(' ') + 1));
+  }
   // Fit per engine: the grid points (1..) only; the defaults column stays the profile's.
   std::vector<std::vector<double>> fit_grid(predicted.begin() + 1, predicted.end());
   std::map<std::string, std::vector<std::size_t>> by_engine;
@@ -170,7 +184,7 @@ ServingReport validate_serving(const sim::DataPaths& paths, const CorpusMapping&
     by_engine[report.predicted[r].family.substr(0, report.predicted[r].family.find(' '))].push_back(r);
   }
   for (const auto& [engine, members] : by_engine) {
-    const int all = fit_grid.empty() ? -1 : best_point(fit_grid, measured, members);
+    const int all = fit_grid.empty() ? -1 : best_point(fit_grid, measured, classes, members);
     if (all >= 0) {
       const auto& g = grid[static_cast<std::size_t>(all)];
       report.fitted.push_back(fmt::format("{}: step_us {} per_sequence_us {} request_us {} (in sample, {} rows)",
@@ -182,7 +196,7 @@ ServingReport validate_serving(const sim::DataPaths& paths, const CorpusMapping&
       std::vector<std::size_t> train;
       for (std::size_t r : members)
         if (report.predicted[r].group != group) train.push_back(r);
-      const int held = fit_grid.empty() ? -1 : best_point(fit_grid, measured, train);
+      const int held = fit_grid.empty() ? -1 : best_point(fit_grid, measured, classes, train);
       for (std::size_t r : members) {
         if (report.predicted[r].group != group) continue;
         auto& p = report.predicted[r];

@@ -3,7 +3,8 @@
 // the run is compared with the figure its metric names. The engines' host work per step
 // (profile `serving`: step_us, per_sequence_us, request_us) is the fitted part: each run is simulated on
 // a grid of values, and for each engine the grid point with the smallest median |log error|
-// is chosen on all rows (in sample) and on the rows outside each cross-validation group
+// (averaged over the metric classes) is chosen on all rows (in sample) and on the rows outside
+// each cross-validation group
 // (held out), so a held-out row is predicted with values its own source never saw.
 #pragma once
 
