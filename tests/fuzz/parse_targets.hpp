@@ -17,6 +17,7 @@
 #include "hwmodels/system_loader.hpp"
 #include "sim/scenario.hpp"
 #include "sim/serving/plan_config.hpp"
+#include "sim/serving/dataset.hpp"
 #include "sim/serving/serve_config.hpp"
 #include "sim/serving/workload.hpp"
 #include "sim/training/train_config.hpp"
@@ -110,13 +111,21 @@ inline void corpus_csv(const uint8_t* data, std::size_t size) {
   });
 }
 
+/// ShareGPT-format datasets (`serve --dataset`): read, filtered and sampled.
+inline void sharegpt(const uint8_t* data, std::size_t size) {
+  refused_or_read([&] {
+    const auto d = sim::serving::read_sharegpt(write_input("sharegpt.json", data, size));
+    sim::serving::sample_pairs(d, 16, 1);
+  });
+}
+
 /// Name (as in tests/fuzz/regressions/<name>/ and fuzz_<name>) -> target.
 inline const std::map<std::string, Target>& targets() {
   static const std::map<std::string, Target> all{
       {"system_yaml", system_yaml},     {"scenario_yaml", scenario_yaml}, {"hf_config", hf_config},
       {"software_profile", software_profile}, {"measurements", measurements}, {"public_csv", public_csv},
       {"request_trace", request_trace}, {"chakra_et", chakra_et},       {"gguf", gguf},
-      {"corpus_csv", corpus_csv}};
+      {"corpus_csv", corpus_csv},       {"sharegpt", sharegpt}};
   return all;
 }
 
