@@ -21,23 +21,24 @@ namespace {
 constexpr const char* kDefaultServeScenario = "serve-llama3-8b-h100.yaml";
 
 // Flags named as vLLM's and SGLang's benchmark and server tools name them; each overrides the
-// scenario file's value when given.
+// scenario file's value when given (-1 or NaN: not given, so that a given 0 is refused, not
+// dropped).
 struct ServeFlags {
   std::string request_rate;  // a number or inf
-  int64_t num_prompts = 0;
+  int64_t num_prompts = -1;
   int64_t max_concurrency = -1;
-  int64_t max_num_seqs = 0;
-  int64_t max_num_batched_tokens = 0;
-  double gpu_memory_utilization = 0;
+  int64_t max_num_seqs = -1;
+  int64_t max_num_batched_tokens = -1;
+  double gpu_memory_utilization = std::numeric_limits<double>::quiet_NaN();
   std::string kv_cache_dtype;
   std::string dtype;
   std::string dataset_name;  // sharegpt | random
   std::string dataset_path;
-  int64_t random_input_len = 0;
-  int64_t random_output_len = 0;
+  int64_t random_input_len = -1;
+  int64_t random_output_len = -1;
   int64_t seed = -1;
   std::string model, hardware, software, admission;
-  int tp = 0;
+  int tp = -1;
 };
 
 double parse_rate(const std::string& text) {
@@ -57,23 +58,26 @@ void apply(const ServeFlags& f, sim::serving::ServeConfig& c) {
     w.rate = parse_rate(f.request_rate);
     if (w.arrival == "trace") throw InputError("--request-rate", "the scenario replays a trace file: its times are fixed");
   }
-  if (f.num_prompts != 0) {
+  if (f.num_prompts != -1) {
     if (f.num_prompts < 1) throw InputError("--num-prompts", "must be at least 1");
     w.requests = f.num_prompts;
   }
-  if (f.max_concurrency >= 0) w.max_concurrency = f.max_concurrency;
+  if (f.max_concurrency != -1) {
+    if (f.max_concurrency < 0) throw InputError("--max-concurrency", "must be 0 (no limit) or more");
+    w.max_concurrency = f.max_concurrency;
+  }
   if (f.seed >= 0) w.seed = static_cast<uint64_t>(f.seed);
-  if (f.max_num_seqs != 0) {
+  if (f.max_num_seqs != -1) {
     if (f.max_num_seqs < 1) throw InputError("--max-num-seqs", "must be at least 1");
     c.scheduler.max_batch = f.max_num_seqs;
     c.stated.insert("scheduler.max_batch");
   }
-  if (f.max_num_batched_tokens != 0) {
+  if (f.max_num_batched_tokens != -1) {
     if (f.max_num_batched_tokens < 1) throw InputError("--max-num-batched-tokens", "must be at least 1");
     c.scheduler.max_batched_tokens = f.max_num_batched_tokens;
     c.stated.insert("scheduler.max_batched_tokens");
   }
-  if (f.gpu_memory_utilization != 0) {
+  if (!std::isnan(f.gpu_memory_utilization)) {
     if (!(f.gpu_memory_utilization > 0 && f.gpu_memory_utilization <= 1)) {
       throw InputError("--gpu-memory-utilization", "must be in (0, 1]");
     }
@@ -88,7 +92,7 @@ void apply(const ServeFlags& f, sim::serving::ServeConfig& c) {
     c.scheduler.admission = f.admission;
     c.stated.insert("scheduler.admission");
   }
-  if (f.tp != 0) {
+  if (f.tp != -1) {
     if (f.tp < 1) throw InputError("--tensor-parallel-size", "must be at least 1");
     c.replica.tp = f.tp;
     c.replica.placement.devices.clear();
@@ -107,9 +111,12 @@ void apply(const ServeFlags& f, sim::serving::ServeConfig& c) {
   } else if (!f.dataset_name.empty()) {
     throw InputError("--dataset-name", fmt::format("must be sharegpt or random, got '{}'", f.dataset_name));
   }
-  if (f.random_input_len != 0 || f.random_output_len != 0) {
+  if (f.random_input_len != -1 || f.random_output_len != -1) {
     if (f.dataset_name != "random") throw InputError("--random-input-len", "goes with --dataset-name random");
-    if (f.random_input_len < 0 || f.random_output_len < 0) throw InputError("--random-input-len", "must be positive");
+    for (const auto& [flag, value] : {std::pair{"--random-input-len", f.random_input_len},
+                                      std::pair{"--random-output-len", f.random_output_len}}) {
+      if (value != -1 && (value < 1 || value > 10'000'000)) throw InputError(flag, "must be from 1 to 10000000");
+    }
     if (f.random_input_len > 0) w.lengths.prompt_mean = static_cast<double>(f.random_input_len);
     if (f.random_output_len > 0) w.lengths.output_mean = static_cast<double>(f.random_output_len);
   }

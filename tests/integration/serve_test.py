@@ -235,7 +235,10 @@ class BenchmarkVocabulary(unittest.TestCase):
             for args, fragment in [(["--request-rate", "fast"], "--request-rate"),
                                    (["--dataset-name", "sharegpt"], "--dataset-path"),
                                    (["--gpu-memory-utilization", "1.5"], "(0, 1]"),
-                                   (["--admission", "lottery"], "unknown admission policy")]:
+                                   (["--admission", "lottery"], "unknown admission policy"),
+                                   (["--num-prompts", "0"], "--num-prompts"),
+                                   (["--max-num-seqs", "0"], "--max-num-seqs"),
+                                   (["--max-concurrency", "-2"], "--max-concurrency")]:
                 out = llmsim("serve", scenario(tmp), *args, "--out", os.path.join(tmp, "bad"), "--quiet")
                 self.assertEqual(out.returncode, 1, args)
                 self.assertIn(fragment, out.stderr)
