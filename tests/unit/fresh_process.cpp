@@ -49,7 +49,8 @@ std::vector<double> in_fresh_process(const std::function<std::vector<double>()>&
   if (bytes.empty()) throw std::runtime_error("simulation child died (status " + std::to_string(status) + ")");
   if (bytes[0] == 0) throw std::runtime_error("simulation failed: " + bytes.substr(1));
   std::vector<double> values((bytes.size() - 1) / sizeof(double));
-  std::memcpy(values.data(), bytes.data() + 1, values.size() * sizeof(double));
+  // An empty vector's data() may be null, which memcpy must not get even for 0 bytes (UBSan).
+  if (!values.empty()) std::memcpy(values.data(), bytes.data() + 1, values.size() * sizeof(double));
   return values;
 }
 
