@@ -190,6 +190,9 @@ void read_windows(const ConfigView& c, ModelConfig& m) {
     }
     // Gemma 2 alternates local and global layers; Gemma 3 has one global layer every `pattern`.
     const int64_t pattern = m.model_type == "gemma2" ? 2 : c.integer("sliding_window_pattern");
+    if (pattern < 1) {  // a divisor below: 0 would end the process (found by fuzzing)
+      throw InputError(c.file(), fmt::format("'sliding_window_pattern' must be at least 1, got {}", pattern));
+    }
     for (int64_t i = 0; i < m.layers; ++i) {
       m.attention_window[static_cast<std::size_t>(i)] = ((i + 1) % pattern != 0) ? window : 0;
     }
