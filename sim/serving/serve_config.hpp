@@ -35,6 +35,8 @@ struct ReplicaSpec {
 struct PrefixCacheSpec {
   int64_t prefix_tokens = 0;
   double hit_rate = 0;
+  /// Whole blocks of the prefix the cache holds once per replica (none when nothing hits).
+  int64_t pinned_blocks(int64_t block_tokens) const { return hit_rate > 0 ? prefix_tokens / block_tokens : 0; }
 };
 
 /// An MLPerf Inference-style run (`mlperf:`): Server (Poisson arrivals at the workload's rate;

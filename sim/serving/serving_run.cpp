@@ -37,7 +37,7 @@ ServingRun::ServingRun(const ServeConfig& config, const SimulationContext& conte
     role_order_.push_back(role.get());
     routers_.push_back(make_router(config.router));
     // The prefix cache pins the shared prefix's whole blocks once per replica of the entry role.
-    const int64_t pinned = role.get() == &entry_ && prefix.hit_rate > 0 ? prefix.prefix_tokens / config.block_tokens : 0;
+    const int64_t pinned = role.get() == &entry_ ? prefix.pinned_blocks(config.block_tokens) : 0;
     for (int i = 0; i < role->count; ++i) {
       Replica r;
       r.role = role.get();

@@ -120,6 +120,12 @@ ServingSimulator::ServingSimulator(const DataPaths& paths, ServeConfig config) :
                                          ? fmt::format(", prompt chunks of {}", config_.scheduler.chunk_tokens)
                                          : "",
                                      config_.scheduler.admission, config_.scheduler.preemption));
+  state_engine_and_traffic();
+  assumptions_.push_back("replicas are independent copies (no shared links between them are modelled)");
+}
+
+// The engine's host work, prefix cache, speculation, closed loop and dataset, as assumptions.
+void ServingSimulator::state_engine_and_traffic() {
   const auto& host = context_->profile.serving;
   assumptions_.push_back(fmt::format("engine host work per step ({}): {} us + {} us per sequence + {} us per new token{}; "
                                      "{} us of front end per request before it is scheduled [{}]",
@@ -152,14 +158,13 @@ ServingSimulator::ServingSimulator(const DataPaths& paths, ServeConfig config) :
                                        "filtered as vLLM's benchmark does (4..1024 prompt, <= 2048 in all)",
                                        w.dataset, w.chars_per_token));
   }
-  assumptions_.push_back("replicas are independent copies (no shared links between them are modelled)");
 }
 
 ServingSimulator::~ServingSimulator() = default;
 
 void ServingSimulator::check_requests(const std::vector<Request>& requests) const {
   const auto& sc = config_.scheduler;
-  const int64_t pinned = config_.prefix_cache.hit_rate > 0 ? config_.prefix_cache.prefix_tokens / config_.block_tokens : 0;
+  const int64_t pinned = config_.prefix_cache.pinned_blocks(config_.block_tokens);
   for (const auto& r : requests) {
     for (const auto& role : roles_) {
       const int64_t tokens = role->name == "prefill" ? r.prompt_tokens : r.prompt_tokens + r.output_tokens;

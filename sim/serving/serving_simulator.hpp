@@ -72,6 +72,7 @@ class ServingSimulator {
  private:
   /// InputError for a request no step or KV cache could ever hold.
   void check_requests(const std::vector<Request>& requests) const;
+  void state_engine_and_traffic();
 
   ServeConfig config_;
   std::unique_ptr<SimulationContext> context_;

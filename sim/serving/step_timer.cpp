@@ -86,7 +86,8 @@ double StepTimer::seconds(const ScheduledStep& step) {
   workloads::LoweringOptions options = deployment_.base;
   for (const Slot& s : step.slots) options.sequences.push_back({s.new_tokens, s.past_tokens, s.produces_token});
   // Captured-graph padding: the extra rows are computed and thrown away.
-  for (int64_t i = static_cast<int64_t>(step.slots.size()); i < padded_batch(step); ++i) {
+  const int64_t padded = padded_batch(step);
+  for (int64_t i = static_cast<int64_t>(step.slots.size()); i < padded; ++i) {
     options.sequences.push_back({1, 0, false});
   }
   double t = step.slots.empty() ? 0.0 : seconds(options) + host_seconds(step);
