@@ -29,7 +29,9 @@ std::vector<MemoryUse> account_memory(const Platform& platform, const Placer& pl
         }
       }
     }
-    const std::size_t memory = in_offload ? placer.offload_memory() : final_decode.memory[v];
+    const std::size_t memory = op.host_expert ? placer.host_memory()
+                               : in_offload   ? placer.offload_memory()
+                                              : final_decode.memory[v];
     if (stored.insert({memory, op.weight_key, op.rank % tp}).second) uses[memory].weights += op.weight_resident_bytes;
   }
   // KV cache (and recurrent state): what the step reads of it at the full context.

@@ -114,7 +114,12 @@ class StepPlacer {
     const bool offloaded = op.layer >= 0 && static_cast<std::size_t>(op.layer) < offloaded_.size() &&
                            offloaded_[static_cast<std::size_t>(op.layer)] && op.weight_bytes > 0 &&
                            !op.reads_expanded_weights;
-    if (offloaded) {
+    const bool streamed_expert = op.host_expert && placer_.spec().host_experts == "stream" && op.weight_bytes > 0;
+    if (streamed_expert) {
+      // The experts this step touches are copied in over the host link right before use.
+      inputs.push_back(copy(op.name + ".weights", "offload", op.layer, op.weight_bytes, placer_.host_memory(), mem, d,
+                            placer_compute_stream(d), launch_of(d), inputs));
+    } else if (offloaded) {
       // Weights stay in the offload memory and are copied in before use. Without prefetch the copy
       // runs in the compute stream right before its op (a synchronous pre-forward hook); with
       // prefetch it runs on the copy engine, waiting only for the previous copy and for the
@@ -151,9 +156,9 @@ class StepPlacer {
       mem.push_back(platform_.memory_of_device(dev.back()));
     }
     const bool gather = op.collective == "all_gather";
-    if (std::all_of(mem.begin(), mem.end(), [&](std::size_t m) { return m == mem.front(); })) {
-      return shared_memory_collective(op, inputs, dev.front(), mem.front(), gather);
-    }
+    const bool same_memory = std::all_of(mem.begin(), mem.end(), [&](std::size_t m) { return m == mem.front(); });
+    if (op.collective == "all_to_all") return same_memory ? inputs : all_to_all(op, inputs, dev, mem);
+    if (same_memory) return shared_memory_collective(op, inputs, dev.front(), mem.front(), gather);
     if (placer_.spec().collectives == "tree" && !gather && !symmetric_) return tree_all_reduce(op, inputs, dev, mem);
     // Ring: every rank sends to the next at once; all-reduce moves 2(N-1)/N of the payload per
     // link in 2(N-1) steps (reduce-scatter then all-gather), all-gather (N-1)/N in N-1 steps.
@@ -170,6 +175,23 @@ class StepPlacer {
                          placer_comm_stream(dev[i]), launch, inputs));
     }
     return out;
+  }
+
+  // Every rank sends comm_bytes / (N - 1) to each other rank at once (expert dispatch and
+  // combine); with symmetric ranks only rank 0's sends are simulated, as for a ring.
+  std::vector<OpId> all_to_all(const Op& op, const std::vector<OpId>& inputs, const std::vector<std::size_t>& dev,
+                               const std::vector<std::size_t>& mem) {
+    const std::size_t n = dev.size();
+    const double share = op.comm_bytes / static_cast<double>(n - 1);
+    std::vector<OpId> out;
+    for (std::size_t i = 0; i < (symmetric_ ? 1 : n); ++i) {
+      for (std::size_t j = 0; j < n; ++j) {
+        if (j == i || mem[i] == mem[j]) continue;
+        out.push_back(copy(fmt::format("{}.a2a{}>{}", op.name, i, j), "all_to_all", op.layer, share, mem[i], mem[j], dev[i],
+                           placer_comm_stream(dev[i]), launch_of(dev[i]), inputs));
+      }
+    }
+    return out.empty() ? inputs : out;
   }
 
   // Ranks that share one memory (an APU's CPU and iGPU, Apple's CPU and GPU) exchange nothing:
@@ -271,6 +293,15 @@ Placer::Placer(const hwmodels::System& system, const Platform& platform, const s
   if (spec_.collectives != "ring" && spec_.collectives != "tree") {
     throw InputError("--collectives", fmt::format("must be ring or tree, got '{}'", spec_.collectives));
   }
+  if (!spec_.host_experts.empty()) {
+    if (spec_.host_experts != "cpu" && spec_.host_experts != "stream") {
+      throw InputError("--host-experts", fmt::format("must be cpu or stream, got '{}'", spec_.host_experts));
+    }
+    const auto* cpu = system.first_device(hwmodels::DeviceKind::cpu);
+    if (!cpu) throw InputError("--n-cpu-moe", fmt::format("system '{}' has no CPU to keep experts with", system.id));
+    host_device_ = platform.device_index(cpu->id);
+    host_memory_ = platform.memory_of_device(host_device_);
+  }
   if (ranks_ > 1) {
     if (spec_.policy != "single") {
       throw InputError("--placement", fmt::format("'{}' cannot be combined with tensor/pipeline parallelism", spec_.policy));
@@ -346,6 +377,7 @@ std::size_t Placer::resolve(const std::string& ref, const std::string& what) con
 }
 
 std::size_t Placer::device_for(const Op& op) const {
+  if (op.host_expert && spec_.host_experts == "cpu") return host_device_;
   if (ranks_ > 1) return rank_device_.at(static_cast<std::size_t>(op.rank));
   if (spec_.policy == "by-op-class") {
     for (const std::string& key : {to_string(op.kind), op.group}) {
@@ -368,7 +400,10 @@ std::vector<std::size_t> Placer::used_devices() const {
     if (spec_.policy == "layer-split") used.insert(second_device_);
     for (const auto& [cls, d] : class_device_) used.insert(d);
   }
-  return {used.begin(), used.end()};
+  std::vector<std::size_t> out(used.begin(), used.end());
+  // The host CPU computing experts comes last: the first device shapes the lowering.
+  if (spec_.host_experts == "cpu" && !used.count(host_device_)) out.push_back(host_device_);
+  return out;
 }
 
 bool Placer::has_offload() const {

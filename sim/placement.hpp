@@ -33,6 +33,10 @@ struct PlacementSpec {
   double memory_fraction = 1.0;   // offload: share of the device memory the model may use
   bool prefetch = false;          // offload: copy the next layer's weights while this one computes
   std::string collectives = "ring";  // ring | tree
+  // Routed experts the lowering keeps in host memory (host_expert ops): "cpu" computes them on
+  // the system's first CPU (llama.cpp --n-cpu-moe), "stream" copies their weights to the
+  // computing device before each use; "" when there are none.
+  std::string host_experts;
 };
 
 /// A step ready to execute.
@@ -61,6 +65,8 @@ class Placer {
   /// Devices that compute something under this placement.
   std::vector<std::size_t> used_devices() const;
   std::size_t offload_memory() const { return offload_memory_; }
+  /// The memory that holds host-resident experts (the host CPU's).
+  std::size_t host_memory() const { return host_memory_; }
   bool has_offload() const;
   const PlacementSpec& spec() const { return spec_; }
   /// Device of a logical op under this placement.
@@ -81,6 +87,8 @@ class Placer {
   std::size_t default_device_ = 0;
   std::size_t second_device_ = 0;
   std::size_t offload_memory_ = 0;
+  std::size_t host_device_ = 0;
+  std::size_t host_memory_ = 0;
   std::vector<std::string> stream_names_;
   std::vector<int> stream_limits_;
 };

@@ -221,9 +221,21 @@ std::string describe_placement(const PlacementSpec& spec, const PredictRequest& 
                                const Placer& placer, const Platform& platform) {
   std::string devices;
   for (auto d : placer.used_devices()) devices += (devices.empty() ? "" : ", ") + platform.device_name(d);
+  if (r.ep > 1) {
+    return fmt::format("tp={} x pp={} with ep={} ({} attention data-parallel group(s) of {} sequences) over {} ({} "
+                       "collectives, all-to-all expert dispatch and combine)",
+                       r.tp, r.pp, r.ep, r.ep / r.tp, r.batch / (r.ep / r.tp), devices, spec.collectives);
+  }
   if (r.tp * r.pp > 1) {
     return fmt::format("tp={} x pp={} over {} ({} collectives, {} micro-batch(es))", r.tp, r.pp, devices,
                        spec.collectives, r.microbatches);
+  }
+  if (r.n_cpu_moe > 0) {
+    return fmt::format("{}; routed experts of layers 0-{} in {} memory, {} ({:.0f}% of their work from a "
+                       "device-memory cache)",
+                       devices, r.n_cpu_moe - 1, platform.memory_name(placer.host_memory()),
+                       spec.host_experts == "cpu" ? "computed by the host CPU" : "copied to the device per use",
+                       100 * r.expert_cache_hit);
   }
   if (spec.policy == "by-op-class") {
     std::string map;
@@ -283,18 +295,22 @@ Prediction Predictor::predict(const PredictRequest& request_in, const std::vecto
   Platform& platform = *setup.platform;
 
   PlacementSpec& spec = request.placement;
-  const int ranks = request.tp * request.pp;
+  const int ranks = std::max(request.tp, request.ep) * request.pp;
+  if (request.n_cpu_moe > 0 && spec.host_experts.empty()) spec.host_experts = "cpu";
   if (spec.devices.empty() && ranks == 1) spec.devices = {request.device.empty() ? setup.default_device() : request.device};
   if (request.microbatches == 0) request.microbatches = request.batch >= request.pp ? request.pp : 1;
 
   // Resolve devices first (so bad names fail before any work), then the offload split.
   std::vector<bool> offloaded(static_cast<std::size_t>(model.layers), false);
   double staging = 0;
-  Deployment probe = make_deployment(setup, spec, request.tp, request.pp, offloaded);
+  Deployment probe = make_deployment(setup, spec, request.tp, request.pp, offloaded, request.ep);
   const DeviceModel& device = devices[probe.primary];
   workloads::LoweringOptions options = probe.base;
   options.batch = request.batch;
   options.microbatches = request.microbatches;
+  options.routing = workloads::parse_expert_routing(request.routing, model.experts);
+  options.host_expert_layers = request.n_cpu_moe;
+  options.expert_cache_hit = request.expert_cache_hit;
   workloads::check_parallelism(model, options);
   int64_t tiles = 0;
   if (request.images > 0) {
@@ -330,7 +346,7 @@ Prediction Predictor::predict(const PredictRequest& request_in, const std::vecto
                                                ranks, ranks * request.replicas, system.id,
                                                system.devices_of(DeviceKind::gpu).size()));
   }
-  const Deployment deployment = make_deployment(setup, spec, request.tp, request.pp, offloaded);
+  const Deployment deployment = make_deployment(setup, spec, request.tp, request.pp, offloaded, request.ep);
   const Placer& placer = *deployment.placer;
   Run run(platform, placer, model, weights, options, observers);
 
@@ -395,6 +411,13 @@ Prediction Predictor::predict(const PredictRequest& request_in, const std::vecto
 
   auto& a = p.assumptions;
   a.push_back("placement: " + p.placement);
+  for (const auto& note : model.notes) a.push_back(note);
+  if (model.is_moe()) {
+    a.push_back(fmt::format("expert routing: {}{}", options.routing.basis,
+                            request.ep > 1 ? "; expert ranks are timed at the busiest rank's load, and only the first "
+                                             "attention group's ops are simulated (the groups are alike)"
+                                           : ""));
+  }
   if (request.replicas > 1) {
     a.push_back(fmt::format("{} replicas of this placement serve independently; aggregate rates are {} x one replica's "
                             "(they share no links in this model)", request.replicas, request.replicas));

@@ -30,6 +30,7 @@ void read_placement(const YAML::Node& node, const std::string& file, PlacementSp
   spec.memory_fraction = p.optional_number("memory_fraction", spec.memory_fraction, 0.01, 1.0);
   spec.prefetch = p.optional_bool("prefetch", spec.prefetch);
   spec.collectives = p.optional_string("collectives", spec.collectives);
+  spec.host_experts = p.optional_string("host_experts", spec.host_experts);
   p.finish();
 }
 
@@ -47,6 +48,10 @@ void read_request(YamlFields& f, const std::filesystem::path& base, const std::s
   r.gen = static_cast<int64_t>(f.optional_number("gen", static_cast<double>(r.gen), 0, 1e7));
   r.tp = static_cast<int>(f.optional_number("tp", r.tp, 1, 1024));
   r.pp = static_cast<int>(f.optional_number("pp", r.pp, 1, 1024));
+  r.ep = static_cast<int>(f.optional_number("ep", r.ep, 1, 1024));
+  r.routing = f.optional_string("routing", r.routing);
+  r.n_cpu_moe = static_cast<int64_t>(f.optional_number("n_cpu_moe", static_cast<double>(r.n_cpu_moe), 0, 100000));
+  r.expert_cache_hit = f.optional_number("expert_cache_hit", r.expert_cache_hit, 0, 1);
   r.microbatches = static_cast<int64_t>(f.optional_number("microbatches", static_cast<double>(r.microbatches), 0, 1e6));
   r.replicas = static_cast<int>(f.optional_number("replicas", r.replicas, 1, 4096));
   r.threads = static_cast<int>(f.optional_number("threads", r.threads, 0, 100000));

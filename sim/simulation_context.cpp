@@ -1,5 +1,7 @@
 #include "sim/simulation_context.hpp"
 
+#include <algorithm>
+
 #include "hwmodels/catalog.hpp"
 #include "sim/lowering_options.hpp"
 #include "workloads/gguf/gguf_model.hpp"
@@ -35,14 +37,15 @@ std::string SimulationContext::default_device() const {
 }
 
 Deployment make_deployment(const SimulationContext& c, const PlacementSpec& spec, int tp, int pp,
-                           const std::vector<bool>& offloaded) {
+                           const std::vector<bool>& offloaded, int ep) {
   Deployment d;
-  d.placer = std::make_unique<Placer>(c.system, *c.platform, c.devices, spec, tp * pp, offloaded);
+  d.placer = std::make_unique<Placer>(c.system, *c.platform, c.devices, spec, std::max(tp, ep) * pp, offloaded);
   d.primary = d.placer->used_devices().front();
   auto& o = d.base;
   o = lowering_options_for(c.devices[d.primary], c.profile, *c.kv_format, c.formats);
   o.tp = tp;
   o.pp = pp;
+  o.ep = ep;
   return d;
 }
 

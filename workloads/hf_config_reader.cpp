@@ -12,72 +12,16 @@
 #include "hwmodels/input_error.hpp"
 #include "hwmodels/name_listing.hpp"
 #include "hwmodels/yaml_fields.hpp"
+#include "workloads/hf/config_view.hpp"
 
 namespace llmsim::workloads {
 
 namespace {
 
 using nlohmann::json;
+using hf::split_heads;
+using hf::ConfigView;
 
-const std::vector<std::string> kArchitectures = {
-    "LlamaForCausalLM", "MistralForCausalLM", "MixtralForCausalLM", "Qwen2ForCausalLM",
-    "GPT2LMHeadModel",  "GPTJForCausalLM",    "Gemma2ForCausalLM",  "Gemma3ForCausalLM",
-    "Gemma3ForConditionalGeneration", "MllamaForConditionalGeneration", "LlmsimRecurrentForCausalLM",
-    "Qwen3ForCausalLM", "Qwen3MoeForCausalLM", "Phi3ForCausalLM", "GptOssForCausalLM"};
-
-// Looks keys up in the config first, then in the defaults of its model_type.
-class ConfigView {
- public:
-  ConfigView(const json& config, const YAML::Node& defaults, std::string file)
-      : config_(config), defaults_(defaults), file_(std::move(file)) {}
-
-  bool has(const std::string& key) const {
-    return (config_.contains(key) && !config_[key].is_null()) || (defaults_ && defaults_[key]);
-  }
-
-  int64_t integer(const std::string& key) const {
-    if (config_.contains(key) && !config_[key].is_null()) {
-      const auto& v = config_[key];
-      if (!v.is_number_integer() || v.get<int64_t>() < 0) {
-        throw InputError(file_, fmt::format("field '{}' must be a non-negative integer, got {}", key, v.dump()));
-      }
-      return v.get<int64_t>();
-    }
-    if (defaults_ && defaults_[key]) return defaults_[key].as<int64_t>();
-    throw InputError(file_, fmt::format("required field '{}' is missing", key));
-  }
-
-  int64_t integer_or(const std::string& key, int64_t fallback) const { return has(key) ? integer(key) : fallback; }
-
-  int64_t first_integer(std::initializer_list<const char*> keys) const {
-    for (const char* key : keys)
-      if (has(key)) return integer(key);
-    throw InputError(file_, fmt::format("required field '{}' is missing", *keys.begin()));
-  }
-
-  bool boolean_or(const std::string& key, bool fallback) const {
-    if (config_.contains(key) && !config_[key].is_null()) {
-      if (!config_[key].is_boolean()) throw InputError(file_, fmt::format("field '{}' must be true or false", key));
-      return config_[key].get<bool>();
-    }
-    if (defaults_ && defaults_[key]) return defaults_[key].as<bool>();
-    return fallback;
-  }
-
-  std::string text_or(const std::string& key, const std::string& fallback) const {
-    if (config_.contains(key) && config_[key].is_string()) return config_[key].get<std::string>();
-    if (defaults_ && defaults_[key]) return defaults_[key].as<std::string>();
-    return fallback;
-  }
-
-  const json& raw() const { return config_; }
-  const std::string& file() const { return file_; }
-
- private:
-  const json& config_;
-  YAML::Node defaults_;
-  std::string file_;
-};
 
 json parse_json_file(const std::string& path) {
   std::ifstream in(path);
@@ -89,17 +33,6 @@ json parse_json_file(const std::string& path) {
   } catch (const json::exception& e) {  // out_of_range: a number beyond double, such as 1E400
     throw InputError(path, fmt::format("malformed JSON: {}", e.what()));
   }
-}
-
-// hidden / heads, the head size when the config gives none. Refuses heads <= 0 (a division by
-// zero before) and heads that do not divide hidden (a fractional head size truncated before).
-int64_t split_heads(int64_t hidden, int64_t heads, const std::string& file) {
-  if (heads <= 0) throw InputError(file, fmt::format("attention heads must be positive, got {}", heads));
-  if (hidden % heads != 0) {
-    throw InputError(file, fmt::format("hidden size {} is not a multiple of {} attention heads (give 'head_dim' if "
-                                       "the heads are not hidden / heads wide)", hidden, heads));
-  }
-  return hidden / heads;
 }
 
 void check_positive(const ModelConfig& m, const std::string& file) {
@@ -147,6 +80,10 @@ void read_gpt2_like(const ConfigView& c, ModelConfig& m, bool gptj) {
   }
 }
 
+}  // namespace
+
+namespace hf {
+
 void read_llama_like(const ConfigView& c, ModelConfig& m) {
   m.hidden = c.integer("hidden_size");
   m.intermediate = c.integer("intermediate_size");
@@ -163,7 +100,28 @@ void read_llama_like(const ConfigView& c, ModelConfig& m) {
   m.mlp_bias = c.boolean_or("mlp_bias", false);
 }
 
+std::vector<bool> layer_flags(const ConfigView& c, const char* key, int64_t layers) {
+  const json& v = c.raw()[key];
+  if (!v.is_array() || v.size() != static_cast<std::size_t>(layers)) {
+    throw InputError(c.file(), fmt::format("'{}' must list one flag per layer ({} layers)", key, layers));
+  }
+  std::vector<bool> out;
+  for (const auto& f : v) {
+    if (!f.is_boolean() && !f.is_number_integer()) throw InputError(c.file(), fmt::format("'{}' holds 0/1 flags", key));
+    out.push_back(f.is_boolean() ? f.get<bool>() : f.get<int64_t>() != 0);
+  }
+  return out;
+}
+
+}  // namespace hf
+
+namespace {
+
+using hf::ConfigView;
+using hf::read_llama_like;
+
 void read_windows(const ConfigView& c, ModelConfig& m) {
+  if (!m.attention_window.empty()) return;  // the architecture's reader set them (Llama 4 chunks)
   m.attention_window.assign(static_cast<std::size_t>(m.layers), 0);
   const auto& raw = c.raw();
   // Newer configs (gpt-oss, Qwen3) say per layer which attention it runs.
@@ -331,7 +289,6 @@ void read_mllama(const json& root, const ConfigView& c, ModelConfig& m, const st
   m.extra_embedding_rows = 8;  // MllamaTextModel embeds vocab_size + 8 tokens
 }
 
-const std::vector<std::string>& supported_architectures_list() { return kArchitectures; }
 
 // `key` of `object` as text, `fallback` when absent or null; InputError when it is not text
 // (a number there threw json's type_error, which no caller expects).
@@ -341,6 +298,93 @@ std::string text_field(const json& object, const char* key, const std::string& f
     throw InputError(path, fmt::format("field '{}' must be a string, got {}", key, object[key].dump()));
   }
   return object[key].get<std::string>();
+}
+
+void read_llama_family(const json&, const ConfigView& c, ModelConfig& m) {
+  read_llama_like(c, m);
+  if (m.model_type == "qwen2") m.qkv_bias = true;  // Qwen2Attention always has q/k/v biases
+  if (m.model_type == "qwen3") m.qk_norm = true;   // Qwen3 RMSNorms q and k per head
+}
+
+void read_gemma(const json&, const ConfigView& c, ModelConfig& m) {
+  read_llama_like(c, m);
+  m.sandwich_norm = true;
+  m.scale_embeddings = true;
+  m.qk_norm = m.model_type == "gemma3_text";
+  m.tied_embeddings = c.boolean_or("tie_word_embeddings", true);
+}
+
+// One entry per Hugging Face class: where its text model sits, the model_type to assume when
+// the config names none, and its reader. Adding an architecture is one row here and a reader.
+struct Architecture {
+  const char* name;
+  const char* nested;      // key of the text model's config, nullptr when at the top level
+  const char* model_type;  // default model_type
+  hf::ArchitectureReader read;
+};
+
+const std::vector<Architecture>& architecture_registry() {
+  static const std::vector<Architecture> registry = {
+      {"LlamaForCausalLM", nullptr, "llama", read_llama_family},
+      {"MistralForCausalLM", nullptr, "mistral", read_llama_family},
+      {"Qwen2ForCausalLM", nullptr, "qwen2", read_llama_family},
+      {"Qwen3ForCausalLM", nullptr, "qwen3", read_llama_family},
+      {"Phi3ForCausalLM", nullptr, "phi3", read_llama_family},
+      {"Mistral3ForConditionalGeneration", "text_config", "mistral",
+       [](const json& root, const ConfigView& c, ModelConfig& m) {
+         read_llama_family(root, c, m);
+         m.notes.push_back("Mistral3ForConditionalGeneration: the language model only; the Pixtral image encoder is "
+                           "not modelled (text prompts)");
+       }},
+      {"MixtralForCausalLM", nullptr, "mixtral",
+       [](const json& root, const ConfigView& c, ModelConfig& m) {
+         read_llama_family(root, c, m);
+         m.experts = c.integer("num_local_experts");
+         m.experts_per_token = c.integer("num_experts_per_tok");
+       }},
+      {"Qwen3MoeForCausalLM", nullptr, "qwen3_moe",
+       [](const json& root, const ConfigView& c, ModelConfig& m) {
+         read_llama_family(root, c, m);
+         m.qk_norm = true;
+         read_qwen3_moe(c, m);
+       }},
+      {"GptOssForCausalLM", nullptr, "gpt_oss",
+       [](const json& root, const ConfigView& c, ModelConfig& m) {
+         read_llama_family(root, c, m);
+         // Every layer is MoE; each expert's SwiGLU is intermediate_size wide (2880 in both sizes).
+         m.experts = c.integer("num_local_experts");
+         m.experts_per_token = c.first_integer({"num_experts_per_tok", "experts_per_token"});
+       }},
+      {"Gemma2ForCausalLM", nullptr, "gemma2", read_gemma},
+      {"Gemma3ForCausalLM", nullptr, "gemma3_text", read_gemma},
+      {"Gemma3ForConditionalGeneration", "text_config", "gemma3_text", read_gemma},
+      {"MllamaForConditionalGeneration", "text_config", "mllama_text_model",
+       [](const json& root, const ConfigView& c, ModelConfig& m) {
+         read_llama_like(c, m);
+         read_mllama(root, c, m, c.file());
+       }},
+      {"GPT2LMHeadModel", nullptr, "gpt2", [](const json&, const ConfigView& c, ModelConfig& m) { read_gpt2_like(c, m, false); }},
+      {"GPTJForCausalLM", nullptr, "gptj", [](const json&, const ConfigView& c, ModelConfig& m) { read_gpt2_like(c, m, true); }},
+      {"LlmsimRecurrentForCausalLM", nullptr, "llmsim_recurrent",
+       [](const json&, const ConfigView& c, ModelConfig& m) { read_recurrent(c, m, c.file()); }},
+      {"DeepseekV2ForCausalLM", nullptr, "deepseek_v2", hf::read_deepseek},
+      {"DeepseekV3ForCausalLM", nullptr, "deepseek_v3", hf::read_deepseek},
+      {"Qwen2MoeForCausalLM", nullptr, "qwen2_moe", hf::read_qwen2_moe},
+      {"Glm4MoeForCausalLM", nullptr, "glm4_moe", hf::read_glm4_moe},
+      {"Llama4ForCausalLM", nullptr, "llama4_text", hf::read_llama4},
+      {"Llama4ForConditionalGeneration", "text_config", "llama4_text", hf::read_llama4},
+      {"Qwen3NextForCausalLM", nullptr, "qwen3_next", hf::read_qwen3_next},
+      {"MPTForCausalLM", nullptr, "mpt", hf::read_mpt},
+      {"MambaForCausalLM", nullptr, "mamba", hf::read_hf_mamba},
+      {"RwkvForCausalLM", nullptr, "rwkv", hf::read_hf_rwkv},
+  };
+  return registry;
+}
+
+std::vector<std::string> architecture_names() {
+  std::vector<std::string> names;
+  for (const auto& a : architecture_registry()) names.push_back(a.name);
+  return names;
 }
 
 ModelConfig read_checked_hf_config(const std::string& path, const std::string& defaults_file) {
@@ -354,55 +398,25 @@ ModelConfig read_checked_hf_config(const std::string& path, const std::string& d
     throw InputError(path, "field 'architectures' must be a non-empty list of class names");
   }
   m.architecture = root["architectures"][0].get<std::string>();
-  if (std::find(kArchitectures.begin(), kArchitectures.end(), m.architecture) == kArchitectures.end()) {
+  const auto& registry = architecture_registry();
+  auto arch = std::find_if(registry.begin(), registry.end(), [&](const Architecture& a) { return a.name == m.architecture; });
+  if (arch == registry.end()) {
     throw InputError(path, fmt::format("unsupported architecture '{}'; supported: {}", m.architecture,
-                                       join_names(kArchitectures)));
+                                       join_names(architecture_names())));
   }
-  // Multimodal Gemma 3 keeps the language model in text_config.
-  const bool mllama = m.architecture == "MllamaForConditionalGeneration";
-  const bool nested = m.architecture == "Gemma3ForConditionalGeneration" || mllama;
-  if (nested && (!root.contains("text_config") || !root["text_config"].is_object())) {
-    throw InputError(path, fmt::format("field 'text_config' must be an object for {}", m.architecture));
+  // Multimodal models keep the language model in text_config.
+  if (arch->nested && (!root.contains(arch->nested) || !root[arch->nested].is_object())) {
+    throw InputError(path, fmt::format("field '{}' must be an object for {}", arch->nested, m.architecture));
   }
-  const json& text = nested ? root["text_config"] : root;
-  m.model_type = text_field(text, "model_type",
-                            mllama ? "mllama_text_model" : nested ? "gemma3_text" : text_field(root, "model_type", "", path),
-                            path);
+  const json& text = arch->nested ? root[arch->nested] : root;
+  m.model_type = text_field(text, "model_type", arch->nested ? arch->model_type : text_field(root, "model_type", arch->model_type, path), path);
   if (m.model_type == "gemma3") m.model_type = "gemma3_text";
   m.torch_dtype = text_field(root, "torch_dtype", text_field(text, "torch_dtype", "", path), path);
 
   const YAML::Node defaults_root = load_yaml_file(defaults_file);
   const YAML::Node defaults = defaults_root[m.model_type];
   const ConfigView c(text, defaults, path);
-
-  if (m.architecture == "LlmsimRecurrentForCausalLM") {
-    read_recurrent(c, m, path);
-  } else if (m.architecture == "GPT2LMHeadModel") {
-    read_gpt2_like(c, m, false);
-  } else if (m.architecture == "GPTJForCausalLM") {
-    read_gpt2_like(c, m, true);
-  } else {
-    read_llama_like(c, m);
-    if (m.model_type == "qwen2") m.qkv_bias = true;  // Qwen2Attention always has q/k/v biases
-    if (m.architecture == "MixtralForCausalLM") {
-      m.experts = c.integer("num_local_experts");
-      m.experts_per_token = c.integer("num_experts_per_tok");
-    }
-    if (m.model_type == "qwen3" || m.model_type == "qwen3_moe") m.qk_norm = true;  // Qwen3 RMSNorms q and k per head
-    if (m.architecture == "Qwen3MoeForCausalLM") read_qwen3_moe(c, m);
-    if (m.architecture == "GptOssForCausalLM") {
-      // Every layer is MoE; each expert's SwiGLU is intermediate_size wide (2880 in both sizes).
-      m.experts = c.integer("num_local_experts");
-      m.experts_per_token = c.first_integer({"num_experts_per_tok", "experts_per_token"});
-    }
-    if (m.model_type == "gemma2" || m.model_type == "gemma3_text") {
-      m.sandwich_norm = true;
-      m.scale_embeddings = true;
-      m.qk_norm = m.model_type == "gemma3_text";
-      m.tied_embeddings = c.boolean_or("tie_word_embeddings", true);
-    }
-    if (mllama) read_mllama(root, c, m, path);
-  }
+  arch->read(root, c, m);
   check_positive(m, path);
   read_windows(c, m);
   return m;
@@ -410,7 +424,10 @@ ModelConfig read_checked_hf_config(const std::string& path, const std::string& d
 
 }  // namespace
 
-const std::vector<std::string>& supported_architectures() { return supported_architectures_list(); }
+const std::vector<std::string>& supported_architectures() {
+  static const std::vector<std::string> names = architecture_names();
+  return names;
+}
 
 ModelConfig read_hf_config(const std::string& path, const std::string& defaults_file) {
   try {

@@ -22,6 +22,28 @@ struct SequenceWork {
   bool produces_token = true;  // false for a prefill chunk that does not end the prompt
 };
 
+/// How tokens pick experts: empty popularity = uniform; else one weight per expert (any
+/// scale), e.g. Zipf or a measured histogram. A token's chance to pick expert e is
+/// min(1, top_k x p_e) with p the normalised popularity.
+struct ExpertRouting {
+  std::vector<double> popularity;
+  std::string basis = "uniform";  // what the popularity is, for the report
+};
+
+/// Routing popularity from a spec: "uniform", "zipf:S" (p_e ~ 1 / e^S) or a file listing one
+/// count per expert (CSV or whitespace separated). InputError on a bad spec or a count that
+/// does not match the expert count.
+ExpertRouting parse_expert_routing(const std::string& spec, int64_t experts);
+
+/// Expected number of distinct experts, among experts [first, last), that `tokens` tokens hit,
+/// and the share of all routed token-expert pairs that land in that range.
+struct ExpertLoad {
+  double distinct = 0;
+  double share = 0;
+};
+ExpertLoad expert_load(const ExpertRouting& routing, double tokens, double top_k, int64_t experts, int64_t first,
+                       int64_t last);
+
 /// How the software stack shapes the graph; filled from a software profile.
 struct LoweringOptions {
   int64_t batch = 1;        // sequences in the step
@@ -41,6 +63,17 @@ struct LoweringOptions {
   bool sample = true;               // add the sampling op after the LM head
   int tp = 1;                       // tensor-parallel ranks per pipeline stage (Megatron-style splits)
   int pp = 1;                       // pipeline stages (contiguous layer ranges)
+  // Expert parallelism: 1 = every expert split over the tp ranks; else ep ranks per stage (a
+  // multiple of tp) each hold experts/ep whole experts. ep / tp attention data-parallel groups
+  // each take batch / (ep / tp) sequences; tokens reach their experts by an all-to-all dispatch
+  // and come back by an all-to-all combine. Only the first group's ops are emitted (the groups
+  // are alike); the all-to-alls name every rank.
+  int ep = 1;
+  ExpertRouting routing;
+  // Routed experts of the first host_expert_layers layers stay in host memory (llama.cpp
+  // --n-cpu-moe); expert_cache_hit of their work finds its expert cached in device memory.
+  int64_t host_expert_layers = 0;
+  double expert_cache_hit = 0;
   int64_t microbatches = 1;         // the batch split into this many pipelined micro-batches
   int64_t vision_tokens = 0;        // image tokens each sequence's cross-attention layers attend to
   bool compute_cross_kv = false;    // this step projects those tokens to cross-attention K and V

@@ -5,12 +5,26 @@
 namespace llmsim::workloads {
 
 double kv_cache_bytes(const ModelConfig& model, int64_t batch, int64_t context, const StorageFormat& kv_format) {
-  double tokens = 0;
+  double values = 0;  // cached values per sequence over all layers
   for (int64_t layer = 0; layer < model.layers; ++layer) {
-    const int64_t window = model.attention_window.empty() ? 0 : model.attention_window[static_cast<std::size_t>(layer)];
-    tokens += static_cast<double>(window > 0 ? std::min(context, window) : context);
+    values += static_cast<double>(model.cached_positions(layer, context)) *
+              static_cast<double>(model.cached_values_per_token(layer));
   }
-  return static_cast<double>(batch) * tokens * 2.0 * kv_format.bytes(static_cast<double>(model.kv_dim()));
+  return static_cast<double>(batch) * kv_format.bytes(values);
+}
+
+double kv_values_per_token_per_rank(const ModelConfig& model, int tp) {
+  double values = 0;
+  for (int64_t layer = 0; layer < model.layers; ++layer) {
+    const double per_token = static_cast<double>(model.cached_values_per_token(layer));
+    if (per_token == 0 || model.mla) {
+      values += per_token;
+      continue;
+    }
+    const double heads_rank = std::max<double>(static_cast<double>(model.kv_heads) / tp, 1.0);
+    values += per_token * heads_rank / static_cast<double>(model.kv_heads);
+  }
+  return values;
 }
 
 MemoryFootprint memory_footprint(const ModelConfig& model, const ModelWeights& weights, int64_t batch,

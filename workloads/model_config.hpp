@@ -25,6 +25,13 @@ struct RecurrentShape {
   int64_t mamba_d_conv = 4;
   int64_t mamba_ngroups = 1;
   int64_t mamba_chunk = 256;       // SSD chunk length
+  // Mamba-1 (HF MambaForCausalLM): selective scan with a per-channel state of mamba_d_state and
+  // a low-rank time step (x_proj -> dt_rank -> dt_proj); the mixer is expand x hidden wide.
+  int64_t mamba1_dt_rank = 0;
+  // RWKV-4 (HF RwkvForCausalLM): per-channel WKV (numerator, denominator, max: 3 values of
+  // state per channel), static token-shift mixes, no LoRA and no output gate.
+  int64_t rwkv4_attention_hidden = 0;
+  int64_t rwkv4_ffn = 0;
 
   int64_t mamba_inner(int64_t hidden) const { return mamba_expand * hidden; }
   int64_t mamba_heads(int64_t hidden) const { return mamba_inner(hidden) / mamba_headdim; }
@@ -52,7 +59,30 @@ struct VisionTower {
   /// Patches plus the class token, padded to a multiple of 8 as the encoder does.
   int64_t tokens_per_tile() const { return (patches_per_tile() + 1 + 7) / 8 * 8; }
 };
-enum class PositionKind { rope, learned };
+enum class PositionKind { rope, learned, alibi };  // alibi: a per-head bias on scores (MPT), no table
+
+/// Multi-head latent attention (DeepSeek-V2/V3): keys and values are compressed into one
+/// kv_lora_rank-wide latent per token plus a shared rotary key, which is all the cache keeps.
+struct LatentAttention {
+  int64_t q_lora_rank = 0;  // 0: queries projected straight from the hidden state (V2-Lite)
+  int64_t kv_lora_rank = 0;
+  int64_t qk_nope_head_dim = 0;
+  int64_t qk_rope_head_dim = 0;
+  int64_t v_head_dim = 0;
+  int64_t qk_head_dim() const { return qk_nope_head_dim + qk_rope_head_dim; }
+  /// Values cached per token and layer: the latent plus the shared rotary key.
+  int64_t cached_values() const { return kv_lora_rank + qk_rope_head_dim; }
+};
+
+/// Gated DeltaNet linear attention (Qwen3-Next): per value head a key_dim x value_dim state.
+struct DeltaNetShape {
+  int64_t key_heads = 0;
+  int64_t value_heads = 0;
+  int64_t key_dim = 0;
+  int64_t value_dim = 0;
+  int64_t conv_kernel = 4;
+  int64_t qkv_width() const { return 2 * key_heads * key_dim + value_heads * value_dim; }
+};
 
 struct ModelConfig {
   std::string id;            // catalog id or file stem
@@ -60,6 +90,7 @@ struct ModelConfig {
   std::string architecture;  // e.g. LlamaForCausalLM
   std::string model_type;    // e.g. llama, gemma3_text
   std::string torch_dtype;
+  std::vector<std::string> notes;  // what the reader left out or assumed, printed with predictions
 
   int64_t hidden = 0;
   int64_t intermediate = 0;
@@ -86,9 +117,17 @@ struct ModelConfig {
   bool scale_embeddings = false;  // Gemma: embeddings x sqrt(hidden)
 
   int64_t experts = 0;            // MoE: experts per layer (0 = dense)
-  int64_t experts_per_token = 0;
+  int64_t experts_per_token = 0;  // routed experts per token; `intermediate` is one expert's width
+  int64_t shared_expert_intermediate = 0;  // always-active shared expert(s), total width (0 = none)
+  bool shared_expert_gate = false;         // Qwen2-MoE: a sigmoid gate scales the shared expert
+  int64_t dense_intermediate = 0;          // width of the dense MLP in layers without experts
+  std::vector<bool> moe_layers;            // per layer: routed experts here (empty = all layers when MoE)
+  std::optional<LatentAttention> mla;
+  std::optional<DeltaNetShape> deltanet;
+  bool attention_output_gate = false;      // Qwen3-Next: q_proj also yields a sigmoid gate on the output
 
-  // Per layer: 0 = global attention, else the sliding-window size in tokens.
+  // Per layer: 0 = global attention, > 0 the sliding-window size in tokens, < 0 chunked
+  // attention (Llama 4) in chunks of -value tokens: a token sees its own chunk only.
   std::vector<int64_t> attention_window;
 
   // Vision-language models: decoder layers that cross-attend to image tokens, and the encoder.
@@ -97,7 +136,9 @@ struct ModelConfig {
   int64_t extra_embedding_rows = 0;  // Mllama: 8 image/special tokens beyond the vocabulary
 
   // Per layer: attention (transformer layer), rwkv6 (time-mix + channel-mix), mamba2 (mixer),
-  // or rwkv6+mamba2 (time-mix and mixer side by side, then channel-mix). Empty = attention.
+  // rwkv6+mamba2 (time-mix and mixer side by side, then channel-mix), mamba1 (HF Mamba mixer),
+  // rwkv4 (HF RWKV block), or deltanet (Gated DeltaNet in place of attention, then the MLP).
+  // Empty = attention.
   std::vector<std::string> layer_types;
   RecurrentShape recurrent;
 
@@ -109,6 +150,15 @@ struct ModelConfig {
   int64_t q_dim() const { return heads * head_dim; }
   int64_t kv_dim() const { return kv_heads * head_dim; }
   bool is_moe() const { return experts > 0; }
+  /// Whether layer `layer` routes to experts (false in dense layers of an MoE model).
+  bool is_moe_layer(int64_t layer) const;
+  /// Width of layer `layer`'s MLP: one expert's in MoE layers, the dense MLP's elsewhere.
+  int64_t mlp_width(int64_t layer) const;
+  /// Values the cache keeps per token in layer `layer` (K and V, the MLA latent, or 0 for
+  /// recurrent layers whose state does not grow with the context).
+  int64_t cached_values_per_token(int64_t layer) const;
+  /// Positions layer `layer` keeps for a `context`-token sequence (window and chunk limits).
+  int64_t cached_positions(int64_t layer, int64_t context) const;
 };
 
 }  // namespace llmsim::workloads

@@ -7,7 +7,6 @@ namespace llmsim::workloads {
 ModelWeights::ModelWeights(const ModelConfig& m, const FormatTable& formats, const WeightMix& mix)
     : model_(&m), formats_(&formats), mix_(&mix) {
   const double h = static_cast<double>(m.hidden);
-  const double inter = static_cast<double>(m.intermediate);
   const double q = static_cast<double>(m.q_dim());
   const double kv = static_cast<double>(m.kv_dim());
   const bool layer_norm = m.norm == NormKind::layer;
@@ -17,17 +16,22 @@ ModelWeights::ModelWeights(const ModelConfig& m, const FormatTable& formats, con
   if (m.positions == PositionKind::learned) add("pos_embd", -1, static_cast<double>(m.max_positions), h);
 
   for (int l = 0; l < static_cast<int>(m.layers); ++l) {
-    if (m.layer_type(l) != "attention") {
+    const std::string& type = m.layer_type(l);
+    if (type != "attention" && type != "deltanet") {
       add_recurrent_layer(l);
       continue;
     }
     add_vector("attn_norm", l, h);
     if (layer_norm) add_vector("attn_norm.bias", l, h);
-    if (m.positions == PositionKind::learned) {
+    if (type == "deltanet") {
+      add_deltanet(l);
+    } else if (m.mla) {
+      add_latent_attention(l);
+    } else if (m.positions == PositionKind::learned) {
       add("attn_qkv", l, q + 2 * kv, h);  // GPT-2 keeps Q, K, V in one c_attn matrix
       if (m.qkv_bias) add_vector("attn_qkv.bias", l, q + 2 * kv);
     } else {
-      add("attn_q", l, q, h);
+      add("attn_q", l, m.attention_output_gate ? 2 * q : q, h);  // Qwen3-Next: query and gate
       add("attn_k", l, kv, h);
       add("attn_v", l, kv, h);
       if (m.qkv_bias) {
@@ -37,7 +41,7 @@ ModelWeights::ModelWeights(const ModelConfig& m, const FormatTable& formats, con
       }
     }
     const bool cross = m.is_cross_attention_layer(l);
-    if (m.qk_norm || cross) {
+    if ((m.qk_norm || cross) && type == "attention" && !m.mla) {
       add_vector("attn_q_norm", l, static_cast<double>(m.head_dim));
       add_vector("attn_k_norm", l, static_cast<double>(m.head_dim));
     }
@@ -45,20 +49,31 @@ ModelWeights::ModelWeights(const ModelConfig& m, const FormatTable& formats, con
       add_vector("cross_attn_gate", l, 1);
       add_vector("cross_mlp_gate", l, 1);
     }
-    add("attn_output", l, h, q);
+    if (type == "attention") {
+      add("attn_output", l, h, m.mla ? static_cast<double>(m.heads * m.mla->v_head_dim) : q);
+    }
     if (m.output_bias) add_vector("attn_output.bias", l, h);
     if (m.sandwich_norm) add_vector("post_attention_norm", l, h);
     if (!m.parallel_residual) {
       add_vector("ffn_norm", l, h);
       if (layer_norm) add_vector("ffn_norm.bias", l, h);
     }
-    const double experts = m.is_moe() ? static_cast<double>(m.experts) : 1.0;
-    if (m.is_moe()) add("ffn_gate_inp", l, experts, h);
-    if (m.gated_mlp) add("ffn_gate", l, inter, h, experts);
-    add("ffn_up", l, inter, h, experts);
-    add("ffn_down", l, h, inter, experts);
+    const bool moe = m.is_moe_layer(l);
+    const double experts = moe ? static_cast<double>(m.experts) : 1.0;
+    const double width = static_cast<double>(m.mlp_width(l));
+    if (moe) add("ffn_gate_inp", l, experts, h);
+    if (m.gated_mlp) add("ffn_gate", l, width, h, experts);
+    add("ffn_up", l, width, h, experts);
+    add("ffn_down", l, h, width, experts);
+    if (moe && m.shared_expert_intermediate > 0) {
+      const double shared = static_cast<double>(m.shared_expert_intermediate);
+      add("ffn_gate_shexp", l, shared, h);
+      add("ffn_up_shexp", l, shared, h);
+      add("ffn_down_shexp", l, h, shared);
+      if (m.shared_expert_gate) add("ffn_gate_inp_shexp", l, 1, h);
+    }
     if (m.mlp_bias) {
-      add_vector("ffn_up.bias", l, inter);
+      add_vector("ffn_up.bias", l, width);
       add_vector("ffn_down.bias", l, h);
     }
     if (m.sandwich_norm) add_vector("post_ffw_norm", l, h);
@@ -69,11 +84,75 @@ ModelWeights::ModelWeights(const ModelConfig& m, const FormatTable& formats, con
   if (m.lm_head_bias) add_vector("output.bias", -1, static_cast<double>(m.vocab));
 }
 
+// MLA: optional query compression, the joint KV compression (latent + shared rotary key) and its
+// expansion to per-head keys and values, with RMSNorms on both latents.
+void ModelWeights::add_latent_attention(int l) {
+  const ModelConfig& m = *model_;
+  const LatentAttention& a = *m.mla;
+  const double h = static_cast<double>(m.hidden);
+  const double heads = static_cast<double>(m.heads);
+  const double qk = static_cast<double>(a.qk_head_dim());
+  if (a.q_lora_rank > 0) {
+    add("attn_q_a", l, static_cast<double>(a.q_lora_rank), h);
+    add_vector("attn_q_a_norm", l, static_cast<double>(a.q_lora_rank));
+    add("attn_q_b", l, heads * qk, static_cast<double>(a.q_lora_rank));
+  } else {
+    add("attn_q", l, heads * qk, h);
+  }
+  add("attn_kv_a_mqa", l, static_cast<double>(a.cached_values()), h);
+  add_vector("attn_kv_a_norm", l, static_cast<double>(a.kv_lora_rank));
+  add("attn_kv_b", l, heads * static_cast<double>(a.qk_nope_head_dim + a.v_head_dim),
+      static_cast<double>(a.kv_lora_rank));
+}
+
+// Gated DeltaNet: one projection to q, k, v and the output gate z, one to the per-head beta and
+// decay; a causal depthwise conv over q, k, v; a gated RMSNorm; the output projection.
+void ModelWeights::add_deltanet(int l) {
+  const ModelConfig& m = *model_;
+  const DeltaNetShape& d = *m.deltanet;
+  const double h = static_cast<double>(m.hidden);
+  const double values = static_cast<double>(d.value_heads * d.value_dim);
+  const double conv = static_cast<double>(d.qkv_width());
+  add("ssm_in", l, conv + values, h);
+  add("ssm_ba", l, 2.0 * static_cast<double>(d.value_heads), h);
+  add_vector("ssm_conv", l, conv * static_cast<double>(d.conv_kernel));
+  add_vector("ssm_a", l, 2.0 * static_cast<double>(d.value_heads));  // A_log, dt_bias
+  add_vector("ssm_norm", l, static_cast<double>(d.value_dim));
+  add("ssm_out", l, h, values);
+}
+
 void ModelWeights::add_recurrent_layer(int l) {
   const ModelConfig& m = *model_;
   const RecurrentShape& r = m.recurrent;
   const double h = static_cast<double>(m.hidden);
   const std::string& type = m.layer_type(l);
+  if (type == "mamba1") {
+    const double inner = static_cast<double>(r.mamba_inner(m.hidden));
+    const double state = static_cast<double>(r.mamba_d_state);
+    const double dt_rank = static_cast<double>(r.mamba1_dt_rank);
+    add_vector("ln1", l, h);  // RMSNorm
+    add("mamba_in_proj", l, 2 * inner, h);
+    add_vector("mamba_conv", l, inner * static_cast<double>(r.mamba_d_conv) + inner);
+    add("mamba_x_proj", l, dt_rank + 2 * state, inner);
+    add("mamba_dt_proj", l, inner, dt_rank);
+    add_vector("mamba_heads", l, inner * state + 2 * inner);  // A_log, D, dt bias
+    add("mamba_out_proj", l, h, inner);
+    return;
+  }
+  if (type == "rwkv4") {
+    const double att = static_cast<double>(r.rwkv4_attention_hidden);
+    const double ffn = static_cast<double>(r.rwkv4_ffn);
+    add_vector("ln1", l, 2 * h);
+    add_vector("tm_maa", l, 3 * h + 2 * att);  // time_mix_k/v/r, time_decay, time_first
+    for (const char* role : {"tm_k", "tm_v", "tm_r"}) add(role, l, att, h);
+    add("tm_o", l, h, att);
+    add_vector("ln2", l, 2 * h);
+    add_vector("cm_maa", l, 2 * h);
+    add("cm_k", l, ffn, h);
+    add("cm_v", l, h, ffn);
+    add("cm_r", l, h, h);
+    return;
+  }
   add_vector("ln1", l, 2 * h);  // LayerNorm weight and bias
   if (type == "rwkv6" || type == "rwkv6+mamba2") {
     // Time-mix: data-dependent token shift (5 mixes through a LoRA), decay LoRA, R K V G O.

@@ -46,6 +46,8 @@ class ModelWeights {
   void add_vector(const std::string& role, int layer, double size);
   void add_vision_tower(const VisionTower& vision);
   void add_recurrent_layer(int layer);
+  void add_latent_attention(int layer);
+  void add_deltanet(int layer);
 
   const ModelConfig* model_;
   const FormatTable* formats_;

@@ -56,6 +56,8 @@ struct Op {
   double weight_bytes = 0;
   bool unpacks_in_kernel = false;       // quantised matmul above the GEMV range that unpacks blocks like a GEMV (MMQ)
   bool reads_expanded_weights = false;  // weights were expanded by a dequantize op just before
+  bool host_expert = false;  // a routed-expert op whose weights stay in host memory (--n-cpu-moe):
+                             // placement computes it on the host CPU or copies its weights in
   double kv_read_bytes = 0;
   double kv_write_bytes = 0;
   double act_read_bytes = 0;
@@ -64,7 +66,7 @@ struct Op {
 
   // Communication ops: payload per participating rank and who takes part
   // (collective: the tensor-parallel group; send: {from, to}).
-  std::string collective;  // all_reduce | all_gather
+  std::string collective;  // all_reduce | all_gather | all_to_all (comm_bytes: what each rank sends in all)
   double comm_bytes = 0;
   std::vector<int> ranks;
 

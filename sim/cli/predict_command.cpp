@@ -34,6 +34,17 @@ void add_predict_command(CLI::App& app, Action& action) {
   cmd->add_option("--gen", request->gen, "generated tokens per sequence (llama-bench tg)")->capture_default_str();
   cmd->add_option("--tp", request->tp, "tensor-parallel degree")->capture_default_str();
   cmd->add_option("--pp", request->pp, "pipeline-parallel degree")->capture_default_str();
+  cmd->add_option("--ep", request->ep,
+                  "expert-parallel ranks (MoE): a multiple of --tp; ep/tp attention data-parallel groups, all-to-all "
+                  "expert dispatch and combine")
+      ->capture_default_str();
+  cmd->add_option("--routing", request->routing,
+                  "expert routing: uniform, zipf:S (popularity ~ 1/rank^S) or a file of per-expert token counts")
+      ->capture_default_str();
+  cmd->add_option("--n-cpu-moe", request->n_cpu_moe,
+                  "keep the routed experts of the first N layers in host memory (llama.cpp --n-cpu-moe)");
+  cmd->add_option("--expert-cache-hit", request->expert_cache_hit,
+                  "share of those experts' work served from a device-memory cache of the hottest experts (0-1)");
   cmd->add_option("--microbatches", request->microbatches, "pipeline micro-batches (default: pp when batch allows)");
   cmd->add_option("--replicas", request->replicas, "independent copies of the placement (aggregate throughput)");
   cmd->add_option("-t,--threads", request->threads,
@@ -60,6 +71,8 @@ void add_predict_command(CLI::App& app, Action& action) {
       ->capture_default_str();
   cmd->add_flag("--prefetch", spec.prefetch, "offload: copy the next layer's weights during this one");
   cmd->add_option("--collectives", spec.collectives, "ring or tree all-reduce")->capture_default_str();
+  cmd->add_option("--host-experts", spec.host_experts,
+                  "with --n-cpu-moe: cpu (the host CPU computes them, default) or stream (weights copied to the GPU)");
   cmd->add_option("--software", request->software, "software profile: llama.cpp vllm trtllm pytorch")
       ->capture_default_str();
   cmd->add_flag("--json", *json, "print one JSON object instead of the text report");

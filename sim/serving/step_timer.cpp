@@ -1,5 +1,7 @@
 #include "sim/serving/step_timer.hpp"
 
+#include "workloads/memory_footprint.hpp"
+
 #include <algorithm>
 
 namespace llmsim::sim::serving {
@@ -59,11 +61,9 @@ StepTimer::StepTimer(const SimulationContext& context, const Deployment& deploym
 }
 
 double StepTimer::kv_bytes_per_token() const {
-  const auto& m = context_.model;
-  // Per rank: its share of the KV heads (at least one, replicated) in its stage's layers.
-  const double kv_heads_rank = std::max<double>(static_cast<double>(m.kv_heads) / deployment_.base.tp, 1.0);
-  const double layers = static_cast<double>(m.layers) / deployment_.base.pp;
-  return layers * 2.0 * context_.kv_format->bytes(kv_heads_rank * static_cast<double>(m.head_dim));
+  // Per rank: its share of the cache in its stage's layers.
+  const double values = workloads::kv_values_per_token_per_rank(context_.model, deployment_.base.tp);
+  return context_.kv_format->bytes(values / deployment_.base.pp);
 }
 
 int64_t StepTimer::padded_batch(const ScheduledStep& step) const {
