@@ -20,6 +20,7 @@ const std::map<std::string, std::vector<std::string>> kFallbacks = {
     {"fp8", {"fp8", "f16", "bf16", "int8", "f32"}},
     {"int8", {"int8", "f16", "bf16", "f32"}},
     {"int4", {"int4", "int8", "f16", "bf16", "f32"}},
+    {"fp4", {"fp4", "fp8", "f16", "bf16", "f32"}},
 };
 
 }  // namespace

@@ -122,8 +122,8 @@ namespace {
 // and two shorthands for a layer's attention and feed-forward matrices.
 const std::map<std::string, std::vector<std::string>>& override_roles() {
   static const std::map<std::string, std::vector<std::string>> roles = {
-      {"attn", {"attn_q", "attn_k", "attn_v", "attn_qkv", "attn_output"}},
-      {"ffn", {"ffn_gate", "ffn_up", "ffn_down"}},
+      {"attn", {"attn_q", "attn_k", "attn_v", "attn_qkv", "attn_output", "attn_q_a", "attn_q_b", "attn_kv_a_mqa", "attn_kv_b"}},
+      {"ffn", {"ffn_gate", "ffn_up", "ffn_down", "ffn_gate_shexp", "ffn_up_shexp", "ffn_down_shexp"}},
       {"token_embd", {"token_embd"}}, {"output", {"output"}}, {"attn_q", {"attn_q"}}, {"attn_k", {"attn_k"}},
       {"attn_v", {"attn_v"}}, {"attn_qkv", {"attn_qkv"}}, {"attn_output", {"attn_output"}},
       {"ffn_gate", {"ffn_gate"}}, {"ffn_up", {"ffn_up"}}, {"ffn_down", {"ffn_down"}},

@@ -39,6 +39,7 @@ struct ServeFlags {
   int64_t seed = -1;
   std::string model, hardware, software, admission;
   int tp = -1;
+  bool expert_parallel = false;
 };
 
 double parse_rate(const std::string& text) {
@@ -97,6 +98,7 @@ void apply(const ServeFlags& f, sim::serving::ServeConfig& c) {
     c.replica.tp = f.tp;
     c.replica.placement.devices.clear();
   }
+  if (f.expert_parallel) c.replica.expert_parallel = true;
   if (!f.dataset_path.empty()) {
     if (!f.dataset_name.empty() && f.dataset_name != "sharegpt") {
       throw InputError("--dataset-path", "a dataset file is ShareGPT JSON: use it with --dataset-name sharegpt");
@@ -141,6 +143,8 @@ void add_flags(CLI::App* cmd, ServeFlags& f) {
   cmd->add_option("--hardware", f.hardware, "catalog system id or system YAML");
   cmd->add_option("--software,--backend", f.software, "engine profile (vllm, trtllm, sglang, ...)");
   cmd->add_option("--tensor-parallel-size,--tp", f.tp, "tensor-parallel ranks per replica");
+  cmd->add_flag("--enable-expert-parallel", f.expert_parallel,
+                "MoE: the tensor ranks hold whole experts and exchange tokens by all-to-all (vLLM's flag)");
   cmd->add_option("--admission", f.admission, "KV admission policy: allocate (vLLM) or reserve (TensorRT-LLM)");
 }
 

@@ -23,6 +23,7 @@ ReplicaSpec read_replica(const YAML::Node& node, const std::string& file, const 
   ReplicaSpec r;
   r.tp = static_cast<int>(f.optional_number("tp", 1, 1, 1024));
   r.pp = static_cast<int>(f.optional_number("pp", 1, 1, 1024));
+  r.expert_parallel = f.optional_bool("expert_parallel", false);
   if (auto devices = f.optional("devices")) {
     if (!devices->IsSequence()) throw f.error_at(*devices, "devices", "must be a list of device ids");
     for (const auto& d : *devices) r.placement.devices.push_back(d.as<std::string>());

@@ -26,6 +26,9 @@ struct Slo {
 struct ReplicaSpec {
   int tp = 1;
   int pp = 1;
+  // vLLM's --enable-expert-parallel: the tp ranks hold whole experts (ep = tp) and exchange
+  // tokens by all-to-all instead of splitting every expert.
+  bool expert_parallel = false;
   PlacementSpec placement;  // devices: one per rank; empty = the first tp x pp GPUs
 };
 

@@ -89,7 +89,11 @@ ServingSimulator::ServingSimulator(const DataPaths& paths, ServeConfig config) :
     if (spec.placement.devices.empty()) spec.placement.devices = default_devices(context_->system, ranks, skip);
     role->spec = spec;
     role->devices = ranks;
-    role->deployment = make_deployment(*context_, spec.placement, spec.tp, spec.pp, {});
+    role->deployment = make_deployment(*context_, spec.placement, spec.tp, spec.pp, {}, spec.expert_parallel ? spec.tp : 1);
+    if (spec.expert_parallel) {
+      assumptions_.push_back(fmt::format("{} replicas: expert parallel over their {} ranks (whole experts per rank, "
+                                         "all-to-all dispatch and combine, uniform routing)", name, spec.tp));
+    }
     workloads::LoweringOptions check = role->deployment.base;
     workloads::check_parallelism(context_->model, check);
     role->timer = std::make_unique<StepTimer>(*context_, role->deployment, config_.block_tokens);

@@ -88,3 +88,22 @@ TEST_CASE("a dtype may override the format of chosen roles", "[workloads][format
   CHECK_THROWS_WITH(t.mix("q8_0+attn"), Contains("expected ROLE=FORMAT"));
   CHECK_THROWS_WITH(t.mix("q9+attn=f32"), Contains("unknown dtype 'q9'"));
 }
+
+TEST_CASE("engine checkpoint formats: NVFP4, NF4, FP6, AWQ/GPTQ and W8A8", "[workloads][formats]") {
+  const auto t = FormatTable::load(test::formats_file());
+  // NVFP4: 4-bit E2M1 + one 8-bit scale per 16 values = 4.5; NF4: 4 bits + an f32 absmax per 64
+  // = 4.5; FP6 E3M2: 6 bits.
+  CHECK(t.format("fp4").bits_per_weight == 4 + 8.0 / 16);
+  CHECK(t.format("fp4").family == "fp4");
+  CHECK(t.format("NF4").bits_per_weight == 4 + 32.0 / 64);
+  CHECK(t.format("fp6").bits_per_weight == 6);
+  // AWQ, GPTQ and vLLM's w4a16 name the same storage as int4: 4 bits + (f16 scale + 4-bit zero) / 128.
+  for (const char* name : {"awq", "GPTQ", "w4a16"}) CHECK(t.mix(name).default_format == "int4");
+  CHECK(t.format("int4").bits_per_weight == 4 + 20.0 / 128);
+  CHECK(t.mix("w8a8").default_format == "int8");
+  MixContext c;
+  c.layers = 2;
+  // Quantised checkpoints keep embeddings and the LM head in 16 bit.
+  CHECK(t.weight_format(t.mix("fp4"), "output", false, c).name == "f16");
+  CHECK(t.weight_format(t.mix("fp4"), "attn_kv_b", false, c).name == "fp4");
+}

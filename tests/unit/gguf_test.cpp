@@ -144,6 +144,75 @@ TEST_CASE("a GGUF file's header becomes a model config and a per-tensor weight m
   CHECK(via_registry.hidden == 256);
 }
 
+TEST_CASE("a DeepSeek (MLA, shared experts, dense first layer) GGUF reads back its own bytes", "[workloads][gguf]") {
+  // Two layers: layer 0 dense, layer 1 with 4 experts (2 per token) and one shared expert.
+  // hidden 64, 4 heads; MLA: q_lora 64, kv_lora 32, key 24 = 16 no-RoPE + 8 RoPE, value 16.
+  GgufWriter w;
+  w.text("general.architecture", "deepseek2");
+  w.u32("deepseek2.embedding_length", 64);
+  w.u32("deepseek2.block_count", 2);
+  w.u32("deepseek2.attention.head_count", 4);
+  w.u32("deepseek2.attention.head_count_kv", 4);
+  w.u32("deepseek2.feed_forward_length", 128);
+  w.u32("deepseek2.context_length", 256);
+  w.u32("deepseek2.attention.q_lora_rank", 64);
+  w.u32("deepseek2.attention.kv_lora_rank", 32);
+  w.u32("deepseek2.attention.key_length", 24);
+  w.u32("deepseek2.attention.value_length", 16);
+  w.u32("deepseek2.rope.dimension_count", 8);
+  w.u32("deepseek2.expert_count", 4);
+  w.u32("deepseek2.expert_used_count", 2);
+  w.u32("deepseek2.expert_shared_count", 1);
+  w.u32("deepseek2.expert_feed_forward_length", 32);
+  w.u32("deepseek2.leading_dense_block_count", 1);
+  w.tensor("token_embd.weight", {64, 100}, kF16);
+  for (int l = 0; l < 2; ++l) {
+    const std::string b = "blk." + std::to_string(l) + ".";
+    w.tensor(b + "attn_norm.weight", {64}, kF32);
+    w.tensor(b + "attn_q_a.weight", {64, 64}, kQ8_0);
+    w.tensor(b + "attn_q_a_norm.weight", {64}, kF32);
+    w.tensor(b + "attn_q_b.weight", {64, 96}, kQ8_0);
+    w.tensor(b + "attn_kv_a_mqa.weight", {64, 40}, kQ8_0);
+    w.tensor(b + "attn_kv_a_norm.weight", {32}, kF32);
+    w.tensor(b + "attn_kv_b.weight", {32, 128}, kQ8_0);
+    w.tensor(b + "attn_output.weight", {64, 64}, kQ8_0);
+    w.tensor(b + "ffn_norm.weight", {64}, kF32);
+    if (l == 0) {
+      w.tensor(b + "ffn_gate.weight", {64, 128}, kQ8_0);
+      w.tensor(b + "ffn_up.weight", {64, 128}, kQ8_0);
+      w.tensor(b + "ffn_down.weight", {128, 64}, kQ8_0);
+    } else {
+      w.tensor(b + "ffn_gate_inp.weight", {64, 4}, kF32);
+      w.tensor(b + "ffn_gate_exps.weight", {64, 32, 4}, kQ8_0);
+      w.tensor(b + "ffn_up_exps.weight", {64, 32, 4}, kQ8_0);
+      w.tensor(b + "ffn_down_exps.weight", {32, 64, 4}, kQ8_0);
+      w.tensor(b + "ffn_gate_shexp.weight", {64, 32}, kQ8_0);
+      w.tensor(b + "ffn_up_shexp.weight", {64, 32}, kQ8_0);
+      w.tensor(b + "ffn_down_shexp.weight", {32, 64}, kQ8_0);
+    }
+  }
+  w.tensor("output_norm.weight", {64}, kF32);
+  w.tensor("output.weight", {64, 100}, kQ8_0);
+  const GgufModel g = gguf_model(read_gguf(w.write("llmsim_tiny_deepseek.gguf")));
+  const ModelConfig& m = g.config;
+  REQUIRE(m.mla);
+  CHECK(m.mla->qk_nope_head_dim == 16);
+  CHECK(m.mla->cached_values() == 40);
+  CHECK(m.moe_layers == std::vector<bool>{false, true});
+  CHECK(m.mlp_width(0) == 128);
+  CHECK(m.mlp_width(1) == 32);
+  CHECK(m.shared_expert_intermediate == 32);
+  CHECK(g.unmatched.empty());
+  auto t = FormatTable::load(test::formats_file());
+  t.add_mix(g.mix);
+  const ModelWeights weights(m, t, t.mix(g.mix.name));
+  // The tensor infos above, element by element: q8_0 is 8.5 bits, f16 16, f32 32.
+  const double attention = 64 * 64 + 64 * 96 + 64 * 40 + 32 * 128 + 64 * 64;
+  const double q8 = 2 * attention + 3 * 64 * 128 + 3 * 64 * 32 * 4 + 3 * 64 * 32 + 64 * 100;
+  const double f32 = 2 * (64 + 64 + 32 + 64) + 64 + 64 * 4;
+  CHECK(weights.bytes() == Approx(q8 * 8.5 / 8 + 64 * 100 * 2.0 + f32 * 4));
+}
+
 TEST_CASE("broken GGUF files are refused with where they break", "[workloads][gguf][bad-input]") {
   const auto whole = tiny_llama();
   SECTION("truncated in the tensor infos") {

@@ -21,7 +21,9 @@ struct Architecture {
 constexpr Architecture kArchitectures[] = {{"llama", "LlamaForCausalLM", "llama"},
                                            {"qwen2", "Qwen2ForCausalLM", "qwen2"},
                                            {"qwen3", "Qwen3ForCausalLM", "qwen3"},
-                                           {"qwen3moe", "Qwen3MoeForCausalLM", "qwen3_moe"}};
+                                           {"qwen3moe", "Qwen3MoeForCausalLM", "qwen3_moe"},
+                                           {"deepseek2", "DeepseekV3ForCausalLM", "deepseek_v3"},
+                                           {"glm4moe", "Glm4MoeForCausalLM", "glm4_moe"}};
 
 // Shapes beyond this are not a model (and per-layer tables of that size would not fit in memory:
 // fuzzing found a block_count of 2^30 allocating 8 GB).
@@ -64,13 +66,56 @@ bool tensor_role(const std::string& name, std::string& role, int& layer) {
     return false;
   }
   if (base.size() > 5 && base.compare(base.size() - 5, 5, "_exps") == 0) base.resize(base.size() - 5);
+  // Newer llama.cpp DeepSeek files split the latent expansion into its key and value halves.
+  if (base == "attn_k_b" || base == "attn_v_b") base = "attn_kv_b";
   // The roles llmsim's weight list has for these architectures (workloads/model_weights.cpp).
   static const std::set<std::string> known = {"token_embd", "output",     "output_norm", "attn_norm",   "attn_q",
                                               "attn_k",     "attn_v",     "attn_output", "attn_q_norm", "attn_k_norm",
-                                              "ffn_norm",   "ffn_gate",   "ffn_up",      "ffn_down",    "ffn_gate_inp"};
+                                              "ffn_norm",   "ffn_gate",   "ffn_up",      "ffn_down",    "ffn_gate_inp",
+                                              "attn_q_a",   "attn_q_a_norm", "attn_q_b", "attn_kv_a_mqa", "attn_kv_a_norm",
+                                              "attn_kv_b",  "ffn_gate_shexp", "ffn_up_shexp", "ffn_down_shexp"};
   if (!known.count(base)) return false;
   role = kind == "bias" ? base + ".bias" : base;
   return true;
+}
+
+// Expert width, shared experts and the dense layers in front (DeepSeek, GLM-4.5), and the
+// multi-token-prediction layers GLM files append to block_count.
+void read_expert_layout(const GgufFile& f, const std::string& a, ModelConfig& m) {
+  m.dense_intermediate = m.intermediate;
+  m.intermediate = optional(f, a + ".expert_feed_forward_length", m.intermediate);
+  if (const auto shared = f.integer(a + ".expert_shared_count"); shared && *shared > 0) {
+    m.shared_expert_intermediate = checked(f, a + ".expert_shared_count", *shared) * m.intermediate;
+  }
+  const auto nextn = f.integer(a + ".nextn_predict_layers").value_or(0);
+  if (nextn < 0 || nextn >= m.layers) throw InputError(f.path, fmt::format("'{}.nextn_predict_layers' is {}", a, nextn));
+  if (nextn > 0) {
+    m.layers -= nextn;
+    m.notes.push_back(fmt::format("{} multi-token-prediction layer(s) in the file are not run", nextn));
+  }
+  const auto dense = f.integer(a + ".leading_dense_block_count").value_or(0);
+  if (dense < 0 || dense > m.layers) throw InputError(f.path, fmt::format("'{}.leading_dense_block_count' is {}", a, dense));
+  m.moe_layers.assign(static_cast<std::size_t>(m.layers), true);
+  for (std::int64_t l = 0; l < dense; ++l) m.moe_layers[static_cast<std::size_t>(l)] = false;
+}
+
+// DeepSeek MLA: key_length is the query/key head (no-RoPE + RoPE parts), value_length the value head.
+void read_latent_attention(const GgufFile& f, const std::string& a, ModelConfig& m) {
+  LatentAttention mla;
+  mla.kv_lora_rank = required(f, a + ".attention.kv_lora_rank");
+  mla.q_lora_rank = f.integer(a + ".attention.q_lora_rank").value_or(0);
+  mla.qk_rope_head_dim = required(f, a + ".rope.dimension_count");
+  const std::int64_t key = required(f, a + ".attention.key_length");
+  if (key <= mla.qk_rope_head_dim || mla.q_lora_rank < 0) {
+    throw InputError(f.path, fmt::format("'{}.attention.key_length' ({}) must exceed the RoPE dimensions ({})", a, key,
+                                         mla.qk_rope_head_dim));
+  }
+  mla.qk_nope_head_dim = key - mla.qk_rope_head_dim;
+  mla.v_head_dim = required(f, a + ".attention.value_length");
+  m.mla = mla;
+  m.kv_heads = m.heads;
+  m.head_dim = key;
+  m.rotary_dim = mla.qk_rope_head_dim;
 }
 
 }  // namespace
@@ -83,7 +128,7 @@ GgufModel gguf_model(const GgufFile& f) {
     if (*arch_name == a.gguf) arch = &a;
   if (!arch) {
     throw InputError(f.path, fmt::format("GGUF architecture '{}' is not one llmsim reads from GGUF (llama, qwen2, "
-                                         "qwen3, qwen3moe); give the model's config.json instead",
+                                         "qwen3, qwen3moe, deepseek2, glm4moe); give the model's config.json instead",
                                          *arch_name));
   }
   const std::string a = arch->gguf;
@@ -118,7 +163,11 @@ GgufModel gguf_model(const GgufFile& f) {
     if (m.experts_per_token > m.experts) {
       throw InputError(f.path, fmt::format("{} experts per token exceed the {} experts", m.experts_per_token, m.experts));
     }
-    m.intermediate = optional(f, a + ".expert_feed_forward_length", m.intermediate);
+    read_expert_layout(f, a, m);
+  }
+  if (f.integer(a + ".attention.kv_lora_rank")) read_latent_attention(f, a, m);
+  if (auto rope = f.integer(a + ".rope.dimension_count"); rope && !m.mla) {
+    m.rotary_dim = std::min(checked(f, a + ".rope.dimension_count", *rope), m.head_dim);  // GLM: half the head
   }
   m.attention_window.assign(static_cast<std::size_t>(m.layers), 0);
 
