@@ -84,6 +84,14 @@ inline int64_t split_heads(int64_t hidden, int64_t heads, const std::string& fil
 }
 
 
+/// Refuses a layer count no model has before per-layer tables are sized by it (check_positive
+/// runs after the reader; a fuzzed 2^40 layers would allocate first).
+inline void check_layer_count(const ConfigView& c, int64_t layers) {
+  if (layers <= 0 || layers > 100'000) {
+    throw InputError(c.file(), fmt::format("layer count must be between 1 and 100000, got {}", layers));
+  }
+}
+
 /// Reads one architecture's fields into `m` (the common fields are read before for the
 /// Llama-like families); `root` is the whole config.json, `c` its text model's view.
 using ArchitectureReader = void (*)(const json& root, const ConfigView& c, ModelConfig& m);

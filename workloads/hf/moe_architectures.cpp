@@ -39,6 +39,7 @@ void read_multi_token_prediction(const ConfigView& c, ModelConfig& m) {
 void read_deepseek(const json&, const ConfigView& c, ModelConfig& m) {
   m.hidden = c.integer("hidden_size");
   m.layers = c.integer("num_hidden_layers");
+  check_layer_count(c, m.layers);
   m.heads = c.integer("num_attention_heads");
   m.kv_heads = m.heads;  // MLA expands the latent to every head
   m.vocab = c.integer("vocab_size");
@@ -70,6 +71,7 @@ void read_deepseek(const json&, const ConfigView& c, ModelConfig& m) {
 
 void read_qwen2_moe(const json&, const ConfigView& c, ModelConfig& m) {
   read_llama_like(c, m);
+  check_layer_count(c, m.layers);
   m.qkv_bias = true;  // Qwen2MoeAttention has q/k/v biases
   m.experts = c.integer("num_experts");
   m.experts_per_token = c.integer("num_experts_per_tok");
@@ -92,6 +94,7 @@ void read_qwen2_moe(const json&, const ConfigView& c, ModelConfig& m) {
 
 void read_glm4_moe(const json&, const ConfigView& c, ModelConfig& m) {
   read_llama_like(c, m);
+  check_layer_count(c, m.layers);
   m.qk_norm = c.boolean_or("use_qk_norm", false);
   read_rotary_fraction(c, m);
   m.experts = c.integer("n_routed_experts");
@@ -108,6 +111,7 @@ void read_glm4_moe(const json&, const ConfigView& c, ModelConfig& m) {
 // chunks of attention_chunk_size, every no_rope_layer_interval-th layer is a global NoPE one.
 void read_llama4(const json& root, const ConfigView& c, ModelConfig& m) {
   read_llama_like(c, m);
+  check_layer_count(c, m.layers);
   m.experts = c.integer("num_local_experts");
   m.experts_per_token = c.integer("num_experts_per_tok");
   m.shared_expert_intermediate = m.intermediate;

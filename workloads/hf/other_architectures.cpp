@@ -37,6 +37,7 @@ void read_mpt(const json&, const ConfigView& c, ModelConfig& m) {
 void read_hf_mamba(const json&, const ConfigView& c, ModelConfig& m) {
   m.hidden = c.integer("hidden_size");
   m.layers = c.integer("num_hidden_layers");
+  check_layer_count(c, m.layers);
   m.vocab = c.integer("vocab_size");
   m.max_positions = kUnlimitedPositions;
   m.tied_embeddings = c.boolean_or("tie_word_embeddings", true);
@@ -61,6 +62,7 @@ void read_hf_mamba(const json&, const ConfigView& c, ModelConfig& m) {
 void read_hf_rwkv(const json&, const ConfigView& c, ModelConfig& m) {
   m.hidden = c.integer("hidden_size");
   m.layers = c.integer("num_hidden_layers");
+  check_layer_count(c, m.layers);
   m.vocab = c.integer("vocab_size");
   m.max_positions = kUnlimitedPositions;
   m.tied_embeddings = c.boolean_or("tie_word_embeddings", false);
