@@ -29,6 +29,7 @@ struct PredictRequest {
   std::string routing = "uniform";  // expert routing skew: uniform, zipf:S or a histogram file
   int64_t n_cpu_moe = 0;            // routed experts of the first N layers stay in host memory
   double expert_cache_hit = 0;      // share of those experts' work served from a device-memory cache
+  int64_t expert_cache_slots = 0;   // or: experts per layer cached (the hit rate follows from the routing)
   int64_t microbatches = 0;         // pipeline micro-batches; 0 = pp when the batch allows, else 1
   int64_t images = 0;               // images per sequence (vision-language models)
   int64_t image_tiles = 0;          // tiles per image; 0 = the encoder's maximum

@@ -311,6 +311,18 @@ Prediction Predictor::predict(const PredictRequest& request_in, const std::vecto
   options.routing = workloads::parse_expert_routing(request.routing, model.experts);
   options.host_expert_layers = request.n_cpu_moe;
   options.expert_cache_hit = request.expert_cache_hit;
+  if (request.expert_cache_slots > 0) {
+    if (request.expert_cache_hit > 0) {
+      throw InputError("--expert-cache-slots", "give either --expert-cache-slots or --expert-cache-hit, not both");
+    }
+    if (request.expert_cache_slots > model.experts) {
+      throw InputError("--expert-cache-slots", fmt::format("{} slots for {} experts per layer", request.expert_cache_slots,
+                                                           model.experts));
+    }
+    options.expert_cache_slots = request.expert_cache_slots;
+    options.expert_cache_hit = workloads::cache_hit_rate(options.routing, model.experts, request.expert_cache_slots);
+    request.expert_cache_hit = options.expert_cache_hit;  // reported with the placement
+  }
   workloads::check_parallelism(model, options);
   int64_t tiles = 0;
   if (request.images > 0) {
@@ -413,6 +425,11 @@ Prediction Predictor::predict(const PredictRequest& request_in, const std::vecto
   a.push_back("placement: " + p.placement);
   for (const auto& note : model.notes) a.push_back(note);
   if (model.is_moe()) {
+    if (request.expert_cache_slots > 0) {
+      a.push_back(fmt::format("expert cache: the {} most popular experts of each host-memory layer in device memory "
+                              "serve {:.1f}% of their routed work (from the routing: {})",
+                              request.expert_cache_slots, 100 * options.expert_cache_hit, options.routing.basis));
+    }
     a.push_back(fmt::format("expert routing: {}{}", options.routing.basis,
                             request.ep > 1 ? "; expert ranks are timed at the busiest rank's load, and only the first "
                                              "attention group's ops are simulated (the groups are alike)"

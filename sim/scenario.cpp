@@ -52,6 +52,8 @@ void read_request(YamlFields& f, const std::filesystem::path& base, const std::s
   r.routing = f.optional_string("routing", r.routing);
   r.n_cpu_moe = static_cast<int64_t>(f.optional_number("n_cpu_moe", static_cast<double>(r.n_cpu_moe), 0, 100000));
   r.expert_cache_hit = f.optional_number("expert_cache_hit", r.expert_cache_hit, 0, 1);
+  r.expert_cache_slots =
+      static_cast<int64_t>(f.optional_number("expert_cache_slots", static_cast<double>(r.expert_cache_slots), 0, 1e5));
   r.microbatches = static_cast<int64_t>(f.optional_number("microbatches", static_cast<double>(r.microbatches), 0, 1e6));
   r.replicas = static_cast<int>(f.optional_number("replicas", r.replicas, 1, 4096));
   r.threads = static_cast<int>(f.optional_number("threads", r.threads, 0, 100000));

@@ -44,6 +44,9 @@ struct ExpertLoad {
 ExpertLoad expert_load(const ExpertRouting& routing, double tokens, double top_k, int64_t experts, int64_t first,
                        int64_t last);
 
+/// The share of routed work a device cache of the `slots` most popular experts serves.
+double cache_hit_rate(const ExpertRouting& routing, int64_t experts, int64_t slots);
+
 /// How the software stack shapes the graph; filled from a software profile.
 struct LoweringOptions {
   int64_t batch = 1;        // sequences in the step
@@ -74,6 +77,7 @@ struct LoweringOptions {
   // --n-cpu-moe); expert_cache_hit of their work finds its expert cached in device memory.
   int64_t host_expert_layers = 0;
   double expert_cache_hit = 0;
+  int64_t expert_cache_slots = 0;  // experts per layer the device cache holds (0: ceil(hit x experts))
   int64_t microbatches = 1;         // the batch split into this many pipelined micro-batches
   int64_t vision_tokens = 0;        // image tokens each sequence's cross-attention layers attend to
   bool compute_cross_kv = false;    // this step projects those tokens to cross-attention K and V

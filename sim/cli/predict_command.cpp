@@ -45,6 +45,8 @@ void add_predict_command(CLI::App& app, Action& action) {
                   "keep the routed experts of the first N layers in host memory (llama.cpp --n-cpu-moe)");
   cmd->add_option("--expert-cache-hit", request->expert_cache_hit,
                   "share of those experts' work served from a device-memory cache of the hottest experts (0-1)");
+  cmd->add_option("--expert-cache-slots", request->expert_cache_slots,
+                  "or: experts per layer cached in device memory (the hit rate follows from --routing)");
   cmd->add_option("--microbatches", request->microbatches, "pipeline micro-batches (default: pp when batch allows)");
   cmd->add_option("--replicas", request->replicas, "independent copies of the placement (aggregate throughput)");
   cmd->add_option("-t,--threads", request->threads,

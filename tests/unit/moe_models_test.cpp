@@ -174,3 +174,12 @@ TEST_CASE("an MoE config whose top-k exceeds its experts is refused", "[workload
           "max_position_embeddings": 128})");
   CHECK_THROWS_WITH(read_hf_config(path, test::model_defaults()), Catch::Contains("experts per token (6)"));
 }
+
+TEST_CASE("a cache of the most popular experts serves their share of the routing", "[workloads][moe]") {
+  // Uniform: 32 of 128 experts serve a quarter of the work.
+  CHECK(cache_hit_rate(ExpertRouting{}, 128, 32) == Approx(0.25));
+  // Counts 1, 4, 3, 2 (any order): the 2 most popular take (4 + 3) / 10.
+  const ExpertRouting measured = parse_expert_routing(test::write_temp("hist_cache.csv", "1\n4\n3\n2\n"), 4);
+  CHECK(cache_hit_rate(measured, 4, 2) == Approx(0.7));
+  CHECK(cache_hit_rate(measured, 4, 9) == Approx(1.0));
+}

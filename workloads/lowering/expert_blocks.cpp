@@ -62,8 +62,9 @@ Ranked StepBuilder::routed_experts(int layer, const Ranked& normed, const Ranked
   const ExpertLoad load = expert_load(o_.routing, tokens_, k, m_.experts, 0, m_.experts);
   const double rows = tokens_ * k * share;
   // A device cache holding `share` of the experts (the hottest) keeps that many resident.
-  const double resident = suffix == ".cached" ? std::ceil(share * static_cast<double>(m_.experts))
-                                              : static_cast<double>(m_.experts);
+  const double cached = o_.expert_cache_slots > 0 ? static_cast<double>(o_.expert_cache_slots)
+                                                  : std::ceil(share * static_cast<double>(m_.experts));
+  const double resident = suffix == ".cached" ? cached : static_cast<double>(m_.experts);
   Ranked y = expert_ffn(layer, {normed}, rows, load.distinct * share, resident, tp_, host, suffix);
   // Each token's k expert outputs, weighted by the router, summed into one row.
   Ranked combined;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <fstream>
 #include <sstream>
 
@@ -92,6 +93,20 @@ ExpertLoad expert_load(const ExpertRouting& routing, double tokens, double top_k
     load.share += p;
   }
   return load;
+}
+
+double cache_hit_rate(const ExpertRouting& routing, int64_t experts, int64_t slots) {
+  if (experts <= 0) return 0;
+  slots = std::clamp<int64_t>(slots, 0, experts);
+  if (routing.popularity.empty()) return static_cast<double>(slots) / static_cast<double>(experts);
+  std::vector<double> p = routing.popularity;
+  std::sort(p.begin(), p.end(), std::greater<>());
+  double total = 0, top = 0;
+  for (std::size_t e = 0; e < p.size(); ++e) {
+    total += p[e];
+    if (static_cast<int64_t>(e) < slots) top += p[e];
+  }
+  return total > 0 ? top / total : 0;
 }
 
 }  // namespace llmsim::workloads
