@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <set>
 
+#include "hwmodels/cluster_loader.hpp"
 #include "hwmodels/device_efficiency_reader.hpp"
 #include "hwmodels/yaml_fields.hpp"
 
@@ -267,6 +268,7 @@ class SystemReader {
 System load_system(const std::string& path) {
   return read_yaml_checked(path, [&] {
     YAML::Node root = load_yaml_file(path);
+    if (is_cluster(root)) return read_cluster(path, root);
     return SystemReader(path, root).read();
   });
 }

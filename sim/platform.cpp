@@ -126,7 +126,10 @@ Platform::Platform(const hwmodels::System& system, const std::vector<DeviceModel
                        hop.link->full_duplex ? (up ? Direction::UP : Direction::DOWN) : Direction::NONE);
       route.names.push_back("link:" + hop.link->id + (hop.link->full_duplex ? (up ? ":up" : ":down") : ""));
       route.latency += hop.link->latency_us.value * 1e-6;
-      route.bandwidth = std::min(route.bandwidth, hop.link->bandwidth_gbs.value * 1e9);
+      if (hop.link->bandwidth_gbs.value * 1e9 < route.bandwidth) {
+        route.bandwidth = hop.link->bandwidth_gbs.value * 1e9;
+        route.bottleneck = hop.link->kind;
+      }
     }
   };
   auto memory_bandwidth = [&](std::size_t m) { return memory_bandwidth_of(system, devices, memory_names_[m]); };
@@ -140,7 +143,7 @@ Platform::Platform(const hwmodels::System& system, const std::vector<DeviceModel
         auto it = paths.find(memory_names_[b]);
         if (it == paths.end()) continue;
         std::vector<sg4::LinkInRoute> links;
-        Route route{{}, 0, memory_bandwidth(b)};
+        Route route{{}, 0, memory_bandwidth(b), "memory"};
         if (access[d]) {
           links.emplace_back(access[d]);
           route.names.push_back("access:" + device_names_[d]);
@@ -158,7 +161,7 @@ Platform::Platform(const hwmodels::System& system, const std::vector<DeviceModel
       auto it = paths.find(memory_names_[b]);
       if (b == a || it == paths.end()) continue;
       std::vector<sg4::LinkInRoute> links{sg4::LinkInRoute(memory_links.at(memory_names_[a]))};
-      Route route{{"mem:" + memory_names_[a]}, 0, std::min(memory_bandwidth(a), memory_bandwidth(b))};
+      Route route{{"mem:" + memory_names_[a]}, 0, std::min(memory_bandwidth(a), memory_bandwidth(b)), "memory"};
       hop_links(it->second, false, links, route);
       links.emplace_back(memory_links.at(memory_names_[b]));
       route.names.push_back("mem:" + memory_names_[b]);
@@ -214,6 +217,12 @@ const std::vector<std::string>& Platform::route_links(std::size_t from_host, std
 double Platform::route_bandwidth(std::size_t from_host, std::size_t to_host) const {
   auto it = routes_.find({from_host, to_host});
   return it == routes_.end() ? 0.0 : it->second.bandwidth;
+}
+
+const std::string& Platform::route_bottleneck(std::size_t from_host, std::size_t to_host) const {
+  static const std::string none;
+  auto it = routes_.find({from_host, to_host});
+  return it == routes_.end() ? none : it->second.bottleneck;
 }
 
 double Platform::route_latency(std::size_t from_host, std::size_t to_host) const {

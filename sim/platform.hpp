@@ -50,6 +50,9 @@ class Platform {
   double route_latency(std::size_t from_host, std::size_t to_host) const;
   /// Smallest bandwidth (bytes/s) along the route, for reporting a copy's time alone.
   double route_bandwidth(std::size_t from_host, std::size_t to_host) const;
+  /// Kind of the narrowest link on the route (nvlink4, infiniband-ndr, pcie5-x16, ...;
+  /// "memory" when a memory bus is narrower than every link): what bounds a copy alone.
+  const std::string& route_bottleneck(std::size_t from_host, std::size_t to_host) const;
 
   double now() const { return simgrid::s4u::Engine::get_clock(); }
   simgrid::s4u::Engine& engine() { return *engine_; }
@@ -59,6 +62,7 @@ class Platform {
     std::vector<std::string> names;
     double latency = 0;
     double bandwidth = 0;
+    std::string bottleneck = "memory";
   };
   void add_route(std::size_t from_host, std::size_t to_host, const std::vector<simgrid::s4u::LinkInRoute>& links,
                  Route route);

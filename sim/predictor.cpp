@@ -150,6 +150,8 @@ class Run {
     std::string bound;
     if (op.is_communication()) {
       bound = "transfer";
+      const PlannedOp& plan = step.plan[v];
+      phase.seconds_by_link[platform_.route_bottleneck(plan.data_from, plan.data_to)] += took;
     } else {
       bound = c.compute_s >= c.memory_s ? "compute" : "memory:" + platform_.memory_name(step.memory[v]);
       // The roofline floor counts packed weights once and the KV cache read.

@@ -20,6 +20,7 @@ nlohmann::ordered_json phase_json(const PhaseResult& phase) {
   j["bound_share"] = phase.bound_share();
   j["seconds_by_bound"] = phase.seconds_by_bound;
   j["seconds_by_group"] = phase.seconds_by_group;
+  j["seconds_by_link"] = phase.seconds_by_link;
   nlohmann::ordered_json devices = nlohmann::ordered_json::object();
   for (const auto& [id, d] : phase.devices) {
     devices[id] = {{"busy_s", d.busy}, {"idle_s", std::max(0.0, phase.seconds - d.busy)}, {"by_bound", d.by_bound}};
@@ -69,6 +70,16 @@ std::string phase_text(const char* title, const PhaseResult& phase) {
     groups += fmt::format("{}{} {:.0f}%", groups.empty() ? "" : ", ", name, 100 * s / group_total);
   }
   out += "  time by op class: " + groups + "\n";
+  double link_total = 0;
+  for (const auto& [kind, s] : phase.seconds_by_link) link_total += s;
+  if (link_total > 0) {
+    std::vector<std::pair<double, std::string>> kinds;
+    for (const auto& [kind, s] : phase.seconds_by_link) kinds.push_back({s, kind});
+    std::sort(kinds.rbegin(), kinds.rend());
+    std::string links;
+    for (const auto& [s, kind] : kinds) links += fmt::format("{}{} {:.0f}%", links.empty() ? "" : ", ", kind, 100 * s / link_total);
+    out += fmt::format("  copy time by narrowest link: {} (the first bounds the transfers)\n", links);
+  }
   if (phase.devices.size() > 1) {
     for (const auto& [id, d] : phase.devices) {
       std::string parts;

@@ -1,11 +1,14 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "fresh_process.hpp"
 #include "test_box_devices.hpp"
 #include "hwmodels/catalog.hpp"
 #include "hwmodels/input_error.hpp"
 #include "sim/executor.hpp"
 #include "sim/placement.hpp"
+#include "sim/platform.hpp"
 #include "sim/predictor.hpp"
 #include "test_paths.hpp"
 
@@ -202,4 +205,44 @@ TEST_CASE("impossible placements are refused with what is wrong", "[sim][placeme
   r = tiny_on("test-box", "gpu");
   r.placement.policy = "round-robin";
   check_error(r, "unknown placement 'round-robin'");
+}
+
+TEST_CASE("a catalog cluster is its node times the node count, joined by the fabric's rails", "[hwmodels][cluster]") {
+  const auto system = hwmodels::Catalog(test::catalog_dir()).load("2x-dgx-h100");
+  // Each DGX H100 node: 8 GPUs, 8 HBM stacks + host memory, one NVSwitch, 8 NVLink + 8 PCIe links.
+  CHECK(system.devices_of(hwmodels::DeviceKind::gpu).size() == 16);
+  CHECK(system.memories.size() == 2 * 9);
+  CHECK(system.switches.size() == 2 + 8);  // two NVSwitches and eight rails
+  CHECK(system.links.size() == 2 * 16 + 16);
+  const auto nic = std::find_if(system.links.begin(), system.links.end(), [](const auto& l) { return l.id == "n1.nic3"; });
+  REQUIRE(nic != system.links.end());
+  CHECK(nic->from == "n1.hbm3");
+  CHECK(nic->to == "rail3");
+  CHECK(nic->bandwidth_gbs.value == 50);
+  // Routes: inside a node the narrowest link is NVLink (450 GB/s a direction); between nodes on
+  // the same rail it is the 400 Gb/s NIC; across rails the route also crosses NVLink first.
+  const auto v = test::in_fresh_process([&] {
+    std::vector<sim::DeviceModel> devices;
+    for (const auto& d : system.devices) {
+      sim::DeviceModel m;
+      m.device = &d;
+      m.memory = &system.memory_of(d);
+      m.achievable_bytes_per_s = m.memory->bandwidth_bytes_per_s();
+      devices.push_back(m);
+    }
+    sim::Platform p(system, devices);
+    auto host = [&](const char* memory) { return p.memory_host(p.memory_index(memory)); };
+    auto kind = [&](const char* a, const char* b) {
+      const std::string& k = p.route_bottleneck(host(a), host(b));
+      return k == "nvlink4" ? 1.0 : k == "infiniband-ndr" ? 2.0 : 0.0;
+    };
+    return std::vector<double>{kind("n0.hbm0", "n0.hbm5"), p.route_bandwidth(host("n0.hbm0"), host("n0.hbm5")),
+                               kind("n0.hbm2", "n1.hbm2"), p.route_bandwidth(host("n0.hbm2"), host("n1.hbm2")),
+                               kind("n0.hbm0", "n1.hbm5")};
+  });
+  CHECK(v[0] == 1.0);
+  CHECK(v[1] == 450e9);
+  CHECK(v[2] == 2.0);
+  CHECK(v[3] == 50e9);
+  CHECK(v[4] == 2.0);
 }
