@@ -55,8 +55,9 @@ TEST_CASE("devices sharing one package limit are one power budget", "[sim][energ
   const auto e = sim::estimate_energy_cost(s, in);
   REQUIRE(e.budgets.size() == 1);
   CHECK(e.budgets[0].devices == "gpu+npu");
-  // No idle figure: 7.7% of the 30 W limit (2.31 W) all along, the rest while the busiest member runs.
-  CHECK(e.energy_j == Approx(2.31 * 1.0 + (30 - 2.31) * 0.7));
+  // No idle figure: 7.7% of the 30 W limit (2.31 W) all along, the rest while any member runs:
+  // 0.4 + 0.7 s of turns, capped at the 1 s request.
+  CHECK(e.energy_j == Approx(2.31 * 1.0 + (30 - 2.31) * 1.0));
   CHECK(e.energy_at_tdp_j == Approx(30));
   CHECK_FALSE(e.has_cost);
   bool says_idle = false;
@@ -79,6 +80,10 @@ TEST_CASE("an NPU with no tdp_w draws from its package: moving work to it cannot
   CHECK(g.energy_j == Approx(3 * 2.0 + (30 - 3) * 1.2));  // 38.4 J
   CHECK(n.energy_j == Approx(g.energy_j));                // the same package, busy as long
   CHECK(n.energy_j >= 3 * 2.0);                           // never below the idle floor
+  // Splitting the same work between gpu and npu (taking turns) costs what one device doing it does.
+  sim::EnergyCostInput split = on_gpu;
+  split.active_s = {{"gpu", 0.8}, {"npu", 0.4}};
+  CHECK(sim::estimate_energy_cost(s, split).energy_j == Approx(g.energy_j));
   bool named = false;
   for (const auto& a : n.assumptions) named = named || a.find("npu (in cpu's package)") != std::string::npos;
   CHECK(named);
