@@ -364,6 +364,24 @@ class Plots(unittest.TestCase):
         summary = load_json(os.path.join(serve, "serve.json"))
         self.assertAlmostEqual(m["e2e_s"]["values"][-1], summary["e2e_s"]["max"], places=6)
 
+    # ---- compare --------------------------------------------------------------------------
+    def test_compare_fixture(self):
+        d, svg = self.plot("compare", os.path.join(FIX, "compare.csv"))
+        self.assertEqual([v["value"] for v in d["panels"]["decode_tokens_per_s"]], [120.5, 190.25, 0.0])
+        self.assertEqual([v["value"] for v in d["panels"]["bandwidth_gbs"]], [1008, 1792, 360])
+        g = svg_groups(svg)
+        self.assertIn("bars-f16_tflops", g)
+
+    def test_compare_of_hardware_compare_output(self):
+        table = os.path.join(self.tmp, "compare.csv")
+        r = llmsim("hardware", "compare", "rtx-4090", "rtx-3060-12gb", "--model", "llama-3.2-1b", "--dtype", "q4_k_m",
+                   "--prompt", "16", "--gen", "2", "--csv", table)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        d, _ = self.plot("compare", table)
+        values = [v["value"] for v in d["panels"]["decode_tokens_per_s"]]
+        self.assertEqual(len(values), 2)
+        self.assertGreater(values[0], values[1])  # 1008 GB/s against 360 GB/s for a memory-bound decode
+
     # ---- pareto ---------------------------------------------------------------------------
     def test_pareto_fixture(self):
         d, svg = self.plot("pareto", os.path.join(FIX, "plan.csv"))
