@@ -69,7 +69,8 @@ struct PhaseResult {
   double bytes = 0;
   std::map<std::string, double> seconds_by_group;  // attention, mlp, norm, lm_head, embedding, other
   std::map<std::string, double> seconds_by_bound;  // launch, compute, memory:<id>, transfer, contention
-  std::map<std::string, double> seconds_by_link;   // copy time by the kind of its route's narrowest link
+  // Wall time of each collective (or lone copy) by the narrowest link kind of its slowest copy.
+  std::map<std::string, double> seconds_by_link;
   std::map<std::string, DeviceTime> devices;       // by device id
   double ceiling_seconds = 0;  // the phase's roofline floor: max(flops / peak, bytes / peak bandwidth)
   std::string ceiling_basis;

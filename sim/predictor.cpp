@@ -125,6 +125,7 @@ class Run {
     phase.seconds += platform_.now() - begin;
     phase.steps += 1;
     for (std::size_t v = 0; v < step.graph.size(); ++v) account(step, v, timings[v], phase);
+    account_links(step, timings, phase);
     for (const auto& observer : observers_) {
       StepView view{phase_name, index,     steps,     past,      fresh,
                     &step.graph, &step.costs, &step.plan, &timings, &platform_, &placer_.stream_names()};
@@ -136,6 +137,30 @@ class Run {
   std::map<std::size_t, double> take_floor_flops() { return std::exchange(floor_flops_, {}); }
 
  private:
+  // The copies of one collective run at once (ring hops, all-to-all pairs), so the collective
+  // lasts as long as its slowest copy: its time goes to that copy's narrowest link kind.
+  // A lone copy (an activation hand-over, a weight fetch) is its own collective.
+  void account_links(const PlacedStep& step, const std::vector<OpTiming>& timings, PhaseResult& phase) const {
+    std::map<std::string, std::pair<double, std::string>> slowest;  // collective -> (span, link kind)
+    std::map<std::string, std::pair<double, double>> span;           // collective -> (first issue, last end)
+    for (std::size_t v = 0; v < step.graph.size(); ++v) {
+      const workloads::Op& op = step.graph.op(v);
+      if (op.kind != workloads::OpKind::transfer) continue;
+      std::string key = op.name;
+      for (const char* hop : {".ring", ".a2a", ".reduce", ".bcast"}) {
+        if (const auto at = op.name.rfind(hop); at != std::string::npos) key = op.name.substr(0, at);
+      }
+      const double took = timings[v].end - timings[v].issued;
+      auto& s = slowest[key];
+      if (took > s.first) {
+        s = {took, platform_.route_bottleneck(step.plan[v].data_from, step.plan[v].data_to)};
+      }
+      auto [it, fresh] = span.try_emplace(key, timings[v].issued, timings[v].end);
+      if (!fresh) it->second = {std::min(it->second.first, timings[v].issued), std::max(it->second.second, timings[v].end)};
+    }
+    for (const auto& [key, s] : slowest) phase.seconds_by_link[s.second] += span[key].second - span[key].first;
+  }
+
   void account(const PlacedStep& step, std::size_t v, const OpTiming& t, PhaseResult& phase) {
     const workloads::Op& op = step.graph.op(v);
     const OpCost& c = step.costs[v];
@@ -150,8 +175,6 @@ class Run {
     std::string bound;
     if (op.is_communication()) {
       bound = "transfer";
-      const PlannedOp& plan = step.plan[v];
-      phase.seconds_by_link[platform_.route_bottleneck(plan.data_from, plan.data_to)] += took;
     } else {
       bound = c.compute_s >= c.memory_s ? "compute" : "memory:" + platform_.memory_name(step.memory[v]);
       // The roofline floor counts packed weights once and the KV cache read.

@@ -78,7 +78,7 @@ std::string phase_text(const char* title, const PhaseResult& phase) {
     std::sort(kinds.rbegin(), kinds.rend());
     std::string links;
     for (const auto& [s, kind] : kinds) links += fmt::format("{}{} {:.0f}%", links.empty() ? "" : ", ", kind, 100 * s / link_total);
-    out += fmt::format("  copy time by narrowest link: {} (the first bounds the transfers)\n", links);
+    out += fmt::format("  collective time by the link of its slowest copy: {}\n", links);
   }
   if (phase.devices.size() > 1) {
     for (const auto& [id, d] : phase.devices) {

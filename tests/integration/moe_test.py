@@ -58,5 +58,17 @@ class HostExperts(unittest.TestCase):
         self.assertEqual(j["decode"]["bound"], "transfer")
 
 
+class Cluster(unittest.TestCase):
+    def test_the_inter_node_link_bounds_tp16_but_not_tp8_pp2(self):
+        common = ["--hardware", "2x-dgx-h100", "--model", "llama-3.1-405b", "--dtype", "fp8", "--software", "vllm",
+                  "--batch", "4", "--prompt", "128", "--gen", "2"]
+        tp16 = predict(*common, "--tp", "16")["decode"]["seconds_by_link"]
+        tp8pp2 = predict(*common, "--tp", "8", "--pp", "2")["decode"]["seconds_by_link"]
+        # A 16-rank ring crosses the 50 GB/s NICs: every all-reduce waits for them.
+        self.assertEqual(max(tp16, key=tp16.get), "infiniband-ndr")
+        # Tensor parallelism inside each node; only the stage hand-over crosses nodes.
+        self.assertEqual(max(tp8pp2, key=tp8pp2.get), "nvlink4")
+
+
 if __name__ == "__main__":
     unittest.main()
