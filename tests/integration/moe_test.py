@@ -5,6 +5,7 @@ experts moves both back toward the GPU."""
 import json
 import os
 import subprocess
+import tempfile
 import unittest
 
 LLMSIM = os.environ["LLMSIM"]
@@ -68,6 +69,20 @@ class Cluster(unittest.TestCase):
         self.assertEqual(max(tp16, key=tp16.get), "infiniband-ndr")
         # Tensor parallelism inside each node; only the stage hand-over crosses nodes.
         self.assertEqual(max(tp8pp2, key=tp8pp2.get), "nvlink4")
+
+    def test_gb200_nvl72_runs_tp72_in_one_nvlink_domain(self):
+        # A made-up model whose 72 heads split over 72 ranks (8 KV heads, replicated 9 ways).
+        config = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 9216,
+                  "intermediate_size": 36864, "num_hidden_layers": 4, "num_attention_heads": 72,
+                  "num_key_value_heads": 8, "vocab_size": 128256, "max_position_embeddings": 8192}
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "heads72.json")
+            with open(path, "w") as f:
+                json.dump(config, f)
+            j = predict("--hardware", "gb200-nvl72", "--model", path, "--software", "vllm", "--tp", "72",
+                        "--prompt", "64", "--gen", "2")
+        self.assertIn("tp=72", j["assumptions"][0])
+        self.assertEqual(set(j["decode"]["seconds_by_link"]), {"nvlink5"})
 
 
 if __name__ == "__main__":
