@@ -92,6 +92,17 @@ class TrainingBuilder {
         reduced.push_back(g_.add(ar, bucket_grads[b]));
       }
     }
+    if (o_.dp == 1 && (o_.base.tp > 1 || o_.base.pp > 1)) {
+      // One replica split over tensor and pipeline ranks: each updates its share of the parameters.
+      // Each rank's update waits for its own last backward op, not another stage's.
+      std::map<int, OpId> last_on_rank;
+      for (OpId v = 0; v < g_.size(); ++v) {
+        if (!g_.op(v).is_communication()) last_on_rank[g_.op(v).rank] = v;
+      }
+      const double share = 1.0 / static_cast<double>(o_.base.tp * o_.base.pp);
+      for (const auto& [r, last] : last_on_rank) optimizer(r, {last}, step, share);
+      return std::move(g_);
+    }
     for (int rank = 0; rank < o_.dp; ++rank) optimizer(rank, reduced.empty() ? std::vector<OpId>{last_of_rank[static_cast<std::size_t>(rank)]} : reduced, step);
     return std::move(g_);
   }
@@ -121,8 +132,10 @@ class TrainingBuilder {
     }
   }
 
+  // With data parallelism in the graph the rank is the replica's; with tensor/pipeline
+  // parallelism (one replica) every op keeps the rank of the forward op it derives from.
   OpId add(Op op, int rank, std::vector<OpId> inputs) {
-    op.rank = rank;
+    if (o_.dp > 1) op.rank = rank;
     return g_.add(std::move(op), inputs);
   }
 
@@ -153,6 +166,7 @@ class TrainingBuilder {
         cast.act_write_bytes = op.weight_elements * 2;
         cast.vector_ops = op.weight_elements;
         cast.microbatch = static_cast<int>(mb);
+        cast.rank = op.rank;
         in.push_back(add(cast, rank, in));
         op.weight_bytes = op.weight_elements * 2;
       }
@@ -175,6 +189,7 @@ class TrainingBuilder {
     loss.act_read_bytes = logit_bytes;
     loss.act_write_bytes = logit_bytes;
     loss.output_bytes = logit_bytes;
+    loss.rank = fwd_.op(fwd_.size() - 1).rank;  // on the last stage, with the logits
     const OpId loss_id = add(loss, rank, {logits});
 
     // Backward in reverse order; grad_of[v] is the op that produced dL/d(output of v).
@@ -232,7 +247,18 @@ class TrainingBuilder {
 
   // The backward op(s) of forward op f; returns the one producing the gradient of f's input.
   OpId backward(const Op& f, int rank, int64_t mb, const std::vector<OpId>& deps, std::vector<Grad>* grads) {
+    if (f.kind == OpKind::collective || f.kind == OpKind::send) {
+      // Tensor parallelism's conjugate collective (the gradient of an all-reduce's input is
+      // all-reduced too, an all-gather's is reduce-scattered: the same ring volume); a stage
+      // hand-over sends the activation gradient back.
+      Op c = f;
+      c.name = tag(f.name, rank, mb, ".bwd");
+      c.microbatch = static_cast<int>(mb);
+      if (f.kind == OpKind::send) std::swap(c.ranks[0], c.ranks[1]);
+      return add(c, rank, deps);
+    }
     Op b;
+    b.rank = f.rank;
     b.kind = f.kind;
     b.group = f.group;
     b.layer = f.layer;
@@ -292,12 +318,12 @@ class TrainingBuilder {
     return id;
   }
 
-  void optimizer(int rank, const std::vector<OpId>& after, TrainingStep& step) {
+  void optimizer(int rank, const std::vector<OpId>& after, TrainingStep& step, double share = 1.0) {
     Op op;
-    op.name = o_.dp > 1 ? fmt::format("adamw@r{}", rank) : "adamw";
+    op.name = o_.dp > 1 || share < 1 ? fmt::format("adamw@r{}", rank) : "adamw";
     op.kind = OpKind::optimizer;
     op.group = "optimizer";
-    const double n = step.parameters;
+    const double n = step.parameters * share;
     // AdamW reads weight, grad and both moments and writes weight and moments (plus the
     // master copy's half cast under AMP on the next forward).
     op.vector_ops = 12.0 * n;
@@ -339,7 +365,10 @@ TrainingStep lower_training_step(const ModelConfig& model, const ModelWeights& w
                                             model.max_positions));
   }
   if (o.accumulation < 1 || o.dp < 1) throw InputError("accumulation", "accumulation and dp must be at least 1");
-  if (o.base.tp != 1 || o.base.pp != 1) throw InputError("tp", "training steps are lowered with data parallelism only");
+  if ((o.base.tp != 1 || o.base.pp != 1) && o.dp != 1) {
+    throw InputError("dp", "a graph with tensor or pipeline ranks holds one data-parallel replica (dp = 1); the "
+                           "layout simulation adds the replicas");
+  }
   const PrecisionBytes p = precision_bytes(o.precision);
   LoweringOptions fwd = o.base;
   fwd.training = true;

@@ -62,11 +62,19 @@ void add_train_command(CLI::App& app, Action& action) {
           total += v.get<double>();
           if (k == "launch") launch = v.get<double>();
         }
-        table += fmt::format("{:<34} {:>7} {:>10.2f} {:>10.0f} {:>7.2f} {:>9.1f} {:>8.0f}  launch {:.0f}% of op time\n",
-                             runs[i].name, j["batch"].get<int64_t>(), 1e3 * j["step_s"].get<double>(),
+        const bool fits = j["fits"].get<bool>();
+        if (!fits) worst = std::max(worst, static_cast<int>(kDoesNotFit));
+        // Layout runs say where their step goes; single-device runs how much is launch overhead.
+        const std::string detail =
+            j.contains("layout") && !j["layout"]["description"].get<std::string>().empty()
+                ? fmt::format("{}, bubble {:.0f}%", j["layout"]["description"].get<std::string>(),
+                              100 * j["layout"]["bubble_fraction"].get<double>())
+                : fmt::format("launch {:.0f}% of op time", total > 0 ? 100 * launch / total : 0.0);
+        table += fmt::format("{:<34} {:>7} {:>10.2f} {:>10.0f} {:>7.2f} {:>9.1f}{} {:>8.0f}  {}\n", runs[i].name,
+                             j["batch"].get<int64_t>(), 1e3 * j["step_s"].get<double>(),
                              j["tokens_per_s"].get<double>(), 100 * j["mfu"].get<double>(),
-                             j["memory"]["per_device_bytes"].get<double>() / 1e6, j["kernels"].get<double>(),
-                             100 * launch / total);
+                             j["memory"]["per_device_bytes"].get<double>() / 1e6, fits ? " " : "!",
+                             j["kernels"].get<double>(), detail);
         csv += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", runs[i].name, j["batch"].get<int64_t>(),
                            j["precision"].get<std::string>(), j["compile"].get<bool>(), j["step_s"].get<double>(),
                            j["tokens_per_s"].get<double>(), j["mfu"].get<double>(),
@@ -74,8 +82,13 @@ void add_train_command(CLI::App& app, Action& action) {
                            j["fits"].get<bool>());
       }
       sim::write_file_atomically(dir + "/summary.csv", csv);
-      if (!*quiet) fmt::print("training scenario {}: {}\n\n{}\nwrote {}/summary.csv and per variant train.json\n", config.name,
-                              config.description, table, dir);
+      if (!*quiet) {
+        fmt::print("training scenario {}: {}\n\n{}{}\nwrote {}/summary.csv and per variant train.json\n", config.name,
+                   config.description, table,
+                   worst == kDoesNotFit ? "! = does not fit in its device's memory (memory per device of the worst stage)\n"
+                                        : "",
+                   dir);
+      }
       return worst;
     };
   });

@@ -29,6 +29,10 @@ void read_request(YamlFields& f, const std::filesystem::path& base, TrainRequest
   r.fused_optimizer = f.optional_bool("fused_optimizer", r.fused_optimizer);
   if (f.has("flash_attention")) r.flash_attention = f.optional_bool("flash_attention", true);
   r.dp = static_cast<int>(f.optional_number("dp", r.dp, 1, 4096));
+  r.tp = static_cast<int>(f.optional_number("tp", r.tp, 1, 1024));
+  r.pp = static_cast<int>(f.optional_number("pp", r.pp, 1, 1024));
+  r.zero = static_cast<int>(f.optional_number("zero", r.zero, 0, 3));
+  if (f.optional_bool("fsdp", false)) r.zero = 3;  // FSDP FULL_SHARD shards what ZeRO-3 shards
   if (auto kernels = f.optional("kernels_per_op")) {
     YamlFields k(*kernels, f.file(), f.child_path("kernels_per_op"));
     for (const auto& entry : *kernels) {

@@ -7,6 +7,7 @@
 #include "hwmodels/input_error.hpp"
 #include "sim/executor.hpp"
 #include "sim/simulation_context.hpp"
+#include "sim/training/parallel_training.hpp"
 #include "workloads/training_lowering.hpp"
 
 namespace llmsim::sim::training {
@@ -29,6 +30,7 @@ std::string phase_of(const workloads::Op& op) {
 }  // namespace
 
 TrainResult simulate_training(const DataPaths& paths, const TrainRequest& r) {
+  if (r.tp > 1 || r.pp > 1 || r.zero > 0) return simulate_parallel_training(paths, r);
   const auto precision = workloads::precision_bytes(r.precision);
   const std::string dtype = precision.weight == 2 ? "bf16" : "f32";
   const SimulationContext c(paths, r.hardware, r.model, r.software, dtype, "f16");
@@ -183,16 +185,30 @@ nlohmann::ordered_json to_json(const TrainResult& r) {
             {"per_device_bytes", r.memory_per_device},
             {"capacity_bytes", r.capacity}}},
           {"fits", r.fits},
+          {"layout",
+           {{"tp", q.tp},
+            {"pp", q.pp},
+            {"dp", q.dp},
+            {"zero", q.zero},
+            {"description", r.layout},
+            {"bubble_fraction", r.bubble_fraction},
+            {"pipeline_s", r.pipeline_s},
+            {"dp_sync_s", r.dp_sync_s},
+            {"dp_exposed_s", r.dp_exposed_s},
+            {"zero_gather_s", r.zero_gather_s},
+            {"tp_comm_per_microbatch_s", r.tp_comm_s},
+            {"stage_send_s", r.send_s},
+            {"stage_memory_bytes", r.stage_memory}}},
           {"assumptions", r.assumptions}};
 }
 
 std::string to_text(const TrainResult& r) {
   const auto& q = r.request;
   std::string out = fmt::format("{} ({:.2f} M parameters) training on {} ({}), {} x {} tokens x {} micro-batch(es), "
-                                "{}, dp={}{}{}\n\n",
+                                "{}, {}{}{}\n\n",
                                 r.model, r.parameters / 1e6, r.hardware_name, r.device, q.batch, q.seq_len,
-                                q.accumulation, q.precision, q.dp, q.checkpointing ? ", checkpointing" : "",
-                                q.compile ? ", compiled" : "");
+                                q.accumulation, q.precision, r.layout.empty() ? fmt::format("dp={}", q.dp) : r.layout,
+                                q.checkpointing ? ", checkpointing" : "", q.compile ? ", compiled" : "");
   out += fmt::format("step {:.4f} s ({:.4f} s simulated graph + {:.4f} s data loading)   {:.0f} tokens/s   MFU {:.1f}%\n",
                      r.step_s, r.compute_step_s, r.dataloader_s, r.tokens_per_s, 100 * r.mfu);
   out += fmt::format("memory per device {:.3f} GB of {:.2f} GB: {} (weights {:.3f}, grads {:.3f}, AdamW {:.3f}, "
@@ -206,7 +222,24 @@ std::string to_text(const TrainResult& r) {
   double phase_total = 0;
   for (const auto& [k, v] : r.seconds_by_phase) phase_total += v;
   for (const auto& [k, v] : r.seconds_by_phase) phases += fmt::format("{}{} {:.0f}%", phases.empty() ? "" : ", ", k, 100 * v / phase_total);
-  out += fmt::format("op time by bound: {}  ({:.0f} kernels per step)\n", bounds, r.kernels);
+  if (!r.layout.empty()) {
+    out += fmt::format("layout {}: 1F1B pipeline {:.4f} s (bubble {:.1f}% of the busiest stage), tensor collectives "
+                       "{:.4f} s per micro-batch on stage 0, stage hand-over {:.2g} s\n",
+                       r.layout, r.pipeline_s, 100 * r.bubble_fraction, r.tp_comm_s, r.send_s);
+    if (q.dp > 1) {
+      out += fmt::format("gradient sync over {} replicas {:.4f} s, {:.4f} s of it not hidden by the last backward{}\n",
+                         q.dp, r.dp_sync_s, r.dp_exposed_s,
+                         q.zero >= 3 ? fmt::format("; ZeRO-3 parameter gather {:.4f} s per stage pass", r.zero_gather_s)
+                                     : std::string());
+    }
+    std::string stages;
+    for (std::size_t s = 0; s < r.stage_memory.size(); ++s) {
+      stages += fmt::format("{}stage {} {:.1f} GB{}", s ? ", " : "", s, r.stage_memory[s] / 1e9,
+                            r.stage_memory[s] > r.capacity ? " (does not fit)" : "");
+    }
+    out += "memory per device by stage: " + stages + "\n";
+  }
+  if (!bounds.empty()) out += fmt::format("op time by bound: {}  ({:.0f} kernels per step)\n", bounds, r.kernels);
   out += fmt::format("op time by phase: {}\n", phases);
   out += "assumptions:\n";
   for (const auto& a : r.assumptions) out += "  - " + a + "\n";

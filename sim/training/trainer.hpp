@@ -32,6 +32,15 @@ struct TrainResult {
   double memory_per_device = 0;
   double capacity = 0;
   bool fits = true;
+  // Tensor/pipeline/data-parallel layouts (simulate_parallel_training).
+  std::string layout;                  // "tp=8 x pp=2 x dp=4, ZeRO-1"
+  double bubble_fraction = 0;          // idle share of the busiest pipeline stage
+  double pipeline_s = 0;               // the 1F1B schedule of all micro-batches
+  double dp_sync_s = 0, dp_exposed_s = 0;  // gradient reduction over replicas, and what the last backward does not hide
+  double zero_gather_s = 0;            // ZeRO-3: one stage's parameter all-gather (per micro-batch, forward and backward)
+  double tp_comm_s = 0;                // tensor-parallel collectives in one micro-batch (stage 0)
+  double send_s = 0;                   // one stage hand-over
+  std::vector<double> stage_memory;    // bytes per device on each stage
   std::vector<std::string> assumptions;
 };
 

@@ -27,6 +27,35 @@ def train(tmp, text):
     return llmsim("train", path, "--out", out, "--quiet"), out
 
 
+class Layouts(unittest.TestCase):
+    def test_llama3_70b_on_64_h100(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "out")
+            run = llmsim("train", os.path.join(SOURCE, "scenarios", "train-llama-3-70b-64xh100.yaml"), "--out", out)
+            self.assertEqual(run.returncode, 3, run.stderr)  # the unsharded variant does not fit
+            self.assertIn("! = does not fit", run.stdout)
+            runs = {}
+            for name in ["megatron-tp8-pp2-dp4-zero1", "fsdp-tp8-dp8", "tp8-dp8-no-sharding"]:
+                with open(os.path.join(out, name, "train.json")) as f:
+                    runs[name] = json.load(f)
+        megatron, fsdp, plain = runs["megatron-tp8-pp2-dp4-zero1"], runs["fsdp-tp8-dp8"], runs["tp8-dp8-no-sharding"]
+        self.assertTrue(megatron["fits"] and fsdp["fits"])
+        self.assertFalse(plain["fits"])
+        # 64 sequences of 4096 tokens per step in every layout.
+        for j in runs.values():
+            self.assertAlmostEqual(j["tokens_per_s"] * j["step_s"], 64 * 4096, delta=1)
+        # Two stages, 16 micro-batches: close to (p - 1) / (m + p - 1) = 1/17 of stage time idle.
+        self.assertGreater(megatron["layout"]["bubble_fraction"], 0.03)
+        self.assertLess(megatron["layout"]["bubble_fraction"], 0.12)
+        self.assertEqual(len(megatron["layout"]["stage_memory_bytes"]), 2)
+        # Without ZeRO each device keeps 16 bytes per parameter of its 1/8 tensor share.
+        self.assertAlmostEqual(plain["memory"]["weights_bytes"] + plain["memory"]["grads_bytes"] +
+                               plain["memory"]["optimizer_bytes"], 16 * plain["parameters"] / 8,
+                               delta=1e-6 * plain["parameters"])
+        self.assertGreater(fsdp["layout"]["zero_gather_s"], 0)
+        self.assertGreater(fsdp["layout"]["dp_sync_s"], 0)
+
+
 class Train(unittest.TestCase):
     def test_fp32_memory_is_16_bytes_per_parameter_plus_activations(self):
         with tempfile.TemporaryDirectory() as tmp:

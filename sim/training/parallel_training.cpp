@@ -1,0 +1,281 @@
+#include "sim/training/parallel_training.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "hwmodels/input_error.hpp"
+#include "sim/executor.hpp"
+#include "sim/simulation_context.hpp"
+#include "sim/training/pipeline_schedule.hpp"
+
+namespace llmsim::sim::training {
+
+namespace {
+
+using workloads::Op;
+using workloads::OpGraph;
+using workloads::OpKind;
+
+// Parameters each stage holds: its layers, the embedding on the first, the head on the last.
+std::vector<double> stage_parameters(const workloads::ModelConfig& m, const workloads::ModelWeights& w, int pp) {
+  std::vector<double> out(static_cast<std::size_t>(pp), 0.0);
+  for (const auto& t : w.tensors()) {
+    int stage = pp - 1;
+    if (t.layer >= 0) {
+      for (int s = 0; s < pp; ++s) {
+        const auto [first, last] = workloads::stage_layers(static_cast<int>(m.layers), s, pp);
+        if (t.layer >= first && t.layer < last) stage = s;
+      }
+    } else if (t.role == "token_embd" || t.role == "pos_embd") {
+      stage = 0;
+    }
+    out[static_cast<std::size_t>(stage)] += t.elements();
+  }
+  return out;
+}
+
+struct Span {
+  double begin = 1e300, end = -1e300;
+  void add(double b, double e) { begin = std::min(begin, b), end = std::max(end, e); }
+  double seconds() const { return end > begin ? end - begin : 0.0; }
+};
+
+// What one micro-batch of one replica takes on each stage, measured on the simulated graph.
+struct MicroBatch {
+  std::vector<Span> forward, backward, optimizer;
+  double send_s = 0, tp_comm_s = 0;
+};
+
+MicroBatch measure(const PlacedStep& placed, const std::vector<OpTiming>& timings,
+                   const std::map<std::size_t, int>& stage_of_device, int pp) {
+  MicroBatch mb;
+  mb.forward.resize(static_cast<std::size_t>(pp));
+  mb.backward = mb.optimizer = mb.forward;
+  for (std::size_t v = 0; v < placed.graph.size(); ++v) {
+    const Op& op = placed.graph.op(v);
+    const auto it = stage_of_device.find(placed.device[v]);
+    if (it == stage_of_device.end()) continue;
+    const auto s = static_cast<std::size_t>(it->second);
+    const OpTiming& t = timings[v];
+    if (op.name.find("stage_send") != std::string::npos) {
+      mb.send_s = std::max(mb.send_s, t.end - t.issued);
+      continue;
+    }
+    const bool backward = op.name.find(".dgrad") != std::string::npos || op.name.find(".wgrad") != std::string::npos ||
+                          op.name.find(".bwd") != std::string::npos || op.group == "recompute" ||
+                          op.name.find(".recompute") != std::string::npos ||
+                          op.kind == OpKind::loss;
+    if (op.kind == OpKind::optimizer || op.group == "optimizer") {
+      mb.optimizer[s].add(t.issued, t.end);
+    } else if (backward) {
+      mb.backward[s].add(t.issued, t.end);
+    } else {
+      mb.forward[s].add(t.issued, t.end);
+    }
+    if (s == 0 && op.kind == OpKind::transfer) mb.tp_comm_s += t.end - t.issued;
+  }
+  return mb;
+}
+
+// Runs one collective per (stage, tensor rank) over the replicas, all at once; returns how long.
+double replica_collectives(Platform& platform, const Placer& placer, const std::vector<double>& bytes_per_stage,
+                           int tp, int pp, int dp, const std::string& type) {
+  OpGraph g;
+  for (int s = 0; s < pp; ++s) {
+    for (int t = 0; t < tp; ++t) {
+      Op op;
+      op.name = fmt::format("{}.s{}.t{}", type, s, t);
+      op.kind = OpKind::collective;
+      op.group = "comm";
+      op.collective = type;
+      op.comm_bytes = bytes_per_stage[static_cast<std::size_t>(s)];
+      op.output_bytes = op.comm_bytes;
+      for (int d = 0; d < dp; ++d) op.ranks.push_back(d * tp * pp + s * tp + t);
+      g.add(op, {});
+    }
+  }
+  const PlacedStep placed = placer.place(g);
+  Executor executor(platform);
+  const double begin = platform.now();
+  executor.run(placed.graph, placed.plan, placer.stream_limits());
+  return platform.now() - begin;
+}
+
+}  // namespace
+
+StateBytes state_bytes(double params, const workloads::PrecisionBytes& p, int zero, int dp) {
+  const double shards = static_cast<double>(dp);
+  StateBytes b;
+  b.weights = params * p.weight / (zero >= 3 ? shards : 1.0) + params * p.master / (zero >= 1 ? shards : 1.0);
+  b.grads = params * p.grad / (zero >= 2 ? shards : 1.0);
+  b.optimizer = params * p.optimizer / (zero >= 1 ? shards : 1.0);
+  return b;
+}
+
+TrainResult simulate_parallel_training(const DataPaths& paths, const TrainRequest& r) {
+  const auto precision = workloads::precision_bytes(r.precision);
+  const std::string dtype = precision.weight == 2 ? "bf16" : "f32";
+  const SimulationContext c(paths, r.hardware, r.model, r.software, dtype, "f16");
+  const int replica = r.tp * r.pp, ranks = replica * r.dp;
+  PlacementSpec all;
+  all.devices = r.devices;
+  if (all.devices.empty()) {
+    for (const auto* d : c.system.devices_of(hwmodels::DeviceKind::gpu)) {
+      if (static_cast<int>(all.devices.size()) < ranks) all.devices.push_back(d->id);
+    }
+  }
+  if (static_cast<int>(all.devices.size()) != ranks) {
+    throw InputError("tp/pp/dp", fmt::format("tp={} x pp={} x dp={} needs {} devices; {} has {} GPU(s){}", r.tp, r.pp,
+                                             r.dp, ranks, c.system.id, c.system.devices_of(hwmodels::DeviceKind::gpu).size(),
+                                             r.devices.empty() ? "" : " listed"));
+  }
+  if (r.zero > 0 && r.dp == 1) throw InputError("zero", "ZeRO shards over data-parallel replicas: needs dp > 1");
+  PlacementSpec one = all;
+  one.devices.resize(static_cast<std::size_t>(replica));
+  const Deployment deployment = make_deployment(c, one, r.tp, r.pp, {});
+  std::map<std::size_t, int> stage_of_device;
+  for (int i = 0; i < replica; ++i) stage_of_device[c.platform->device_index(one.devices[static_cast<std::size_t>(i)])] = i / r.tp;
+
+  workloads::TrainingOptions o;
+  o.micro_batch = r.batch;
+  o.seq_len = r.seq_len;
+  o.precision = r.precision;
+  o.checkpointing = r.checkpointing;
+  o.fused = r.compile;
+  o.fused_optimizer = r.fused_optimizer;
+  o.base = deployment.base;
+  o.base.symmetric_ranks = true;  // tensor rank 0 stands for its alike peers
+  for (const auto& [key, count] : r.kernels_per_op) o.base.kernels_per_op[key] = count;
+  if (r.flash_attention) o.base.flash_attention = *r.flash_attention;
+  o.base.activation_format = &c.formats.format(precision.activation == 4 ? "f32" : (precision.compute_dtype ==
+                                                                                        "float16" ? "f16" : "bf16"));
+  o.base.kv_format = o.base.activation_format;
+  o.base.dequant_before_gemm = false;
+  o.base.gemm_converts_io = false;
+  const auto step = workloads::lower_training_step(c.model, *c.weights, o);
+  const PlacedStep placed = deployment.placer->place(step.graph, true);
+  Executor executor(*c.platform);
+  const auto timings = executor.run(placed.graph, placed.plan, deployment.placer->stream_limits());
+  const MicroBatch mb = measure(placed, timings, stage_of_device, r.pp);
+  TrainResult t;
+  t.request = r;
+  t.hardware_name = c.system.name;
+  t.device = all.devices.front();
+  t.model = c.model.id;
+  t.parameters = step.parameters;
+  t.layout = fmt::format("tp={} x pp={} x dp={}{}", r.tp, r.pp, r.dp,
+                         r.zero > 0 ? fmt::format(", ZeRO-{}", r.zero) : std::string());
+  const std::vector<double> params = stage_parameters(c.model, *c.weights, r.pp);
+  std::vector<double> params_rank;
+  for (double p : params) params_rank.push_back(p / r.tp);
+
+  StageTimes times;
+  for (int s = 0; s < r.pp; ++s) {
+    times.forward.push_back(mb.forward[static_cast<std::size_t>(s)].seconds());
+    times.backward.push_back(mb.backward[static_cast<std::size_t>(s)].seconds());
+  }
+  times.send_s = mb.send_s;
+  const Placer placer_all(c.system, *c.platform, c.devices, all, ranks, {});
+  if (r.zero >= 3) {
+    // FSDP / ZeRO-3 gathers each stage's parameters before its forward and again before its
+    // backward, prefetched while the previous layers compute: a micro-batch's stage takes at
+    // least as long as the gather.
+    std::vector<double> gathered;
+    for (double p : params_rank) gathered.push_back(p * 2.0);  // gathered in the 16-bit compute dtype
+    t.zero_gather_s = replica_collectives(*c.platform, placer_all, gathered, r.tp, r.pp, r.dp, "all_gather");
+    for (int s = 0; s < r.pp; ++s) {
+      auto su = static_cast<std::size_t>(s);
+      times.forward[su] = std::max(times.forward[su], t.zero_gather_s);
+      times.backward[su] = std::max(times.backward[su], t.zero_gather_s);
+    }
+  }
+  const PipelineRun pipe = simulate_1f1b(times, r.accumulation);
+  t.pipeline_s = pipe.seconds;
+  t.bubble_fraction = pipe.bubble_fraction;
+  t.send_s = mb.send_s;
+  t.tp_comm_s = mb.tp_comm_s;
+  if (r.dp > 1) {
+    // Gradients reduced over the replicas (all-reduce; reduce-scatter plus the parameters'
+    // all-gather under ZeRO, the same ring volume), overlapped with the last backward.
+    std::vector<double> grads;
+    for (double p : params_rank) grads.push_back(p * precision.grad);
+    t.dp_sync_s = replica_collectives(*c.platform, placer_all, grads, r.tp, r.pp, r.dp, "all_reduce");
+    t.dp_exposed_s = std::max(0.0, t.dp_sync_s - times.backward.front());
+  }
+  double optimizer_s = 0;
+  for (const auto& span : mb.optimizer) optimizer_s = std::max(optimizer_s, span.seconds());
+  if (r.zero >= 1) optimizer_s /= r.dp;  // each replica updates its shard of the states
+  t.compute_step_s = t.pipeline_s + t.dp_exposed_s + optimizer_s;
+  t.step_s = t.compute_step_s;
+  const double tokens = static_cast<double>(r.batch * r.seq_len * r.accumulation * r.dp);
+  t.tokens_per_s = tokens / t.step_s;
+  const DeviceModel& dm = c.devices[c.platform->device_index(t.device)];
+  std::string used;
+  const auto matrix = dm.efficiency.matmul_dtype.count(precision.compute_dtype)
+                          ? dm.efficiency.matmul_dtype.at(precision.compute_dtype)
+                          : std::string("f32");
+  const double peak = dm.peak(matrix, &used);
+  // The lowered micro-batch holds tensor rank 0's ops only: its FLOPs times tp are the replica's.
+  const double model_flops = step.model_flops * r.tp * static_cast<double>(r.accumulation * r.dp);
+  t.mfu = model_flops / (t.step_s * peak * ranks);
+  t.mfu_basis = fmt::format("{:.3g} FLOP per step (3 x forward FLOPs of every micro-batch) against {} x {:.1f} TFLOP/s "
+                            "({})", model_flops, ranks, peak / 1e12, used);
+  for (std::size_t v = 0; v < placed.graph.size(); ++v) {
+    const auto& op = placed.graph.op(v);
+    t.ops += 1;
+    t.kernels += op.kernels;
+    t.seconds_by_group[op.group] += timings[v].end - timings[v].issued;
+  }
+  t.seconds_by_phase = {{"pipeline (1F1B)", t.pipeline_s}, {"dp gradient sync (exposed)", t.dp_exposed_s},
+                        {"optimizer", optimizer_s}};
+  // Memory per device, stage by stage: sharded states, the half casts autocast keeps, and the
+  // activations of the micro-batches 1F1B keeps in flight (pp - s on stage s).
+  const bool autocast = precision.compute_dtype != "float32" && precision.weight == 4;
+  t.capacity = dm.memory->capacity_bytes();
+  for (int s = 0; s < r.pp; ++s) {
+    const StateBytes b = state_bytes(params_rank[static_cast<std::size_t>(s)], precision, r.zero, r.dp);
+    const double in_flight = static_cast<double>(std::min<int64_t>(r.pp - s, r.accumulation));
+    const double activations = step.saved_activations / r.pp * in_flight;
+    const double casts = autocast ? params_rank[static_cast<std::size_t>(s)] * 2.0 / (r.zero >= 3 ? r.dp : 1) : 0.0;
+    t.stage_memory.push_back(b.total() + activations + casts);
+    if (t.stage_memory.back() >= t.memory_per_device) {
+      t.memory_per_device = t.stage_memory.back();
+      t.weights = b.weights;
+      t.grads = b.grads;
+      t.optimizer = b.optimizer;
+      t.activations = activations;
+      t.casts = casts;
+    }
+  }
+  t.fits = t.memory_per_device <= t.capacity;
+  auto& a = t.assumptions;
+  a.push_back(fmt::format("layout {}: ranks tensor-fastest, then stage, then replica, on {}", t.layout,
+                          fmt::join(all.devices.begin(), all.devices.begin() + std::min(ranks, 16), ", ")));
+  a.push_back(fmt::format("one micro-batch of {} x {} tokens simulated on SimGrid (tensor collectives and stage "
+                          "hand-overs on the links; tensor rank 0 stands for its alike peers); 1F1B over {} "
+                          "micro-batches simulated per stage from its forward and backward times",
+                          r.batch, r.seq_len, r.accumulation));
+  a.push_back("sequence parallelism, interleaved pipeline stages and context parallelism are not modelled");
+  if (r.dp > 1) {
+    a.push_back(fmt::format("data parallel: each (stage, tensor rank) reduces its {} gradients over the {} replicas "
+                            "as one ring, all rings at once; hidden behind the last backward where it fits",
+                            precision.grad == 2 ? "bf16" : "fp32", r.dp));
+  }
+  if (r.zero > 0) {
+    a.push_back(fmt::format("ZeRO-{}: {} sharded over the {} replicas{}", r.zero,
+                            r.zero == 1 ? "AdamW moments and master weights" : r.zero == 2 ? "moments, master weights and gradients" : "moments, master weights, gradients and parameters",
+                            r.dp, r.zero >= 3 ? "; parameters all-gathered in 16 bit before each stage's forward and backward, prefetched (the stage takes at least the gather)" : ""));
+  }
+  a.push_back(fmt::format("precision {}: {} bytes/param weights, {} grads, {} AdamW moments; activations {} bytes; "
+                          "matmuls as {}", r.precision, precision.weight + precision.master, precision.grad,
+                          precision.optimizer, precision.activation, used));
+  a.push_back(fmt::format("efficiency: {}", dm.efficiency.basis));
+  if (r.checkpointing) a.push_back("activation checkpointing: layer inputs kept, each layer recomputed before its backward");
+  a.push_back("activations: the micro-batch's saved activations split evenly over the stages, times the micro-batches "
+              "1F1B keeps in flight (pp - stage); communication buffers are not counted");
+  return t;
+}
+
+}  // namespace llmsim::sim::training

@@ -1,0 +1,28 @@
+// The 1F1B pipeline schedule (PipeDream-Flush, as Megatron-LM runs it) simulated at the grain
+// of one micro-batch's forward or backward on one stage: each stage runs its own ordered list
+// (warm-up forwards, then one forward and one backward in turn, then the remaining backwards),
+// a forward waits for the previous stage's forward of the same micro-batch plus the hand-over,
+// a backward for the next stage's backward. The bubble is what the schedule leaves idle.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace llmsim::sim::training {
+
+struct StageTimes {
+  std::vector<double> forward;   // per stage: one micro-batch's forward, seconds
+  std::vector<double> backward;  // per stage: one micro-batch's backward (recompute included)
+  double send_s = 0;             // one activation (or gradient) hand-over between stages
+};
+
+struct PipelineRun {
+  double seconds = 0;          // first forward start to last backward end
+  double bubble_fraction = 0;  // idle share of the busiest stage over the run
+  std::vector<double> busy;    // per stage
+};
+
+/// InputError unless there is at least one stage and one micro-batch and times are >= 0.
+PipelineRun simulate_1f1b(const StageTimes& times, int64_t micro_batches);
+
+}  // namespace llmsim::sim::training

@@ -1,0 +1,81 @@
+// Training layouts: the 1F1B schedule's bubble and the ZeRO shards, against hand counts; the
+// tensor/pipeline training graph keeps every op on its own rank.
+#include <catch2/catch.hpp>
+
+#include "hwmodels/input_error.hpp"
+#include "sim/training/parallel_training.hpp"
+#include "sim/training/pipeline_schedule.hpp"
+#include "test_paths.hpp"
+#include "workloads/model_registry.hpp"
+
+using namespace llmsim;
+using namespace llmsim::sim::training;
+
+TEST_CASE("1F1B with equal stages leaves (p - 1) / (m + p - 1) of the time idle", "[training][pipeline]") {
+  // 4 stages, 8 micro-batches, forward 1 s and backward 2 s everywhere, free hand-overs:
+  // the run is (m + p - 1) x (F + B) = 11 x 3 = 33 s and each stage idles 3 x 3 = 9 s of it.
+  StageTimes t;
+  t.forward = {1, 1, 1, 1};
+  t.backward = {2, 2, 2, 2};
+  const PipelineRun run = simulate_1f1b(t, 8);
+  CHECK(run.seconds == Approx(33));
+  CHECK(run.bubble_fraction == Approx(9.0 / 33));
+  // One stage: no bubble, m x (F + B).
+  const PipelineRun single = simulate_1f1b({{1}, {2}, 0}, 8);
+  CHECK(single.seconds == Approx(24));
+  CHECK(single.bubble_fraction == Approx(0));
+  // A hand-over of 0.5 s, one micro-batch over 2 stages: F0, send, F1, B1, send, B0 = 1 + .5 + 1 + 2 + .5 + 2.
+  StageTimes two;
+  two.forward = {1, 1};
+  two.backward = {2, 2};
+  two.send_s = 0.5;
+  CHECK(simulate_1f1b(two, 1).seconds == Approx(7));
+  CHECK_THROWS_AS(simulate_1f1b(t, 0), InputError);
+}
+
+TEST_CASE("ZeRO shards the states over the replicas, stage by stage", "[training][zero]") {
+  const auto p = workloads::precision_bytes("amp-bf16");  // fp32 weights, grads and 2 moments: 16 bytes/param
+  const double params = 70.0e9 / 8;                       // one tensor rank's share of 70 B parameters
+  // No ZeRO: 16 bytes per parameter on every device.
+  CHECK(state_bytes(params, p, 0, 8).total() == Approx(params * 16));
+  // ZeRO-1: the 8 bytes of moments over 8 replicas; weights and grads whole.
+  CHECK(state_bytes(params, p, 1, 8).total() == Approx(params * (4 + 4 + 8.0 / 8)));
+  // ZeRO-2: grads sharded too.
+  CHECK(state_bytes(params, p, 2, 8).total() == Approx(params * (4 + 4.0 / 8 + 8.0 / 8)));
+  // ZeRO-3 / FSDP: everything over 8: 8.75e9 x 16 / 8 = 17.5 GB per device.
+  CHECK(state_bytes(params, p, 3, 8).total() == Approx(17.5e9));
+}
+
+TEST_CASE("a tensor x pipeline training graph keeps each op on its stage's ranks", "[workloads][training]") {
+  const auto formats = workloads::FormatTable::load(test::formats_file());
+  const workloads::ModelRegistry registry(test::models_dir(), test::model_defaults());
+  const auto m = registry.load("llama-3.2-1b");
+  const workloads::ModelWeights w(m, formats, formats.mix("bf16"));
+  workloads::TrainingOptions o;
+  o.micro_batch = 1;
+  o.seq_len = 128;
+  o.precision = "bf16";
+  o.base.kv_format = o.base.activation_format = &formats.format("bf16");
+  o.base.tp = 2;
+  o.base.pp = 2;
+  const auto step = workloads::lower_training_step(m, w, o);
+  // 16 layers: 0-7 on stage 0 (ranks 0, 1), 8-15 on stage 1 (ranks 2, 3); backward ops and
+  // the backward hand-over stay on their stage, and every rank updates its own parameters.
+  int backward_sends = 0, optimizers = 0;
+  for (workloads::OpId v = 0; v < step.graph.size(); ++v) {
+    const auto& op = step.graph.op(v);
+    if (op.layer >= 0 && op.kind != workloads::OpKind::collective && op.kind != workloads::OpKind::send) {
+      CHECK(op.rank / 2 == (op.layer < 8 ? 0 : 1));
+    }
+    if (op.kind == workloads::OpKind::send && op.name.find(".bwd") != std::string::npos) {
+      ++backward_sends;
+      CHECK(op.ranks[0] / 2 == 1);  // from stage 1 back to stage 0
+      CHECK(op.ranks[1] / 2 == 0);
+    }
+    if (op.kind == workloads::OpKind::optimizer) ++optimizers;
+  }
+  CHECK(backward_sends == 2);  // one per tensor rank
+  CHECK(optimizers == 4);
+  o.dp = 2;
+  CHECK_THROWS_AS(workloads::lower_training_step(m, w, o), InputError);
+}
