@@ -3,7 +3,7 @@
 Each module has HELP, INPUT_HELP, add_arguments(parser), load(args) -> data and
 draw(plt, data, args) -> (figure, plotted values for --data-out).
 """
-from . import compare, latency, pareto, roofline, sweep, timeline, validation
+from . import compare, latency, layouts, pareto, roofline, sweep, timeline, validation
 
 KINDS = {
     "roofline": roofline,
@@ -13,4 +13,5 @@ KINDS = {
     "latency": latency,
     "pareto": pareto,
     "compare": compare,
+    "layouts": layouts,
 }

@@ -7,6 +7,7 @@
 #include "sim/atomic_file.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/cli/scenario_context.hpp"
+#include "sim/cli/train_search.hpp"
 #include "sim/process_pool.hpp"
 #include "sim/training/trainer.hpp"
 
@@ -17,13 +18,21 @@ void add_train_command(CLI::App& app, Action& action) {
   auto file = std::make_shared<std::string>();
   auto out = std::make_shared<std::string>();
   auto quiet = std::make_shared<bool>(false);
+  auto search = std::make_shared<bool>(false);
   cmd->add_option("scenario", *file, "training scenario YAML")->required();
+  cmd->add_flag("--search", *search,
+                "try every tp x pp x dp layout and ZeRO stage on all GPUs of the system at the scenario's global "
+                "batch (batch x accumulation x dp); rank them by tokens/s");
   cmd->add_option("--out", *out, "output directory (default: results/<scenario name>)");
   cmd->add_flag("--quiet", *quiet, "no report");
   cmd->callback([=, &action]() {
     action = [=](const sim::DataPaths& paths) {
       const auto config = sim::training::load_train_config(*file);
       const std::string dir = out->empty() ? "results/" + config.name : *out;
+      if (*search) {
+        const auto& base = config.variants.empty() ? config.request : config.variants.front().request;
+        return run_train_search(paths, base, dir, *quiet);
+      }
       std::vector<sim::training::TrainVariant> runs = config.variants;
       if (runs.empty()) runs.push_back({config.name, config.description, config.request});
       // One SimGrid engine per process: every variant runs in a child.

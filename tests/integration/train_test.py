@@ -56,6 +56,33 @@ class Layouts(unittest.TestCase):
         self.assertGreater(fsdp["layout"]["dp_sync_s"], 0)
 
 
+class Search(unittest.TestCase):
+    def test_search_ranks_fitting_layouts_first_and_plots_them(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            scenario = os.path.join(tmp, "s.yaml")
+            with open(scenario, "w") as f:
+                f.write("hardware: dgx-h100\nmodel: llama-3.2-1b\nprecision: amp-bf16\nseq_len: 512\nbatch: 1\n"
+                        "accumulation: 8\nflash_attention: true\n")
+            out = os.path.join(tmp, "search")
+            run = llmsim("train", scenario, "--search", "--out", out)
+            self.assertEqual(run.returncode, 0, run.stderr)
+            import csv
+            with open(os.path.join(out, "search.csv")) as f:
+                rows = list(csv.DictReader(f))
+            done = [r for r in rows if not r["error"]]
+            self.assertGreater(len(done), 10)
+            # Every layout keeps 8 sequences of 512 tokens per step on 8 GPUs.
+            for r in done:
+                self.assertAlmostEqual(float(r["tokens_per_s"]) * float(r["step_s"]), 8 * 512, delta=1e-6 * 8 * 512)
+            fits = [float(r["tokens_per_s"]) for r in done if r["fits"] == "true"]
+            self.assertEqual(fits, sorted(fits, reverse=True))
+            self.assertIn("best:", run.stdout)
+            png = os.path.join(tmp, "layouts.png")
+            plot = llmsim("plot", "layouts", out, "-o", png)
+            self.assertEqual(plot.returncode, 0, plot.stderr)
+            self.assertTrue(os.path.isfile(png))
+
+
 class Train(unittest.TestCase):
     def test_fp32_memory_is_16_bytes_per_parameter_plus_activations(self):
         with tempfile.TemporaryDirectory() as tmp:
