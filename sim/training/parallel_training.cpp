@@ -9,6 +9,7 @@
 #include "sim/executor.hpp"
 #include "sim/simulation_context.hpp"
 #include "sim/training/pipeline_schedule.hpp"
+#include "sim/training/training_options.hpp"
 
 namespace llmsim::sim::training {
 
@@ -138,22 +139,12 @@ TrainResult simulate_parallel_training(const DataPaths& paths, const TrainReques
   std::map<std::size_t, int> stage_of_device;
   for (int i = 0; i < replica; ++i) stage_of_device[c.platform->device_index(one.devices[static_cast<std::size_t>(i)])] = i / r.tp;
 
-  workloads::TrainingOptions o;
-  o.micro_batch = r.batch;
-  o.seq_len = r.seq_len;
-  o.precision = r.precision;
-  o.checkpointing = r.checkpointing;
-  o.fused = r.compile;
-  o.fused_optimizer = r.fused_optimizer;
-  o.base = deployment.base;
+  // One micro-batch of one replica; the schedule and the replicas are added below.
+  TrainRequest one_step = r;
+  one_step.accumulation = 1;
+  one_step.dp = 1;
+  workloads::TrainingOptions o = training_options(c, one_step, deployment.base);
   o.base.symmetric_ranks = true;  // tensor rank 0 stands for its alike peers
-  for (const auto& [key, count] : r.kernels_per_op) o.base.kernels_per_op[key] = count;
-  if (r.flash_attention) o.base.flash_attention = *r.flash_attention;
-  o.base.activation_format = &c.formats.format(precision.activation == 4 ? "f32" : (precision.compute_dtype ==
-                                                                                        "float16" ? "f16" : "bf16"));
-  o.base.kv_format = o.base.activation_format;
-  o.base.dequant_before_gemm = false;
-  o.base.gemm_converts_io = false;
   const auto step = workloads::lower_training_step(c.model, *c.weights, o);
   const PlacedStep placed = deployment.placer->place(step.graph, true);
   Executor executor(*c.platform);

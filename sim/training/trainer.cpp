@@ -8,6 +8,7 @@
 #include "sim/executor.hpp"
 #include "sim/simulation_context.hpp"
 #include "sim/training/parallel_training.hpp"
+#include "sim/training/training_options.hpp"
 #include "workloads/training_lowering.hpp"
 
 namespace llmsim::sim::training {
@@ -52,23 +53,7 @@ TrainResult simulate_training(const DataPaths& paths, const TrainRequest& r) {
   const Deployment single = make_deployment(c, first, 1, 1, {});
   const Placer placer(c.system, *c.platform, c.devices, spec, r.dp, {});
 
-  workloads::TrainingOptions o;
-  o.micro_batch = r.batch;
-  o.seq_len = r.seq_len;
-  o.accumulation = r.accumulation;
-  o.precision = r.precision;
-  o.checkpointing = r.checkpointing;
-  o.fused = r.compile;
-  o.fused_optimizer = r.fused_optimizer;
-  o.dp = r.dp;
-  o.base = single.base;
-  for (const auto& [key, count] : r.kernels_per_op) o.base.kernels_per_op[key] = count;
-  if (r.flash_attention) o.base.flash_attention = *r.flash_attention;
-  o.base.activation_format = &c.formats.format(precision.activation == 4 ? "f32" : (precision.compute_dtype ==
-                                                                                        "float16" ? "f16" : "bf16"));
-  o.base.kv_format = o.base.activation_format;
-  o.base.dequant_before_gemm = false;
-  o.base.gemm_converts_io = false;
+  const workloads::TrainingOptions o = training_options(c, r, single.base);
   const auto step = workloads::lower_training_step(c.model, *c.weights, o);
   const PlacedStep placed = placer.place(step.graph);
   Executor executor(*c.platform);

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "lowering_fixture.hpp"
 #include "test_paths.hpp"
 #include "workloads/lowering.hpp"
 #include "workloads/memory_footprint.hpp"
@@ -12,20 +13,7 @@ using namespace llmsim::workloads;
 
 namespace {
 
-struct Fixture {
-  FormatTable formats = FormatTable::load(test::formats_file());
-  ModelRegistry registry{test::models_dir(), test::model_defaults()};
-
-  LoweringOptions options(int64_t batch, int64_t fresh, int64_t past) const {
-    LoweringOptions o;
-    o.batch = batch;
-    o.new_tokens = fresh;
-    o.past_tokens = past;
-    o.kv_format = &formats.format("f16");
-    o.activation_format = &formats.format("f32");
-    return o;
-  }
-};
+using Fixture = test::LoweringFixture;
 
 std::map<std::string, OpId> by_name(const OpGraph& g) {
   std::map<std::string, OpId> out;

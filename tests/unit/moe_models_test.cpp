@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "hwmodels/input_error.hpp"
+#include "lowering_fixture.hpp"
 #include "test_paths.hpp"
 #include "workloads/hf_config_reader.hpp"
 #include "workloads/lowering.hpp"
@@ -17,18 +18,10 @@ using namespace llmsim::workloads;
 
 namespace {
 
-struct Fixture {
-  FormatTable formats = FormatTable::load(test::formats_file());
-  ModelRegistry registry{test::models_dir(), test::model_defaults()};
-
+// f16 activations: the byte counts below are worked out for 2-byte values.
+struct Fixture : test::LoweringFixture {
   LoweringOptions options(int64_t batch, int64_t fresh, int64_t past) const {
-    LoweringOptions o;
-    o.batch = batch;
-    o.new_tokens = fresh;
-    o.past_tokens = past;
-    o.kv_format = &formats.format("f16");
-    o.activation_format = &formats.format("f16");
-    return o;
+    return LoweringFixture::options(batch, fresh, past, "f16");
   }
 };
 
