@@ -81,19 +81,12 @@ Ranked StepBuilder::absorbed_latent_attention(int layer, const Ranked& q, const 
   // q_nope x W_UK per head: queries move into the latent space.
   Ranked q_latent = weight_slice_op("attn_k_absorb", "attn_kv_b", layer, tokens_, lora,
                                     static_cast<double>(a.qk_nope_head_dim), heads, {q});
-  const int64_t window = m_.attention_window.empty() ? 0 : m_.attention_window[static_cast<std::size_t>(layer)];
-  const AttentionWork& w = shape_.by_window.at(window);
-  AttentionShape s;
-  s.queries = tokens_;
-  s.kv = w.kv;
-  s.keys = w.keys;
-  s.scores = w.scores;
+  AttentionShape s = causal_shape(layer);
   s.heads = heads;
   s.head_dim = lora + static_cast<double>(a.qk_rope_head_dim);
   s.v_dim = lora;
   s.kv_dim = s.head_dim;
   s.kv_values = static_cast<double>(a.cached_values());  // one latent read serves keys and values
-  s.sequences = batch_;
   s.kv_bytes = kv_;
   Ranked o = attention_op("attention", layer, "attention", {q_latent, cache}, s);
   // The latent output x W_UV per head: back to value heads.
@@ -104,10 +97,9 @@ Ranked StepBuilder::absorbed_latent_attention(int layer, const Ranked& q, const 
 Ranked StepBuilder::expanded_latent_attention(int layer, const Ranked& q, const Ranked& cache) {
   const LatentAttention& a = *m_.mla;
   const double heads = static_cast<double>(m_.heads) / tp_;
-  const int64_t window = m_.attention_window.empty() ? 0 : m_.attention_window[static_cast<std::size_t>(layer)];
-  const AttentionWork& w = shape_.by_window.at(window);
+  AttentionShape s = causal_shape(layer);
   // Expand the latent of every attended position (cached and new) to keys and values.
-  const double positions = o_.training ? tokens_ : w.kv;
+  const double positions = o_.training ? tokens_ : s.kv;
   Ranked kv = matmul("attn_kv_b", layer, "attention", positions, {cache}, false);
   if (!o_.training) {
     for (OpId id : kv) {  // it reads the cache, not an activation
@@ -116,17 +108,11 @@ Ranked StepBuilder::expanded_latent_attention(int layer, const Ranked& q, const 
       op.kv_read_bytes += positions * static_cast<double>(a.cached_values()) * kv_;
     }
   }
-  AttentionShape s;
-  s.queries = tokens_;
-  s.kv = w.kv;
-  s.keys = w.keys;
-  s.scores = w.scores;
   s.heads = heads;
   s.head_dim = static_cast<double>(a.qk_head_dim());
   s.v_dim = static_cast<double>(a.v_head_dim);
   s.kv_dim = heads * s.head_dim;
   s.kv_values = heads * (s.head_dim + s.v_dim);  // the expanded keys and values, as activations
-  s.sequences = batch_;
   s.kv_bytes = act_;
   return attention_op("attention", layer, "attention", {q, kv}, s);
 }

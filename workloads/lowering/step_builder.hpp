@@ -509,7 +509,8 @@ class StepBuilder {
     return out;
   }
 
-  Ranked attention(int layer, const Ranked& q, const Ranked& stored) {
+  // This step's queries and the positions layer `layer` attends to (its window or chunk).
+  AttentionShape causal_shape(int layer) const {
     const int64_t window = m_.attention_window.empty() ? 0 : m_.attention_window[static_cast<std::size_t>(layer)];
     const AttentionWork& w = shape_.by_window.at(window);
     AttentionShape a;
@@ -517,10 +518,15 @@ class StepBuilder {
     a.kv = w.kv;
     a.keys = w.keys;
     a.scores = w.scores;
+    a.sequences = batch_;
+    return a;
+  }
+
+  Ranked attention(int layer, const Ranked& q, const Ranked& stored) {
+    AttentionShape a = causal_shape(layer);
     a.heads = static_cast<double>(m_.heads) / tp_;
     a.head_dim = static_cast<double>(m_.head_dim);
     a.kv_dim = static_cast<double>(kv_heads_rank_ * m_.head_dim);
-    a.sequences = batch_;
     a.kv_bytes = kv_;
     return attention_op("attention", layer, "attention", {q, stored}, a);
   }
