@@ -104,6 +104,112 @@ double replica_collectives(Platform& platform, const Placer& placer, const std::
   return platform.now() - begin;
 }
 
+
+// The first tp x pp x dp GPUs (or the listed devices), checked against the layout.
+PlacementSpec layout_devices(const SimulationContext& c, const TrainRequest& r) {
+  const int ranks = r.tp * r.pp * r.dp;
+  PlacementSpec all;
+  all.devices = r.devices;
+  if (all.devices.empty()) {
+    for (const auto* d : c.system.devices_of(hwmodels::DeviceKind::gpu)) {
+      if (static_cast<int>(all.devices.size()) < ranks) all.devices.push_back(d->id);
+    }
+  }
+  if (static_cast<int>(all.devices.size()) != ranks) {
+    throw InputError("tp/pp/dp", fmt::format("tp={} x pp={} x dp={} needs {} devices; {} has {} GPU(s){}", r.tp, r.pp,
+                                             r.dp, ranks, c.system.id, c.system.devices_of(hwmodels::DeviceKind::gpu).size(),
+                                             r.devices.empty() ? "" : " listed"));
+  }
+  return all;
+}
+
+// One micro-batch of one replica (forward, backward, optimizer) on SimGrid; fills `step` and
+// the op counts of `t`, returns each stage's times.
+MicroBatch simulate_micro_batch(const SimulationContext& c, const TrainRequest& r, const PlacementSpec& all,
+                                workloads::TrainingStep& step, TrainResult& t) {
+  const int replica = r.tp * r.pp;
+  PlacementSpec one = all;
+  one.devices.resize(static_cast<std::size_t>(replica));
+  const Deployment deployment = make_deployment(c, one, r.tp, r.pp, {});
+  std::map<std::size_t, int> stage_of_device;
+  for (int i = 0; i < replica; ++i) stage_of_device[c.platform->device_index(one.devices[static_cast<std::size_t>(i)])] = i / r.tp;
+
+  // One micro-batch of one replica; the schedule and the replicas are added below.
+  TrainRequest one_step = r;
+  one_step.accumulation = 1;
+  one_step.dp = 1;
+  workloads::TrainingOptions o = training_options(c, one_step, deployment.base);
+  o.base.symmetric_ranks = true;  // tensor rank 0 stands for its alike peers
+  step = workloads::lower_training_step(c.model, *c.weights, o);
+  const PlacedStep placed = deployment.placer->place(step.graph, true);
+  Executor executor(*c.platform);
+  const auto timings = executor.run(placed.graph, placed.plan, deployment.placer->stream_limits());
+  for (std::size_t v = 0; v < placed.graph.size(); ++v) {
+    const auto& op = placed.graph.op(v);
+    t.ops += 1;
+    t.kernels += op.kernels;
+    t.seconds_by_group[op.group] += timings[v].end - timings[v].issued;
+  }
+  return measure(placed, timings, stage_of_device, r.pp);
+}
+
+// Memory per device, stage by stage: sharded states, the half casts autocast keeps, and the
+// activations of the micro-batches 1F1B keeps in flight (pp - s on stage s). The worst stage
+// is the layout's memory per device.
+void add_stage_memory(TrainResult& t, const std::vector<double>& params_rank, const workloads::PrecisionBytes& precision,
+                      double saved_activations) {
+  const TrainRequest& r = t.request;
+  const bool autocast = precision.compute_dtype != "float32" && precision.weight == 4;
+  for (int s = 0; s < r.pp; ++s) {
+    const StateBytes b = state_bytes(params_rank[static_cast<std::size_t>(s)], precision, r.zero, r.dp);
+    const double in_flight = static_cast<double>(std::min<int64_t>(r.pp - s, r.accumulation));
+    const double activations = saved_activations / r.pp * in_flight;
+    const double casts = autocast ? params_rank[static_cast<std::size_t>(s)] * 2.0 / (r.zero >= 3 ? r.dp : 1) : 0.0;
+    t.stage_memory.push_back(b.total() + activations + casts);
+    if (t.stage_memory.back() >= t.memory_per_device) {
+      t.memory_per_device = t.stage_memory.back();
+      t.weights = b.weights;
+      t.grads = b.grads;
+      t.optimizer = b.optimizer;
+      t.activations = activations;
+      t.casts = casts;
+    }
+  }
+}
+
+void add_layout_assumptions(TrainResult& t, const std::vector<std::string>& devices,
+                            const workloads::PrecisionBytes& precision, const std::string& used,
+                            const std::string& efficiency_basis) {
+  const TrainRequest& r = t.request;
+  const std::size_t listed = std::min<std::size_t>(devices.size(), 16);
+  auto& a = t.assumptions;
+  a.push_back(fmt::format("layout {}: ranks tensor-fastest, then stage, then replica, on {}{}", t.layout,
+                          fmt::join(devices.begin(), devices.begin() + static_cast<std::ptrdiff_t>(listed), ", "),
+                          devices.size() > listed ? ", ..." : ""));
+  a.push_back(fmt::format("one micro-batch of {} x {} tokens simulated on SimGrid (tensor collectives and stage "
+                          "hand-overs on the links; tensor rank 0 stands for its alike peers); 1F1B over {} "
+                          "micro-batches simulated per stage from its forward and backward times",
+                          r.batch, r.seq_len, r.accumulation));
+  a.push_back("sequence parallelism, interleaved pipeline stages and context parallelism are not modelled");
+  if (r.dp > 1) {
+    a.push_back(fmt::format("data parallel: each (stage, tensor rank) reduces its {} gradients over the {} replicas "
+                            "as one ring, all rings at once; hidden behind the last backward where it fits",
+                            precision.grad == 2 ? "bf16" : "fp32", r.dp));
+  }
+  if (r.zero > 0) {
+    a.push_back(fmt::format("ZeRO-{}: {} sharded over the {} replicas{}", r.zero,
+                            r.zero == 1 ? "AdamW moments and master weights" : r.zero == 2 ? "moments, master weights and gradients" : "moments, master weights, gradients and parameters",
+                            r.dp, r.zero >= 3 ? "; parameters all-gathered in 16 bit before each stage's forward and backward, prefetched (the stage takes at least the gather)" : ""));
+  }
+  a.push_back(fmt::format("precision {}: {} bytes/param weights, {} grads, {} AdamW moments; activations {} bytes; "
+                          "matmuls as {}", r.precision, precision.weight + precision.master, precision.grad,
+                          precision.optimizer, precision.activation, used));
+  a.push_back(fmt::format("efficiency: {}", efficiency_basis));
+  if (r.checkpointing) a.push_back("activation checkpointing: layer inputs kept, each layer recomputed before its backward");
+  a.push_back("activations: the micro-batch's saved activations split evenly over the stages, times the micro-batches "
+              "1F1B keeps in flight (pp - stage); communication buffers are not counted");
+}
+
 }  // namespace
 
 StateBytes state_bytes(double params, const workloads::PrecisionBytes& p, int zero, int dp) {
@@ -119,39 +225,13 @@ TrainResult simulate_parallel_training(const DataPaths& paths, const TrainReques
   const auto precision = workloads::precision_bytes(r.precision);
   const std::string dtype = precision.weight == 2 ? "bf16" : "f32";
   const SimulationContext c(paths, r.hardware, r.model, r.software, dtype, "f16");
-  const int replica = r.tp * r.pp, ranks = replica * r.dp;
-  PlacementSpec all;
-  all.devices = r.devices;
-  if (all.devices.empty()) {
-    for (const auto* d : c.system.devices_of(hwmodels::DeviceKind::gpu)) {
-      if (static_cast<int>(all.devices.size()) < ranks) all.devices.push_back(d->id);
-    }
-  }
-  if (static_cast<int>(all.devices.size()) != ranks) {
-    throw InputError("tp/pp/dp", fmt::format("tp={} x pp={} x dp={} needs {} devices; {} has {} GPU(s){}", r.tp, r.pp,
-                                             r.dp, ranks, c.system.id, c.system.devices_of(hwmodels::DeviceKind::gpu).size(),
-                                             r.devices.empty() ? "" : " listed"));
-  }
+  const int ranks = r.tp * r.pp * r.dp;
+  const PlacementSpec all = layout_devices(c, r);
   if (r.zero > 0 && r.dp == 1) throw InputError("zero", "ZeRO shards over data-parallel replicas: needs dp > 1");
-  PlacementSpec one = all;
-  one.devices.resize(static_cast<std::size_t>(replica));
-  const Deployment deployment = make_deployment(c, one, r.tp, r.pp, {});
-  std::map<std::size_t, int> stage_of_device;
-  for (int i = 0; i < replica; ++i) stage_of_device[c.platform->device_index(one.devices[static_cast<std::size_t>(i)])] = i / r.tp;
-
-  // One micro-batch of one replica; the schedule and the replicas are added below.
-  TrainRequest one_step = r;
-  one_step.accumulation = 1;
-  one_step.dp = 1;
-  workloads::TrainingOptions o = training_options(c, one_step, deployment.base);
-  o.base.symmetric_ranks = true;  // tensor rank 0 stands for its alike peers
-  const auto step = workloads::lower_training_step(c.model, *c.weights, o);
-  const PlacedStep placed = deployment.placer->place(step.graph, true);
-  Executor executor(*c.platform);
-  const auto timings = executor.run(placed.graph, placed.plan, deployment.placer->stream_limits());
-  const MicroBatch mb = measure(placed, timings, stage_of_device, r.pp);
   TrainResult t;
   t.request = r;
+  workloads::TrainingStep step;
+  const MicroBatch mb = simulate_micro_batch(c, r, all, step, t);
   t.hardware_name = c.system.name;
   t.device = all.devices.front();
   t.model = c.model.id;
@@ -213,59 +293,12 @@ TrainResult simulate_parallel_training(const DataPaths& paths, const TrainReques
   t.mfu = model_flops / (t.step_s * peak * ranks);
   t.mfu_basis = fmt::format("{:.3g} FLOP per step (3 x forward FLOPs of every micro-batch) against {} x {:.1f} TFLOP/s "
                             "({})", model_flops, ranks, peak / 1e12, used);
-  for (std::size_t v = 0; v < placed.graph.size(); ++v) {
-    const auto& op = placed.graph.op(v);
-    t.ops += 1;
-    t.kernels += op.kernels;
-    t.seconds_by_group[op.group] += timings[v].end - timings[v].issued;
-  }
   t.seconds_by_phase = {{"pipeline (1F1B)", t.pipeline_s}, {"dp gradient sync (exposed)", t.dp_exposed_s},
                         {"optimizer", optimizer_s}};
-  // Memory per device, stage by stage: sharded states, the half casts autocast keeps, and the
-  // activations of the micro-batches 1F1B keeps in flight (pp - s on stage s).
-  const bool autocast = precision.compute_dtype != "float32" && precision.weight == 4;
   t.capacity = dm.memory->capacity_bytes();
-  for (int s = 0; s < r.pp; ++s) {
-    const StateBytes b = state_bytes(params_rank[static_cast<std::size_t>(s)], precision, r.zero, r.dp);
-    const double in_flight = static_cast<double>(std::min<int64_t>(r.pp - s, r.accumulation));
-    const double activations = step.saved_activations / r.pp * in_flight;
-    const double casts = autocast ? params_rank[static_cast<std::size_t>(s)] * 2.0 / (r.zero >= 3 ? r.dp : 1) : 0.0;
-    t.stage_memory.push_back(b.total() + activations + casts);
-    if (t.stage_memory.back() >= t.memory_per_device) {
-      t.memory_per_device = t.stage_memory.back();
-      t.weights = b.weights;
-      t.grads = b.grads;
-      t.optimizer = b.optimizer;
-      t.activations = activations;
-      t.casts = casts;
-    }
-  }
+  add_stage_memory(t, params_rank, precision, step.saved_activations);
   t.fits = t.memory_per_device <= t.capacity;
-  auto& a = t.assumptions;
-  a.push_back(fmt::format("layout {}: ranks tensor-fastest, then stage, then replica, on {}", t.layout,
-                          fmt::join(all.devices.begin(), all.devices.begin() + std::min(ranks, 16), ", ")));
-  a.push_back(fmt::format("one micro-batch of {} x {} tokens simulated on SimGrid (tensor collectives and stage "
-                          "hand-overs on the links; tensor rank 0 stands for its alike peers); 1F1B over {} "
-                          "micro-batches simulated per stage from its forward and backward times",
-                          r.batch, r.seq_len, r.accumulation));
-  a.push_back("sequence parallelism, interleaved pipeline stages and context parallelism are not modelled");
-  if (r.dp > 1) {
-    a.push_back(fmt::format("data parallel: each (stage, tensor rank) reduces its {} gradients over the {} replicas "
-                            "as one ring, all rings at once; hidden behind the last backward where it fits",
-                            precision.grad == 2 ? "bf16" : "fp32", r.dp));
-  }
-  if (r.zero > 0) {
-    a.push_back(fmt::format("ZeRO-{}: {} sharded over the {} replicas{}", r.zero,
-                            r.zero == 1 ? "AdamW moments and master weights" : r.zero == 2 ? "moments, master weights and gradients" : "moments, master weights, gradients and parameters",
-                            r.dp, r.zero >= 3 ? "; parameters all-gathered in 16 bit before each stage's forward and backward, prefetched (the stage takes at least the gather)" : ""));
-  }
-  a.push_back(fmt::format("precision {}: {} bytes/param weights, {} grads, {} AdamW moments; activations {} bytes; "
-                          "matmuls as {}", r.precision, precision.weight + precision.master, precision.grad,
-                          precision.optimizer, precision.activation, used));
-  a.push_back(fmt::format("efficiency: {}", dm.efficiency.basis));
-  if (r.checkpointing) a.push_back("activation checkpointing: layer inputs kept, each layer recomputed before its backward");
-  a.push_back("activations: the micro-batch's saved activations split evenly over the stages, times the micro-batches "
-              "1F1B keeps in flight (pp - stage); communication buffers are not counted");
+  add_layout_assumptions(t, all.devices, precision, used, dm.efficiency.basis);
   return t;
 }
 
