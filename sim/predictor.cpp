@@ -304,6 +304,27 @@ EnergyCostInput energy_cost_input(const Prediction& p) {
 
 Predictor::Predictor(DataPaths paths) : paths_(std::move(paths)) {}
 
+// Routing skew, experts in host memory and their device cache, from the request; a cache
+// given in slots gets its hit rate from the routing (and the request reports it).
+void apply_expert_options(PredictRequest& request, const workloads::ModelConfig& model,
+                          workloads::LoweringOptions& options) {
+  options.routing = workloads::parse_expert_routing(request.routing, model.experts);
+  options.host_expert_layers = request.n_cpu_moe;
+  options.expert_cache_hit = request.expert_cache_hit;
+  if (request.expert_cache_slots > 0) {
+    if (request.expert_cache_hit > 0) {
+      throw InputError("--expert-cache-slots", "give either --expert-cache-slots or --expert-cache-hit, not both");
+    }
+    if (request.expert_cache_slots > model.experts) {
+      throw InputError("--expert-cache-slots", fmt::format("{} slots for {} experts per layer", request.expert_cache_slots,
+                                                           model.experts));
+    }
+    options.expert_cache_slots = request.expert_cache_slots;
+    options.expert_cache_hit = workloads::cache_hit_rate(options.routing, model.experts, request.expert_cache_slots);
+    request.expert_cache_hit = options.expert_cache_hit;  // reported with the placement
+  }
+}
+
 Prediction Predictor::predict(const PredictRequest& request_in, const std::vector<StepObserver>& observers) const {
   PredictRequest request = request_in;
   check_request(request);
@@ -333,21 +354,7 @@ Prediction Predictor::predict(const PredictRequest& request_in, const std::vecto
   workloads::LoweringOptions options = probe.base;
   options.batch = request.batch;
   options.microbatches = request.microbatches;
-  options.routing = workloads::parse_expert_routing(request.routing, model.experts);
-  options.host_expert_layers = request.n_cpu_moe;
-  options.expert_cache_hit = request.expert_cache_hit;
-  if (request.expert_cache_slots > 0) {
-    if (request.expert_cache_hit > 0) {
-      throw InputError("--expert-cache-slots", "give either --expert-cache-slots or --expert-cache-hit, not both");
-    }
-    if (request.expert_cache_slots > model.experts) {
-      throw InputError("--expert-cache-slots", fmt::format("{} slots for {} experts per layer", request.expert_cache_slots,
-                                                           model.experts));
-    }
-    options.expert_cache_slots = request.expert_cache_slots;
-    options.expert_cache_hit = workloads::cache_hit_rate(options.routing, model.experts, request.expert_cache_slots);
-    request.expert_cache_hit = options.expert_cache_hit;  // reported with the placement
-  }
+  apply_expert_options(request, model, options);
   workloads::check_parallelism(model, options);
   int64_t tiles = 0;
   if (request.images > 0) {
