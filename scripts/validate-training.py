@@ -23,7 +23,7 @@ MODELS = {
     "llama3_8b": "llama-3-8b", "llama3_70b": "llama-3-70b", "llama2_7b": "llama-2-7b", "llama2_70b": "llama-2-70b",
     "Llama 3.1 8B": "llama-3.1-8b", "Llama 3.1 70B": "llama-3.1-70b",
     "Llama2-architecture 7b (IBM FMS)": "llama-2-7b", "Llama2-architecture 13b (IBM FMS)": "llama-2-13b",
-    "Llama2-architecture 70b (IBM FMS)": "llama-2-70b",
+    "Llama2-architecture 70b (IBM FMS)": "llama-2-70b", "mixtral_8x7B": "mixtral-8x7b",
 }
 
 

@@ -92,14 +92,14 @@ class TrainingBuilder {
         reduced.push_back(g_.add(ar, bucket_grads[b]));
       }
     }
-    if (o_.dp == 1 && (o_.base.tp > 1 || o_.base.pp > 1)) {
+    if (o_.dp == 1 && (o_.base.tp > 1 || o_.base.pp > 1 || o_.base.ep > 1)) {
       // One replica split over tensor and pipeline ranks: each updates its share of the parameters.
       // Each rank's update waits for its own last backward op, not another stage's.
       std::map<int, OpId> last_on_rank;
       for (OpId v = 0; v < g_.size(); ++v) {
         if (!g_.op(v).is_communication()) last_on_rank[g_.op(v).rank] = v;
       }
-      const double share = 1.0 / static_cast<double>(o_.base.tp * o_.base.pp);
+      const double share = 1.0 / static_cast<double>(std::max(o_.base.tp, o_.base.ep) * o_.base.pp);
       for (const auto& [r, last] : last_on_rank) optimizer(r, {last}, step, share);
       return std::move(g_);
     }

@@ -19,9 +19,15 @@ using workloads::Op;
 using workloads::OpGraph;
 using workloads::OpKind;
 
-// Parameters each stage holds: its layers, the embedding on the first, the head on the last.
-std::vector<double> stage_parameters(const workloads::ModelConfig& m, const workloads::ModelWeights& w, int pp) {
-  std::vector<double> out(static_cast<std::size_t>(pp), 0.0);
+// Parameters each stage holds (its layers, the embedding on the first, the head on the
+// last), split into dense ones and routed experts.
+struct StageParameters {
+  std::vector<double> dense, experts;
+};
+
+StageParameters stage_parameters(const workloads::ModelConfig& m, const workloads::ModelWeights& w, int pp) {
+  StageParameters out{std::vector<double>(static_cast<std::size_t>(pp), 0.0),
+                      std::vector<double>(static_cast<std::size_t>(pp), 0.0)};
   for (const auto& t : w.tensors()) {
     int stage = pp - 1;
     if (t.layer >= 0) {
@@ -32,9 +38,16 @@ std::vector<double> stage_parameters(const workloads::ModelConfig& m, const work
     } else if (t.role == "token_embd" || t.role == "pos_embd") {
       stage = 0;
     }
-    out[static_cast<std::size_t>(stage)] += t.elements();
+    (t.copies > 1 ? out.experts : out.dense)[static_cast<std::size_t>(stage)] += t.elements();
   }
   return out;
+}
+
+// Rank of tensor rank t of replica d on stage s: tensor-fastest, then stage, then replica. With
+// expert parallelism a stage's replicas are its attention groups and come before the stage,
+// as the expert-parallel lowering numbers them.
+int rank_of(const TrainRequest& r, int s, int d, int t) {
+  return r.ep > 1 ? s * r.tp * r.dp + d * r.tp + t : d * r.tp * r.pp + s * r.tp + t;
 }
 
 struct Span {
@@ -82,10 +95,10 @@ MicroBatch measure(const PlacedStep& placed, const std::vector<OpTiming>& timing
 
 // Runs one collective per (stage, tensor rank) over the replicas, all at once; returns how long.
 double replica_collectives(Platform& platform, const Placer& placer, const std::vector<double>& bytes_per_stage,
-                           int tp, int pp, int dp, const std::string& type) {
+                           const TrainRequest& r, const std::string& type) {
   OpGraph g;
-  for (int s = 0; s < pp; ++s) {
-    for (int t = 0; t < tp; ++t) {
+  for (int s = 0; s < r.pp; ++s) {
+    for (int t = 0; t < r.tp; ++t) {
       Op op;
       op.name = fmt::format("{}.s{}.t{}", type, s, t);
       op.kind = OpKind::collective;
@@ -93,7 +106,7 @@ double replica_collectives(Platform& platform, const Placer& placer, const std::
       op.collective = type;
       op.comm_bytes = bytes_per_stage[static_cast<std::size_t>(s)];
       op.output_bytes = op.comm_bytes;
-      for (int d = 0; d < dp; ++d) op.ranks.push_back(d * tp * pp + s * tp + t);
+      for (int d = 0; d < r.dp; ++d) op.ranks.push_back(rank_of(r, s, d, t));
       g.add(op, {});
     }
   }
@@ -127,17 +140,24 @@ PlacementSpec layout_devices(const SimulationContext& c, const TrainRequest& r) 
 // the op counts of `t`, returns each stage's times.
 MicroBatch simulate_micro_batch(const SimulationContext& c, const TrainRequest& r, const PlacementSpec& all,
                                 workloads::TrainingStep& step, TrainResult& t) {
-  const int replica = r.tp * r.pp;
+  // Without expert parallelism one replica's tp x pp ranks; with it every rank, since the
+  // experts of a stage are spread over all its replicas.
+  const int ranks_per_stage = r.ep > 1 ? r.ep : r.tp;
+  const int simulated = ranks_per_stage * r.pp;
   PlacementSpec one = all;
-  one.devices.resize(static_cast<std::size_t>(replica));
-  const Deployment deployment = make_deployment(c, one, r.tp, r.pp, {});
+  one.devices.resize(static_cast<std::size_t>(simulated));
+  const Deployment deployment = make_deployment(c, one, r.tp, r.pp, {}, r.ep);
   std::map<std::size_t, int> stage_of_device;
-  for (int i = 0; i < replica; ++i) stage_of_device[c.platform->device_index(one.devices[static_cast<std::size_t>(i)])] = i / r.tp;
+  for (int i = 0; i < simulated; ++i) {
+    stage_of_device[c.platform->device_index(one.devices[static_cast<std::size_t>(i)])] = i / ranks_per_stage;
+  }
 
   // One micro-batch of one replica; the schedule and the replicas are added below.
   TrainRequest one_step = r;
   one_step.accumulation = 1;
   one_step.dp = 1;
+  // The expert-parallel lowering splits its batch over the attention groups (the replicas).
+  if (r.ep > 1) one_step.batch = r.batch * r.dp;
   workloads::TrainingOptions o = training_options(c, one_step, deployment.base);
   o.base.symmetric_ranks = true;  // tensor rank 0 stands for its alike peers
   step = workloads::lower_training_step(c.model, *c.weights, o);
@@ -156,15 +176,18 @@ MicroBatch simulate_micro_batch(const SimulationContext& c, const TrainRequest& 
 // Memory per device, stage by stage: sharded states, the half casts autocast keeps, and the
 // activations of the micro-batches 1F1B keeps in flight (pp - s on stage s). The worst stage
 // is the layout's memory per device.
-void add_stage_memory(TrainResult& t, const std::vector<double>& params_rank, const workloads::PrecisionBytes& precision,
-                      double saved_activations) {
+void add_stage_memory(TrainResult& t, const std::vector<double>& shared, const std::vector<double>& own,
+                      const workloads::PrecisionBytes& precision, double saved_activations) {
   const TrainRequest& r = t.request;
   const bool autocast = precision.compute_dtype != "float32" && precision.weight == 4;
   for (int s = 0; s < r.pp; ++s) {
-    const StateBytes b = state_bytes(params_rank[static_cast<std::size_t>(s)], precision, r.zero, r.dp);
+    const auto su = static_cast<std::size_t>(s);
+    StateBytes b = state_bytes(shared[su], precision, r.zero, r.dp);
+    const StateBytes experts = state_bytes(own[su], precision, 0, 1);  // held by this rank alone
+    b.weights += experts.weights, b.grads += experts.grads, b.optimizer += experts.optimizer;
     const double in_flight = static_cast<double>(std::min<int64_t>(r.pp - s, r.accumulation));
     const double activations = saved_activations / r.pp * in_flight;
-    const double casts = autocast ? params_rank[static_cast<std::size_t>(s)] * 2.0 / (r.zero >= 3 ? r.dp : 1) : 0.0;
+    const double casts = autocast ? shared[su] * 2.0 / (r.zero >= 3 ? r.dp : 1) + own[su] * 2.0 : 0.0;
     t.stage_memory.push_back(b.total() + activations + casts);
     if (t.stage_memory.back() >= t.memory_per_device) {
       t.memory_per_device = t.stage_memory.back();
@@ -228,6 +251,10 @@ TrainResult simulate_parallel_training(const DataPaths& paths, const TrainReques
   const int ranks = r.tp * r.pp * r.dp;
   const PlacementSpec all = layout_devices(c, r);
   if (r.zero > 0 && r.dp == 1) throw InputError("zero", "ZeRO shards over data-parallel replicas: needs dp > 1");
+  if (r.ep > 1 && r.ep != r.tp * r.dp) {
+    throw InputError("ep", fmt::format("expert parallelism spreads a stage's experts over all its ranks: ep must be tp x dp "
+                                       "= {}, got {}", r.tp * r.dp, r.ep));
+  }
   TrainResult t;
   t.request = r;
   workloads::TrainingStep step;
@@ -236,11 +263,18 @@ TrainResult simulate_parallel_training(const DataPaths& paths, const TrainReques
   t.device = all.devices.front();
   t.model = c.model.id;
   t.parameters = step.parameters;
-  t.layout = fmt::format("tp={} x pp={} x dp={}{}", r.tp, r.pp, r.dp,
+  t.layout = fmt::format("tp={} x pp={} x dp={}{}{}", r.tp, r.pp, r.dp,
+                         r.ep > 1 ? fmt::format(" with ep={}", r.ep) : std::string(),
                          r.zero > 0 ? fmt::format(", ZeRO-{}", r.zero) : std::string());
-  const std::vector<double> params = stage_parameters(c.model, *c.weights, r.pp);
-  std::vector<double> params_rank;
-  for (double p : params) params_rank.push_back(p / r.tp);
+  // Per device and stage: the parameters the replicas share (and reduce, and ZeRO shards),
+  // and, under expert parallelism, the experts this rank alone holds.
+  const StageParameters params = stage_parameters(c.model, *c.weights, r.pp);
+  std::vector<double> shared, own;
+  for (int s = 0; s < r.pp; ++s) {
+    const auto su = static_cast<std::size_t>(s);
+    shared.push_back((params.dense[su] + (r.ep > 1 ? 0.0 : params.experts[su])) / r.tp);
+    own.push_back(r.ep > 1 ? params.experts[su] / r.ep : 0.0);
+  }
 
   StageTimes times;
   for (int s = 0; s < r.pp; ++s) {
@@ -254,8 +288,8 @@ TrainResult simulate_parallel_training(const DataPaths& paths, const TrainReques
     // backward, prefetched while the previous layers compute: a micro-batch's stage takes at
     // least as long as the gather.
     std::vector<double> gathered;
-    for (double p : params_rank) gathered.push_back(p * 2.0);  // gathered in the 16-bit compute dtype
-    t.zero_gather_s = replica_collectives(*c.platform, placer_all, gathered, r.tp, r.pp, r.dp, "all_gather");
+    for (double p : shared) gathered.push_back(p * 2.0);  // gathered in the 16-bit compute dtype
+    t.zero_gather_s = replica_collectives(*c.platform, placer_all, gathered, r, "all_gather");
     for (int s = 0; s < r.pp; ++s) {
       auto su = static_cast<std::size_t>(s);
       times.forward[su] = std::max(times.forward[su], t.zero_gather_s);
@@ -271,8 +305,8 @@ TrainResult simulate_parallel_training(const DataPaths& paths, const TrainReques
     // Gradients reduced over the replicas (all-reduce; reduce-scatter plus the parameters'
     // all-gather under ZeRO, the same ring volume), overlapped with the last backward.
     std::vector<double> grads;
-    for (double p : params_rank) grads.push_back(p * precision.grad);
-    t.dp_sync_s = replica_collectives(*c.platform, placer_all, grads, r.tp, r.pp, r.dp, "all_reduce");
+    for (double p : shared) grads.push_back(p * precision.grad);
+    t.dp_sync_s = replica_collectives(*c.platform, placer_all, grads, r, "all_reduce");
     t.dp_exposed_s = std::max(0.0, t.dp_sync_s - times.backward.front());
   }
   double optimizer_s = 0;
@@ -296,7 +330,7 @@ TrainResult simulate_parallel_training(const DataPaths& paths, const TrainReques
   t.seconds_by_phase = {{"pipeline (1F1B)", t.pipeline_s}, {"dp gradient sync (exposed)", t.dp_exposed_s},
                         {"optimizer", optimizer_s}};
   t.capacity = dm.memory->capacity_bytes();
-  add_stage_memory(t, params_rank, precision, step.saved_activations);
+  add_stage_memory(t, shared, own, precision, step.saved_activations);
   t.fits = t.memory_per_device <= t.capacity;
   add_layout_assumptions(t, all.devices, precision, used, dm.efficiency.basis);
   return t;

@@ -32,6 +32,7 @@ void read_request(YamlFields& f, const std::filesystem::path& base, TrainRequest
   r.tp = static_cast<int>(f.optional_number("tp", r.tp, 1, 1024));
   r.pp = static_cast<int>(f.optional_number("pp", r.pp, 1, 1024));
   r.zero = static_cast<int>(f.optional_number("zero", r.zero, 0, 3));
+  r.ep = static_cast<int>(f.optional_number("ep", r.ep, 1, 4096));
   if (f.optional_bool("fsdp", false)) r.zero = 3;  // FSDP FULL_SHARD shards what ZeRO-3 shards
   if (auto kernels = f.optional("kernels_per_op")) {
     YamlFields k(*kernels, f.file(), f.child_path("kernels_per_op"));

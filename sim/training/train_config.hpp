@@ -30,6 +30,7 @@ struct TrainRequest {
   int tp = 1;                        // tensor-parallel ranks per pipeline stage
   int pp = 1;                        // pipeline stages (1F1B over `accumulation` micro-batches)
   int zero = 0;                      // ZeRO stage 0-3 over the dp replicas (3 = FSDP full sharding)
+  int ep = 1;                        // expert-parallel ranks per stage: tp x dp (every replica of a stage)
   int dataloader_workers = 0;
   double dataloader_s = 0.0002;      // host time to produce one micro-batch (assumed; see docs/training.md)
   std::map<std::string, int> kernels_per_op;  // overrides of the profile's kernel counts (e.g. wkv_token)

@@ -56,6 +56,23 @@ class Layouts(unittest.TestCase):
         self.assertGreater(fsdp["layout"]["dp_sync_s"], 0)
 
 
+class ExpertParallelTraining(unittest.TestCase):
+    def test_mixtral_ep8_spreads_experts_and_exchanges_tokens(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "out")
+            run = llmsim("train", os.path.join(SOURCE, "scenarios", "train-mixtral-8x7b-ep8.yaml"), "--out", out,
+                         "--quiet")
+            self.assertEqual(run.returncode, 0, run.stderr)
+            with open(os.path.join(out, "pp4-ep8-dp8-zero1", "train.json")) as f:
+                ep = json.load(f)
+            with open(os.path.join(out, "pp4-tp8", "train.json")) as f:
+                tp = json.load(f)
+        self.assertGreater(ep["seconds_by_group"]["all_to_all"], 0)
+        self.assertNotIn("all_to_all", tp["seconds_by_group"])
+        self.assertIn("ep=8", ep["layout"]["description"])
+        self.assertTrue(ep["fits"] and tp["fits"])
+
+
 class Search(unittest.TestCase):
     def test_search_ranks_fitting_layouts_first_and_plots_them(self):
         with tempfile.TemporaryDirectory() as tmp:
