@@ -176,3 +176,34 @@ TEST_CASE("a cache of the most popular experts serves their share of the routing
   CHECK(cache_hit_rate(measured, 4, 2) == Approx(0.7));
   CHECK(cache_hit_rate(measured, 4, 9) == Approx(1.0));
 }
+
+TEST_CASE("linear-attention and recurrent blocks read and write a fixed state", "[workloads][architectures]") {
+  Fixture f;
+  auto state_of = [&](const std::string& id, const std::string& op_name) {
+    const auto m = f.registry.load(id);
+    const ModelWeights w(m, f.formats, f.formats.mix("f16"));
+    const OpGraph g = lower_step(m, w, f.options(2, 1, 500));
+    for (OpId v = 0; v < g.size(); ++v)
+      if (g.op(v).name == op_name) return g.op(v).kv_read_bytes;
+    return -1.0;
+  };
+  // Qwen3-Next Gated DeltaNet: 32 value heads x 128 x 128 f32 per sequence, 2 sequences.
+  CHECK(state_of("qwen3-next-80b-a3b", "L0.gated_delta") == 2.0 * 32 * 128 * 128 * 4);
+  // Mamba-130m (Mamba-1): 1536 channels x 16 states, f32.
+  CHECK(state_of("mamba-130m", "L0.selective_scan") == 2.0 * 1536 * 16 * 4);
+  // RWKV-4: numerator, denominator and maximum per channel of the 768-wide attention.
+  CHECK(state_of("rwkv-4-169m", "L0.wkv") == 2.0 * 768 * 3 * 4);
+  // Qwen3-Next caches K and V only in its 12 full-attention layers (2 KV heads x 256).
+  const auto next = f.registry.load("qwen3-next-80b-a3b");
+  CHECK(kv_cache_bytes(next, 1, 1, f.formats.format("f16")) == 12.0 * 2 * 2 * 256 * 2);
+}
+
+TEST_CASE("ALiBi models have no rotary op and pay a bias per score", "[workloads][architectures]") {
+  Fixture f;
+  const auto mpt = f.registry.load("mpt-7b");
+  CHECK(mpt.positions == PositionKind::alibi);
+  CHECK(mpt.tied_embeddings);
+  const ModelWeights w(mpt, f.formats, f.formats.mix("f16"));
+  const OpGraph g = lower_step(mpt, w, f.options(1, 1, 99));
+  for (OpId v = 0; v < g.size(); ++v) CHECK(g.op(v).kind != OpKind::rope);
+}
