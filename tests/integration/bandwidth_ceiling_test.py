@@ -37,8 +37,11 @@ def min_bytes_per_token(model_id):
 
 def check(hardware_file, model_id):
     system = yaml.safe_load(open(hardware_file))
-    device = default_device(system)
-    memory = next(m for m in system["memories"] if m["id"] == device["memory"])
+    parts = system
+    if "node" in system:  # a cluster: its default device and memory are its first node's
+        parts = yaml.safe_load(open(os.path.join(os.path.dirname(hardware_file), system["node"] + ".yaml")))
+    device = default_device(parts)
+    memory = next(m for m in parts["memories"] if m["id"] == device["memory"])
     ceiling = memory["bandwidth_gbs"]["value"] * 1e9 / min_bytes_per_token(model_id)
     out = subprocess.run([LLMSIM, "predict", "--hardware", system["id"], "--model", model_id, "--dtype", "q4_k_m",
                           "--prompt", "0", "--gen", "8", "--json"], capture_output=True, text=True)
