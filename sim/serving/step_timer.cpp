@@ -49,6 +49,9 @@ StepTimer::StepTimer(const SimulationContext& context, const Deployment& deploym
     : context_(context), deployment_(deployment), executor_(*context.platform), block_tokens_(block_tokens) {
   representative_ = deployment.base.pp == 1 && !deployment.placer->has_offload();
   symmetric_ = ranks_are_alike(context, deployment);
+  // Per rank: its share of the cache in its stage's layers.
+  const double values = workloads::kv_values_per_token_per_rank(context.model, deployment.base.tp);
+  kv_bytes_per_token_ = context.kv_format->bytes(values / deployment.base.pp);
   // Swapped KV blocks travel between the device's memory and the offload/host memory.
   const Platform& p = *context.platform;
   const std::size_t local = p.memory_of_device(deployment.primary);
@@ -58,12 +61,6 @@ StepTimer::StepTimer(const SimulationContext& context, const Deployment& deploym
       break;
     }
   }
-}
-
-double StepTimer::kv_bytes_per_token() const {
-  // Per rank: its share of the cache in its stage's layers.
-  const double values = workloads::kv_values_per_token_per_rank(context_.model, deployment_.base.tp);
-  return context_.kv_format->bytes(values / deployment_.base.pp);
 }
 
 int64_t StepTimer::padded_batch(const ScheduledStep& step) const {

@@ -31,7 +31,7 @@ class StepTimer {
   double seconds(const workloads::LoweringOptions& options);
 
   /// Bytes of KV cache one token takes on each rank's memory.
-  double kv_bytes_per_token() const;
+  double kv_bytes_per_token() const { return kv_bytes_per_token_; }
 
   std::size_t simulated_steps() const { return simulated_; }
   std::size_t memo_hits() const { return hits_; }
@@ -48,6 +48,7 @@ class StepTimer {
   bool representative_ = true;
   bool symmetric_ = false;  // tensor ranks alike: simulate rank 0 only
   double swap_bytes_per_s_ = 0;
+  double kv_bytes_per_token_ = 0;  // per rank, its stage's layers (read per request and per swap)
   int64_t block_tokens_ = 16;
   std::map<workloads::StepShape, double> memo_;
   std::size_t simulated_ = 0;

@@ -318,10 +318,7 @@ TrainResult simulate_parallel_training(const DataPaths& paths, const TrainReques
   t.tokens_per_s = tokens / t.step_s;
   const DeviceModel& dm = c.devices[c.platform->device_index(t.device)];
   std::string used;
-  const auto matrix = dm.efficiency.matmul_dtype.count(precision.compute_dtype)
-                          ? dm.efficiency.matmul_dtype.at(precision.compute_dtype)
-                          : std::string("f32");
-  const double peak = dm.peak(matrix, &used);
+  const double peak = matrix_peak(dm, precision, &used);
   // The lowered micro-batch holds tensor rank 0's ops only: its FLOPs times tp are the replica's.
   const double model_flops = step.model_flops * r.tp * static_cast<double>(r.accumulation * r.dp);
   t.mfu = model_flops / (t.step_s * peak * ranks);

@@ -92,10 +92,7 @@ TrainResult simulate_training(const DataPaths& paths, const TrainRequest& r) {
   }
   const DeviceModel& dm = c.devices[c.platform->device_index(t.device)];
   std::string used;
-  const auto matrix = dm.efficiency.matmul_dtype.count(precision.compute_dtype)
-                          ? dm.efficiency.matmul_dtype.at(precision.compute_dtype)
-                          : std::string("f32");
-  const double peak = dm.peak(matrix, &used);
+  const double peak = matrix_peak(dm, precision, &used);
   t.mfu = step.model_flops / (t.step_s * peak * r.dp);
   t.mfu_basis = fmt::format("{:.3g} FLOP per step (3 x forward matmul, attention and scan FLOPs) against {} x {:.1f} "
                             "TFLOP/s ({})",

@@ -25,4 +25,10 @@ workloads::TrainingOptions training_options(const SimulationContext& c, const Tr
   return o;
 }
 
+double matrix_peak(const DeviceModel& device, const workloads::PrecisionBytes& precision, std::string* used) {
+  const auto& dtypes = device.efficiency.matmul_dtype;
+  const auto it = dtypes.find(precision.compute_dtype);
+  return device.peak(it != dtypes.end() ? it->second : std::string("f32"), used);
+}
+
 }  // namespace llmsim::sim::training

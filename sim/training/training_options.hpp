@@ -14,4 +14,8 @@ namespace llmsim::sim::training {
 workloads::TrainingOptions training_options(const SimulationContext& c, const TrainRequest& r,
                                             const workloads::LoweringOptions& base);
 
+/// The peak (FLOP/s) MFU is measured against: the device's matrix dtype for the precision's
+/// compute family under the profile (f32 when the profile names none); `used` says which.
+double matrix_peak(const DeviceModel& device, const workloads::PrecisionBytes& precision, std::string* used);
+
 }  // namespace llmsim::sim::training
