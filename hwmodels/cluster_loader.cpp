@@ -4,9 +4,9 @@
 
 #include <filesystem>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "hwmodels/system_loader.hpp"
-#include "hwmodels/yaml_fields.hpp"
+#include "common/yaml_fields.hpp"
 
 namespace llmsim::hwmodels {
 

@@ -1,6 +1,6 @@
 #include "hwmodels/device_efficiency_reader.hpp"
 
-#include "hwmodels/yaml_fields.hpp"
+#include "common/yaml_fields.hpp"
 
 namespace llmsim::hwmodels {
 

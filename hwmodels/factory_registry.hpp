@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "hwmodels/input_error.hpp"
-#include "hwmodels/name_listing.hpp"
+#include "common/input_error.hpp"
+#include "common/name_listing.hpp"
 
 namespace llmsim {
 

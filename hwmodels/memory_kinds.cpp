@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
-#include "hwmodels/input_error.hpp"
-#include "hwmodels/name_listing.hpp"
-#include "hwmodels/yaml_fields.hpp"
+#include "common/input_error.hpp"
+#include "common/name_listing.hpp"
+#include "common/yaml_fields.hpp"
 
 namespace llmsim::hwmodels {
 

@@ -7,7 +7,7 @@
 
 #include "hwmodels/cluster_loader.hpp"
 #include "hwmodels/device_efficiency_reader.hpp"
-#include "hwmodels/yaml_fields.hpp"
+#include "common/yaml_fields.hpp"
 
 namespace llmsim::hwmodels {
 

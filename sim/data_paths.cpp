@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 
 #ifndef LLMSIM_SOURCE_DIR
 #define LLMSIM_SOURCE_DIR ""

@@ -7,8 +7,8 @@
 #include <optional>
 #include <set>
 
-#include "hwmodels/input_error.hpp"
-#include "hwmodels/name_listing.hpp"
+#include "common/input_error.hpp"
+#include "common/name_listing.hpp"
 
 namespace llmsim::sim {
 

@@ -7,7 +7,7 @@
 #include <map>
 
 #include "hwmodels/catalog.hpp"
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "hwmodels/memory_kinds.hpp"
 #include "hwmodels/software_profile.hpp"
 #include "sim/executor.hpp"

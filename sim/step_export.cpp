@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "sim/op_cost.hpp"
 #include "sim/simulation_context.hpp"
 #include "workloads/chakra/trace_exporter.hpp"

@@ -6,9 +6,9 @@
 #include <unordered_map>
 
 #include "hwmodels/catalog.hpp"
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "hwmodels/memory_kinds.hpp"
-#include "hwmodels/name_listing.hpp"
+#include "common/name_listing.hpp"
 #include "hwmodels/software_profile.hpp"
 #include "sim/executor.hpp"
 #include "sim/placement.hpp"

@@ -9,9 +9,10 @@
 #include <fstream>
 #include <type_traits>
 
-#include "hwmodels/input_error.hpp"
-#include "hwmodels/name_listing.hpp"
-#include "hwmodels/yaml_fields.hpp"
+#include "common/input_error.hpp"
+#include "common/input_file.hpp"
+#include "common/name_listing.hpp"
+#include "common/yaml_fields.hpp"
 #include "workloads/hf/config_view.hpp"
 
 namespace llmsim::workloads {
@@ -24,10 +25,10 @@ using hf::ConfigView;
 
 
 json parse_json_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(path, "file not found or unreadable");
+  const std::string text = read_input_file(path, kMaxConfigBytes);
+  refuse_deep_json(text, path);
   try {
-    return json::parse(in);
+    return json::parse(text);
   } catch (const json::parse_error& e) {
     throw InputError(path, fmt::format("malformed JSON at byte {}: {}", e.byte, e.what()));
   } catch (const json::exception& e) {  // out_of_range: a number beyond double, such as 1E400

@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <tuple>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "workloads/lowering/step_builder.hpp"
 
 namespace llmsim::workloads {

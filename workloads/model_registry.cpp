@@ -4,8 +4,8 @@
 
 #include <filesystem>
 
-#include "hwmodels/input_error.hpp"
-#include "hwmodels/name_listing.hpp"
+#include "common/input_error.hpp"
+#include "common/name_listing.hpp"
 #include "workloads/gguf/gguf_model.hpp"
 #include "workloads/hf_config_reader.hpp"
 

@@ -6,7 +6,7 @@
 #include <map>
 #include <set>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 
 namespace llmsim::workloads {
 

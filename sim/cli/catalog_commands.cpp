@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "hwmodels/catalog.hpp"
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "sim/cli/commands.hpp"
 #include "workloads/hf_config_reader.hpp"
 #include "workloads/model_registry.hpp"

@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "sim/atomic_file.hpp"
+#include "common/output_files.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/step_export.hpp"
 #include "sim/trace_simulation.hpp"
@@ -74,7 +74,7 @@ void add_import(CLI::App& app, Action& action) {
       std::vector<sim::StepObserver> observers;
       if (!trace->empty()) observers.push_back(tracer.observer());
       const sim::TraceSimulation s = sim::simulate_trace(paths, imported, *q, observers);
-      if (!trace->empty()) sim::write_file_atomically(*trace, tracer.json());
+      if (!trace->empty()) write_file_atomically(*trace, tracer.json());
       fmt::print("{}", *json ? sim::to_json(s).dump(2) + "\n" : sim::to_text(s));
       return kOk;
     };

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "hwmodels/catalog.hpp"
-#include "hwmodels/input_error.hpp"
-#include "sim/atomic_file.hpp"
+#include "common/input_error.hpp"
+#include "common/output_files.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/predictor.hpp"
 #include "sim/process_pool.hpp"
@@ -128,7 +128,7 @@ int run_compare(const sim::DataPaths& paths, const CompareFlags& f) {
                f.request.model, f.request.dtype, f.request.software, f.request.batch, f.request.prompt, f.request.gen);
   }
   if (!f.csv.empty()) {
-    sim::write_file_atomically(f.csv, csv);
+    write_file_atomically(f.csv, csv);
     fmt::print("wrote {}\n", f.csv);
   }
   return kOk;

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <exception>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "sim/cli/commands.hpp"
 
 int main(int argc, char** argv) {

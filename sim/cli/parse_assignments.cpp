@@ -2,7 +2,7 @@
 
 #include <sstream>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "sim/cli/commands.hpp"
 
 namespace llmsim::cli {

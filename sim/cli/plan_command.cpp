@@ -6,8 +6,8 @@
 #include <memory>
 
 #include "hwmodels/catalog.hpp"
-#include "hwmodels/input_error.hpp"
-#include "sim/atomic_file.hpp"
+#include "common/input_error.hpp"
+#include "common/output_files.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/process_pool.hpp"
 #include "sim/serving/plan_config.hpp"
@@ -92,10 +92,10 @@ int simulate_point(const sim::DataPaths& paths, const sim::serving::PlanConfig& 
     auto requests = sim::serving::make_requests(config.workload);
     sim::serving::ServingSimulator simulator(paths, config);
     const auto result = simulator.run(std::move(requests));
-    sim::write_file_atomically(sub + "/serve.json", sim::serving::serving_json(simulator.config(), result, 0).dump(2));
+    write_file_atomically(sub + "/serve.json", sim::serving::serving_json(simulator.config(), result, 0).dump(2));
     return static_cast<int>(kOk);
   } catch (const InputError& e) {
-    sim::write_file_atomically(sub + "/error.txt", std::string(e.what()) + "\n");
+    write_file_atomically(sub + "/error.txt", std::string(e.what()) + "\n");
     return static_cast<int>(kInputError);
   }
 }
@@ -139,16 +139,20 @@ PlanTables read_results(const sim::serving::PlanConfig& plan, const std::string&
     const auto& p = plan.points[i];
     const auto r = read_point(fmt::format("{}/points/{:04}", dir, i), plan.target, prices.at(p.hardware).first);
     t.results.push_back(r);
-    const std::string extra = fmt::format("{},{},{},{}", p.software, p.dtype, p.kv_dtype, p.prefill_replicas);
     if (!r.ok) {
       t.table += fmt::format("{:<44}  failed: {}\n", p.label(), r.error);
-      t.csv += fmt::format("{},{},{},{},,,,,,,false,\"{}\",{}\n", p.hardware, p.replicas, p.tp, p.max_batch, r.error, extra);
+      t.csv += csv_record({p.hardware, std::to_string(p.replicas), std::to_string(p.tp), std::to_string(p.max_batch),
+                           "", "", "", "", "", "", "false", r.error, p.software, p.dtype, p.kv_dtype,
+                           std::to_string(p.prefill_replicas)});
       continue;
     }
     t.table += fmt::format("{:<44} {:>7} {:>9.2f} {:>9.3f} {:>9.4f} {:>9.3f}  {}\n", p.label(), r.devices,
                            r.usd_per_hour, r.ttft_p99, r.tpot_p99, r.goodput, r.meets ? "yes" : "no");
-    t.csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{},,{}\n", p.hardware, p.replicas, p.tp, p.max_batch, r.devices,
-                         r.usd_per_hour, r.ttft_p99, r.tpot_p99, r.goodput, r.tokens_per_s, r.meets, extra);
+    t.csv += csv_record({p.hardware, std::to_string(p.replicas), std::to_string(p.tp), std::to_string(p.max_batch),
+                         std::to_string(r.devices), fmt::format("{}", r.usd_per_hour), fmt::format("{}", r.ttft_p99),
+                         fmt::format("{}", r.tpot_p99), fmt::format("{}", r.goodput), fmt::format("{}", r.tokens_per_s),
+                         r.meets ? "true" : "false", "", p.software, p.dtype, p.kv_dtype,
+                         std::to_string(p.prefill_replicas)});
     // Cheapest by price; without prices, by devices.
     if (r.meets && (t.cheapest < 0 || cost_of(r) < cost_of(t.results[static_cast<std::size_t>(t.cheapest)]))) {
       t.cheapest = static_cast<int>(i);
@@ -159,7 +163,7 @@ PlanTables read_results(const sim::serving::PlanConfig& plan, const std::string&
 
 int run_plan(const sim::DataPaths& paths, const std::string& file, const std::string& out, int jobs) {
   const auto plan = sim::serving::load_plan_config(file);
-  const std::string dir = out.empty() ? "results/" + plan.name : out;
+  const std::string dir = out.empty() ? "results/" + safe_file_name(plan.name, "plan name") : out;
   const auto& points = plan.points;
   const auto prices = device_prices(paths, plan);
   const int parallel = jobs > 0 ? jobs : plan.parallel;
@@ -177,8 +181,10 @@ int run_plan(const sim::DataPaths& paths, const std::string& file, const std::st
         if (done == points.size()) fmt::print(stderr, "\n");
       });
   const auto t = read_results(plan, dir, prices);
-  sim::write_file_atomically(dir + "/plan.csv", t.csv);
-  sim::write_file_atomically(dir + "/pareto.csv", pareto_csv(points, t.results));
+  ResultSet files(dir);
+  files.add("plan.csv", t.csv);
+  files.add("pareto.csv", pareto_csv(points, t.results));
+  files.commit();
   fmt::print("plan {}: {} at {} req/s, target TTFT p99 <= {} s{}\n\n{}\n", plan.name, plan.base.model,
              plan.base.workload.rate, plan.target.ttft_p99_s,
              plan.target.tpot_p99_s > 0 ? fmt::format(", TPOT p99 <= {} s", plan.target.tpot_p99_s) : "", t.table);

@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "hwmodels/catalog.hpp"
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "hwmodels/memory_kinds.hpp"
-#include "sim/atomic_file.hpp"
+#include "common/output_files.hpp"
 #include "sim/cli/commands.hpp"
 
 extern char** environ;
@@ -70,7 +70,7 @@ int write_roofs(const sim::DataPaths& paths, const std::vector<std::string>& arg
   if (out.empty()) {
     fmt::print("{}", text);
   } else {
-    sim::write_file_atomically(out, text);
+    write_file_atomically(out, text);
   }
   return kOk;
 }

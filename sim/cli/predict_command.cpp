@@ -2,8 +2,8 @@
 
 #include <memory>
 
-#include "sim/atomic_file.hpp"
-#include "hwmodels/input_error.hpp"
+#include "common/output_files.hpp"
+#include "common/input_error.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/cli/progress_display.hpp"
 #include "sim/op_table_writer.hpp"
@@ -99,8 +99,8 @@ void add_predict_command(CLI::App& app, Action& action) {
       ProgressDisplay progress;  // stderr, only once a run has taken seconds
       observers.push_back(progress.observer());
       const sim::Prediction p = sim::Predictor(paths).predict(*request, observers);
-      if (!trace->empty()) sim::write_file_atomically(*trace, tracer.json());
-      if (!ops_csv->empty()) sim::write_file_atomically(*ops_csv, table.csv());
+      if (!trace->empty()) write_file_atomically(*trace, tracer.json());
+      if (!ops_csv->empty()) write_file_atomically(*ops_csv, table.csv());
       if (*json) {
         fmt::print("{}\n", sim::to_json(p).dump(2));
       } else {

@@ -5,8 +5,8 @@
 #include <fstream>
 #include <memory>
 
-#include "hwmodels/input_error.hpp"
-#include "sim/atomic_file.hpp"
+#include "common/input_error.hpp"
+#include "common/output_files.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/op_table_writer.hpp"
 #include "sim/predictor.hpp"
@@ -60,9 +60,11 @@ int run_one(const sim::DataPaths& paths, const sim::Scenario& scenario, const si
   nlohmann::ordered_json result;
   result["scenario"] = std::move(scenario_json);  // the resolved inputs, so the run can be repeated
   result["prediction"] = sim::to_json(p);
-  sim::write_file_atomically(dir + "/result.json", result.dump(2) + "\n");
-  sim::write_file_atomically(dir + "/ops.csv", table.csv());
-  sim::write_file_atomically(dir + "/trace.json", tracer.json());
+  ResultSet files(dir);
+  files.add("result.json", result.dump(2) + "\n");
+  files.add("ops.csv", table.csv());
+  files.add("trace.json", tracer.json());
+  files.commit();
   if (print) fmt::print("{}", sim::to_text(p));
   return p.fits ? kOk : kDoesNotFit;
 }
@@ -77,11 +79,16 @@ std::string fmt_rate(double v) { return v > 0 ? fmt::format("{:.1f}", v) : "-"; 
 // Runs every variant in its own process (one SimGrid engine each) and writes the comparison.
 int run_variants(const sim::DataPaths& paths, const sim::Scenario& s, const std::string& dir, bool quiet) {
   const auto& variants = s.variants;
+  // Variant names are the user's text: each becomes a safe directory name, and two names that
+  // would share one are refused before anything runs.
+  FileNames names(s.file + ": variants");
+  std::vector<std::string> subdirs;
+  for (const auto& v : variants) subdirs.push_back(dir + "/" + names.claim(v.name));
   const auto outcomes = sim::run_in_children(
       variants.size(), 2,
       [&](std::size_t i) {
         const auto& v = variants[i];
-        const std::string sub = dir + "/" + v.name;
+        const std::string& sub = subdirs[i];
         fs::create_directories(sub);
         try {
           auto header = scenario_header(s);
@@ -90,7 +97,7 @@ int run_variants(const sim::DataPaths& paths, const sim::Scenario& s, const std:
           header["request"] = request_json(v.request);
           return run_one(paths, s, v.request, sub, header, false);
         } catch (const InputError& e) {
-          sim::write_file_atomically(sub + "/error.txt", std::string(e.what()) + "\n");
+          write_file_atomically(sub + "/error.txt", std::string(e.what()) + "\n");
           return static_cast<int>(kInputError);
         }
       },
@@ -109,7 +116,7 @@ int run_variants(const sim::DataPaths& paths, const sim::Scenario& s, const std:
   int worst = kOk;
   for (std::size_t i = 0; i < variants.size(); ++i) {
     const auto& v = variants[i];
-    const std::string sub = dir + "/" + v.name;
+    const std::string& sub = subdirs[i];
     nlohmann::ordered_json entry{{"name", v.name}, {"description", v.description}, {"exit_code", outcomes[i].exit_code}};
     if (std::ifstream in(sub + "/result.json"); in && (outcomes[i].exit_code == kOk || outcomes[i].exit_code == kDoesNotFit)) {
       const auto result = nlohmann::ordered_json::parse(in);
@@ -128,12 +135,12 @@ int run_variants(const sim::DataPaths& paths, const sim::Scenario& s, const std:
                            fits ? "" : " (does not fit)");
       const auto& e = p["energy_cost"];
       const bool has_energy = e["has_energy"].get<bool>(), has_cost = e["has_cost"].get<bool>();
-      csv += fmt::format("{},ok,\"{}\",{},{},{},{},{},{},{},{},{},{}\n", v.name, p["placement"].get<std::string>(),
-                         p["decode_tokens_per_s"].get<double>(), p["ttft_s"].get<double>(),
-                         p["request_s"].get<double>(), p["aggregate_output_tokens_per_s"].get<double>(),
-                         p["decode"]["bound"].get<std::string>(), floor_rate, memory, fits,
-                         has_energy ? fmt::format("{}", e["joules_per_item"].get<double>()) : "",
-                         has_cost ? fmt::format("{}", e["usd_per_item"].get<double>()) : "");
+      auto number = [](const nlohmann::ordered_json& x) { return fmt::format("{}", x.get<double>()); };
+      csv += csv_record({v.name, "ok", p["placement"].get<std::string>(), number(p["decode_tokens_per_s"]),
+                         number(p["ttft_s"]), number(p["request_s"]), number(p["aggregate_output_tokens_per_s"]),
+                         p["decode"]["bound"].get<std::string>(), fmt::format("{}", floor_rate),
+                         fmt::format("{}", memory), fits ? "true" : "false",
+                         has_energy ? number(e["joules_per_item"]) : "", has_cost ? number(e["usd_per_item"]) : ""});
       if (has_energy || has_cost) {
         energy_table += fmt::format(
             "{:<28} {:<9} {:>10.4f} {:>10} {:>12} {:>8} {:>7}\n", v.name, e["item"].get<std::string>(),
@@ -148,13 +155,15 @@ int run_variants(const sim::DataPaths& paths, const sim::Scenario& s, const std:
       if (std::ifstream err(sub + "/error.txt"); err) std::getline(err, error);
       entry["error"] = error;
       table += fmt::format("{:<28} failed: {}\n", v.name, error);
-      csv += fmt::format("{},failed,\"{}\",,,,,,,,,,\n", v.name, error);
+      csv += csv_record({v.name, "failed", error, "", "", "", "", "", "", "", "", "", ""});
       worst = kInputError;
     }
     combined["variants"].push_back(entry);
   }
-  sim::write_file_atomically(dir + "/result.json", combined.dump(2) + "\n");
-  sim::write_file_atomically(dir + "/summary.csv", csv);
+  ResultSet summary(dir);
+  summary.add("result.json", combined.dump(2) + "\n");
+  summary.add("summary.csv", csv);
+  summary.commit();
   if (!energy_table.empty()) {
     table += fmt::format("\n{:<28} {:<9} {:>10} {:>10} {:>12} {:>8} {:>7}\n{}", "variant", "per", "seconds",
                          "joules", "USD", "USD/h", "avg W", energy_table);
@@ -186,7 +195,7 @@ void add_run_command(CLI::App& app, Action& action) {
         if (fs::exists(shipped)) path = shipped.string();
       }
       const sim::Scenario scenario = sim::load_scenario(path);
-      const std::string dir = out->empty() ? "results/" + scenario.name : *out;
+      const std::string dir = out->empty() ? "results/" + safe_file_name(scenario.name, scenario.file + ": name") : *out;
       if (!scenario.variants.empty()) return run_variants(paths, scenario, dir, *quiet);
       if (!*quiet) fmt::print("scenario {}: {}\n\n", scenario.name, scenario.description);
       auto header = scenario_header(scenario);

@@ -6,7 +6,7 @@
 #include <memory>
 #include <optional>
 
-#include "sim/atomic_file.hpp"
+#include "common/output_files.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/cli/scenario_context.hpp"
 #include "sim/serving/serving_report.hpp"
@@ -193,11 +193,13 @@ void add_serve_command(CLI::App& app, Action& action) {
         }
       });
       const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      const std::string dir = out->empty() ? "results/" + config.name : *out;
+      const std::string dir = out->empty() ? "results/" + safe_file_name(config.name, *file + ": name") : *out;
       const auto summary = sim::serving::serving_json(simulator.config(), result, wall);
-      sim::write_file_atomically(dir + "/serve.json", summary.dump(2) + "\n");
-      sim::write_file_atomically(dir + "/requests.csv", sim::serving::requests_csv(result));
-      if (!trace->empty()) sim::write_file_atomically(*trace, sim::serving::serving_trace_json(result));
+      ResultSet files(dir);
+      files.add("serve.json", summary.dump(2) + "\n");
+      files.add("requests.csv", sim::serving::requests_csv(result));
+      files.commit();
+      if (!trace->empty()) write_file_atomically(*trace, sim::serving::serving_trace_json(result));
       if (*json) {
         fmt::print("{}\n", summary.dump(2));
       } else if (!*quiet) {

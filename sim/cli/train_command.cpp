@@ -3,8 +3,8 @@
 #include <fstream>
 #include <memory>
 
-#include "hwmodels/input_error.hpp"
-#include "sim/atomic_file.hpp"
+#include "common/input_error.hpp"
+#include "common/output_files.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/cli/scenario_context.hpp"
 #include "sim/cli/train_search.hpp"
@@ -28,27 +28,30 @@ void add_train_command(CLI::App& app, Action& action) {
   cmd->callback([=, &action]() {
     action = [=](const sim::DataPaths& paths) {
       const auto config = sim::training::load_train_config(*file);
-      const std::string dir = out->empty() ? "results/" + config.name : *out;
+      const std::string dir = out->empty() ? "results/" + safe_file_name(config.name, *file + ": name") : *out;
       if (*search) {
         const auto& base = config.variants.empty() ? config.request : config.variants.front().request;
         return run_train_search(paths, base, dir, *quiet);
       }
       std::vector<sim::training::TrainVariant> runs = config.variants;
       if (runs.empty()) runs.push_back({config.name, config.description, config.request});
+      FileNames names(*file + ": variants");
+      std::vector<std::string> subdirs;
+      for (const auto& run : runs) subdirs.push_back(runs.size() == 1 ? dir : dir + "/" + names.claim(run.name));
       // One SimGrid engine per process: every variant runs in a child.
       const auto outcomes = sim::run_in_children(runs.size(), 2, [&](std::size_t i) {
-        const std::string sub = runs.size() == 1 ? dir : dir + "/" + runs[i].name;
+        const std::string& sub = subdirs[i];
         try {
           const auto result = sim::training::simulate_training(paths, runs[i].request);
           auto j = sim::training::to_json(result);
           j["variant"] = runs[i].name;
           j["variant_description"] = runs[i].description;
-          sim::write_file_atomically(sub + "/train.json", j.dump(2) + "\n");
+          write_file_atomically(sub + "/train.json", j.dump(2) + "\n");
           if (!*quiet && runs.size() == 1) fmt::print("{}", sim::training::to_text(result));
           return result.fits ? static_cast<int>(kOk) : static_cast<int>(kDoesNotFit);
         } catch (const InputError& raw) {
           const auto e = in_scenario(*file, raw);
-          sim::write_file_atomically(sub + "/error.txt", std::string(e.what()) + "\n");
+          write_file_atomically(sub + "/error.txt", std::string(e.what()) + "\n");
           fmt::print(stderr, "llmsim: error: {}\n", e.what());
           return static_cast<int>(kInputError);
         }
@@ -59,7 +62,7 @@ void add_train_command(CLI::App& app, Action& action) {
       std::string csv = "variant,batch,precision,compile,step_s,tokens_per_s,mfu,memory_bytes,kernels,fits\n";
       int worst = kOk;
       for (std::size_t i = 0; i < runs.size(); ++i) {
-        std::ifstream in(dir + "/" + runs[i].name + "/train.json");
+        std::ifstream in(subdirs[i] + "/train.json");
         if (!in) {
           table += fmt::format("{:<34} failed (exit {})\n", runs[i].name, outcomes[i].exit_code);
           worst = kInputError;
@@ -84,13 +87,11 @@ void add_train_command(CLI::App& app, Action& action) {
                              j["tokens_per_s"].get<double>(), 100 * j["mfu"].get<double>(),
                              j["memory"]["per_device_bytes"].get<double>() / 1e6, fits ? " " : "!",
                              j["kernels"].get<double>(), detail);
-        csv += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", runs[i].name, j["batch"].get<int64_t>(),
-                           j["precision"].get<std::string>(), j["compile"].get<bool>(), j["step_s"].get<double>(),
-                           j["tokens_per_s"].get<double>(), j["mfu"].get<double>(),
-                           j["memory"]["per_device_bytes"].get<double>(), j["kernels"].get<double>(),
-                           j["fits"].get<bool>());
+        csv += csv_record({runs[i].name, j["batch"].dump(), j["precision"].get<std::string>(), j["compile"].dump(),
+                           j["step_s"].dump(), j["tokens_per_s"].dump(), j["mfu"].dump(),
+                           j["memory"]["per_device_bytes"].dump(), j["kernels"].dump(), j["fits"].dump()});
       }
-      sim::write_file_atomically(dir + "/summary.csv", csv);
+      write_file_atomically(dir + "/summary.csv", csv);
       if (!*quiet) {
         fmt::print("training scenario {}: {}\n\n{}{}\nwrote {}/summary.csv and per variant train.json\n", config.name,
                    config.description, table,

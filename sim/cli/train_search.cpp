@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "hwmodels/catalog.hpp"
-#include "hwmodels/input_error.hpp"
-#include "sim/atomic_file.hpp"
+#include "common/input_error.hpp"
+#include "common/output_files.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/process_pool.hpp"
 #include "sim/training/trainer.hpp"
@@ -64,10 +64,10 @@ int run_train_search(const sim::DataPaths& paths, const sim::training::TrainRequ
     const std::string sub = dir + "/" + candidates[i].name;
     try {
       const auto result = sim::training::simulate_training(paths, candidates[i].request);
-      sim::write_file_atomically(sub + "/train.json", sim::training::to_json(result).dump(2) + "\n");
+      write_file_atomically(sub + "/train.json", sim::training::to_json(result).dump(2) + "\n");
       return static_cast<int>(kOk);
     } catch (const InputError& e) {
-      sim::write_file_atomically(sub + "/error.txt", std::string(e.what()) + "\n");
+      write_file_atomically(sub + "/error.txt", std::string(e.what()) + "\n");
       return static_cast<int>(kInputError);
     }
   }, [&](std::size_t, const sim::ChildOutcome&) {
@@ -110,8 +110,9 @@ int run_train_search(const sim::DataPaths& paths, const sim::training::TrainRequ
   std::string table = fmt::format("{:<24} {:>9} {:>12} {:>8} {:>11} {:>7}  {}\n", "layout", "step s", "tokens/s/GPU",
                                   "MFU %", "memory GB", "bubble", "");
   for (const auto& r : rows) {
-    csv += fmt::format("{},{},{},{},{},{},{},{},\"{}\"\n", r.name, r.fits, r.step, r.tokens_per_s,
-                       r.tokens_per_s / gpus, r.mfu, r.memory, r.bubble, r.error);
+    csv += csv_record({r.name, r.fits ? "true" : "false", fmt::format("{}", r.step), fmt::format("{}", r.tokens_per_s),
+                       fmt::format("{}", r.tokens_per_s / gpus), fmt::format("{}", r.mfu), fmt::format("{}", r.memory),
+                       fmt::format("{}", r.bubble), r.error});
     if (!r.error.empty()) {
       table += fmt::format("{:<24} refused: {}\n", r.name, r.error);
     } else {
@@ -120,7 +121,7 @@ int run_train_search(const sim::DataPaths& paths, const sim::training::TrainRequ
                            r.fits ? "" : "does not fit");
     }
   }
-  sim::write_file_atomically(dir + "/search.csv", csv);
+  write_file_atomically(dir + "/search.csv", csv);
   if (!quiet) {
     fmt::print("{}\n", table);
     if (!rows.empty() && rows.front().error.empty() && rows.front().fits) {

@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "hwmodels/yaml_fields.hpp"
+#include "common/yaml_fields.hpp"
 
 namespace llmsim::sim::serving {
 

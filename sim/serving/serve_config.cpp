@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <limits>
 
-#include "hwmodels/yaml_fields.hpp"
+#include "common/yaml_fields.hpp"
 #include "sim/serving/router.hpp"
 
 namespace llmsim::sim::serving {

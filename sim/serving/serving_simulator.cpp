@@ -7,7 +7,7 @@
 #include <limits>
 #include <map>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "sim/memory_accounting.hpp"
 #include "sim/serving/serving_run.hpp"
 #include "workloads/lowering.hpp"

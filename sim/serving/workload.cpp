@@ -9,7 +9,8 @@
 #include <map>
 #include <sstream>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
+#include "common/input_file.hpp"
 #include "sim/serving/dataset.hpp"
 #include "sim/serving/seeded_draw.hpp"
 
@@ -121,8 +122,7 @@ std::vector<std::string> split_csv(const std::string& line) {
 }  // namespace
 
 std::vector<Request> read_request_trace(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(path, "trace file not found or unreadable");
+  std::istringstream in(read_input_file(path, kMaxTableBytes));
   std::vector<Request> out;
   std::string line;
   const bool jsonl = path.ends_with(".jsonl") || path.ends_with(".json");
@@ -139,6 +139,7 @@ std::vector<Request> read_request_trace(const std::string& path) {
     r.id = static_cast<int64_t>(out.size());
     if (jsonl) {
       nlohmann::json j;
+      refuse_deep_json(line, where);
       try {
         j = nlohmann::json::parse(line);
       } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for 1E400

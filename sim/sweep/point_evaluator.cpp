@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "sim/predictor.hpp"
 #include "sim/report.hpp"
 #include "sim/scenario.hpp"

@@ -5,7 +5,7 @@
 #include <charconv>
 #include <limits>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 
 namespace llmsim::sim::sweep {
 

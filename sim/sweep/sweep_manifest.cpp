@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
+#include "common/input_file.hpp"
 
 namespace llmsim::sim::sweep {
 
@@ -55,10 +57,13 @@ nlohmann::ordered_json SweepManifest::to_json() const {
 }
 
 SweepManifest SweepManifest::read(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(path, "missing: every sweep CSV has this manifest beside it (copy it with the CSV)");
+  if (!std::filesystem::exists(path)) {
+    throw InputError(path, "missing: every sweep CSV has this manifest beside it (copy it with the CSV)");
+  }
+  const std::string text = read_input_file(path, kMaxConfigBytes);
+  refuse_deep_json(text, path);
   try {
-    const auto j = nlohmann::json::parse(in);
+    const auto j = nlohmann::json::parse(text);
     if (j.at("format").get<std::string>() != "llmsim-sweep-1") throw InputError(path, "format must be llmsim-sweep-1");
     SweepManifest m;
     m.scenario = j.at("scenario").get<std::string>();

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <optional>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "sim/sweep/point_evaluator.hpp"
 #include "sim/sweep/point_pool.hpp"
 #include "sim/sweep/sweep_progress.hpp"

@@ -5,8 +5,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "hwmodels/input_error.hpp"
-#include "hwmodels/yaml_fields.hpp"
+#include "common/input_error.hpp"
+#include "common/input_file.hpp"
+#include "common/yaml_fields.hpp"
 
 namespace llmsim::sim::sweep {
 
@@ -47,11 +48,7 @@ ScenarioKind parse_kind(const std::string& name) {
 }
 
 SweepScenario::SweepScenario(const std::string& path, const std::string& kind) : path_(path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, "cannot read the scenario file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  content_ = text.str();
+  content_ = read_input_file(path, kMaxConfigBytes);
   root_ = load_yaml_file(path);
   kind_ = kind == "auto" ? guess_kind(root_) : parse_kind(kind);
   if (kind_ != ScenarioKind::kServe && root_.IsMap() && root_["variants"] && root_["variants"].IsSequence()) {

@@ -12,7 +12,7 @@
 #include <set>
 #include <sstream>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "sim/sweep/point_evaluator.hpp"
 
 namespace llmsim::sim::sweep {

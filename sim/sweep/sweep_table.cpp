@@ -2,21 +2,6 @@
 
 namespace llmsim::sim::sweep {
 
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"') {
-      out += "\"\"";
-    } else if (c == '\n' || c == '\r') {
-      out += ' ';  // one row per line, always
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
 std::vector<std::string> split_csv_line(const std::string& line) {
   std::vector<std::string> cells(1);
   bool quoted = false;

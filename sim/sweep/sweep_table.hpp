@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/output_files.hpp"
 #include "sim/sweep/sweep_grid.hpp"
 
 namespace llmsim::sim::sweep {
@@ -46,8 +47,6 @@ class SweepTable {
   std::size_t status_column_ = 0;
 };
 
-/// A CSV cell: as is, or quoted with doubled quotes when it holds ',', '"' or a line break.
-std::string csv_field(const std::string& text);
 /// Splits one CSV line (without its newline) into cells, undoing csv_field's quoting.
 std::vector<std::string> split_csv_line(const std::string& line);
 

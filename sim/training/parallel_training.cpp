@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <map>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "sim/executor.hpp"
 #include "sim/simulation_context.hpp"
 #include "sim/training/pipeline_schedule.hpp"

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 
 namespace llmsim::sim::training {
 

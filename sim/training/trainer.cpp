@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "sim/executor.hpp"
 #include "sim/simulation_context.hpp"
 #include "sim/training/parallel_training.hpp"

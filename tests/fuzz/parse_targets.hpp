@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "hwmodels/software_profile.hpp"
 #include "hwmodels/system_loader.hpp"
 #include "sim/scenario.hpp"

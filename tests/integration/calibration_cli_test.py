@@ -96,7 +96,7 @@ def main():
     run(LLMSIM, "calibrate", "--measurements", corrupt, "--hardware", "rtx-4090", "-o", os.path.join(work, "c.yaml"),
         expect=1, contains=["record 1 is not a valid Measurement"])
     run(LLMSIM, "validate", "--measurements", os.path.join(work, "missing.pb"), "--hardware", "rtx-4090", expect=1,
-        contains=["cannot open"])
+        contains=["file not found"])
     data = bytearray(open(kernels, "rb").read())
     # First record: its length as a varint, then field 1 (schema_version) = 1 as 0x08 0x01.
     start = 0

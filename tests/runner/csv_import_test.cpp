@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "validate/proto/public_csv_importer.hpp"
 
 using namespace llmsim::measurements;

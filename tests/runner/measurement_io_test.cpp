@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "validate/proto/kernel_class_names.hpp"
 #include "validate/proto/measurement_reader.hpp"
 #include "validate/proto/measurement_table.hpp"
@@ -73,7 +73,7 @@ TEST_CASE("empty, corrupt and newer-version files are refused with a reason", "[
     google::protobuf::util::SerializeDelimitedToOstream(future, &out);
   }
   CHECK_THROWS_WITH(read_measurements(path), Catch::Contains("newer than"));
-  CHECK_THROWS_WITH(read_measurements("no_such_file.pb"), Catch::Contains("cannot open"));
+  CHECK_THROWS_WITH(read_measurements("no_such_file.pb"), Catch::Contains("file not found"));
   std::remove(path.c_str());
 }
 

@@ -1,7 +1,7 @@
 // Run-to-run comparison: spreads worked out by hand from made-up records.
 #include <catch2/catch.hpp>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "validate/runner/core/run_comparison.hpp"
 
 using namespace llmsim::bench;

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "validate/runner/core/bench_runner.hpp"
 #include "validate/runner/core/size_text.hpp"
 #include "validate/runner/core/suite.hpp"

@@ -2,7 +2,7 @@
 // double-precision step in every weight format, and its ops are the simulator's ops.
 #include <catch2/catch.hpp>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "validate/runner/cpu/cpu_step_benchmark.hpp"
 #include "validate/runner/cpu/transformer_config.hpp"
 

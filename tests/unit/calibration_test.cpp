@@ -11,7 +11,7 @@
 
 #include "fresh_process.hpp"
 #include "hwmodels/catalog.hpp"
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "hwmodels/memory_kinds.hpp"
 #include "sim/predictor.hpp"
 #include "test_paths.hpp"

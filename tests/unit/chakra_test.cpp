@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "fresh_process.hpp"
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "sim/executor.hpp"
 #include "sim/predictor.hpp"
 #include "sim/simulation_context.hpp"

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <set>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "test_paths.hpp"
 #include "validate/corpus/corpus_mapping.hpp"
 #include "validate/corpus/corpus_reader.hpp"

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "test_paths.hpp"
 #include "workloads/gguf/gguf_model.hpp"
 #include "workloads/model_registry.hpp"

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "hwmodels/catalog.hpp"
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "hwmodels/memory_kinds.hpp"
 #include "hwmodels/software_profile.hpp"
 #include "hwmodels/system_loader.hpp"

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "test_paths.hpp"
 #include "workloads/hf_config_reader.hpp"
 #include "workloads/model_registry.hpp"

@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "lowering_fixture.hpp"
 #include "test_paths.hpp"
 #include "workloads/hf_config_reader.hpp"

@@ -2,7 +2,7 @@
 // tensor/pipeline training graph keeps every op on its own rank.
 #include <catch2/catch.hpp>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "sim/training/parallel_training.hpp"
 #include "sim/training/pipeline_schedule.hpp"
 #include "test_paths.hpp"

@@ -5,7 +5,7 @@
 #include "fresh_process.hpp"
 #include "test_box_devices.hpp"
 #include "hwmodels/catalog.hpp"
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "sim/executor.hpp"
 #include "sim/placement.hpp"
 #include "sim/platform.hpp"

@@ -4,7 +4,7 @@
 
 #include "fresh_process.hpp"
 #include "profile_fixture.hpp"
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "sim/predictor.hpp"
 #include "sim/serving/continuous_scheduler.hpp"
 #include "sim/serving/serving_metrics.hpp"

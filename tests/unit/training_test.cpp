@@ -3,7 +3,7 @@
 
 #include <map>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "test_paths.hpp"
 #include "workloads/lowering.hpp"
 #include "workloads/model_registry.hpp"

@@ -2,7 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
+#include "common/yaml_fields.hpp"
 #include "validate/calibration/fit_parameter.hpp"
 
 namespace llmsim::validate {
@@ -50,7 +51,7 @@ YAML::Node efficiency_node(const std::vector<std::pair<std::string, double>>& va
 
 std::string calibrated_system_yaml(const hwmodels::System& base, const CalibrationOutput& cal,
                                    const std::string& output_id) {
-  YAML::Node root = YAML::LoadFile(base.file);
+  YAML::Node root = load_yaml_file(base.file);
   root["id"] = output_id;
   root["name"] = fmt::format("{} (calibrated)", base.name);
   root["sources"]["calibration"] =

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <memory>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 
 namespace llmsim::validate {
 

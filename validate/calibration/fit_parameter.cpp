@@ -4,8 +4,8 @@
 
 #include <cmath>
 
-#include "hwmodels/input_error.hpp"
-#include "hwmodels/name_listing.hpp"
+#include "common/input_error.hpp"
+#include "common/name_listing.hpp"
 
 namespace llmsim::validate {
 

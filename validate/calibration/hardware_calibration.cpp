@@ -4,7 +4,7 @@
 
 #include <set>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "validate/calibration/cross_validation.hpp"
 
 namespace llmsim::validate {

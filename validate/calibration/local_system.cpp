@@ -7,7 +7,7 @@
 #include <map>
 #include <sstream>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "validate/calibration/calibration_writer.hpp"
 #include "validate/prediction/kernel_op_builder.hpp"
 

@@ -6,7 +6,8 @@
 #include <set>
 
 #include "hwmodels/catalog.hpp"
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
+#include "common/yaml_fields.hpp"
 #include "validate/calibration/calibration_writer.hpp"
 #include "validate/calibration/cross_validation.hpp"
 #include "validate/prediction/case_evaluator.hpp"
@@ -121,7 +122,7 @@ ProfileCalibration ProfileCalibrator::run(const std::vector<std::string>& names,
 
 std::string calibrated_profile_yaml(const hwmodels::SoftwareProfile& profile, const ProfileCalibration& result,
                                     const std::string& provenance_comment) {
-  YAML::Node root = YAML::LoadFile(profile.file);
+  YAML::Node root = load_yaml_file(profile.file);
   std::map<std::string, std::vector<std::pair<std::string, double>>> by_scope;
   for (std::size_t j = 0; j < result.parameters.size(); ++j) {
     if (result.identified[j]) by_scope[result.parameters[j].scope].emplace_back(result.parameters[j].name, result.values[j]);

@@ -12,8 +12,8 @@
 #include <set>
 
 #include "hwmodels/catalog.hpp"
-#include "hwmodels/input_error.hpp"
-#include "sim/atomic_file.hpp"
+#include "common/input_error.hpp"
+#include "common/output_files.hpp"
 #include "validate/calibration/calibration_writer.hpp"
 #include "validate/calibration/file_digest.hpp"
 #include "validate/calibration/hardware_calibration.hpp"
@@ -110,7 +110,7 @@ int run_calibrate(const sim::DataPaths& paths, const CalibrateFlags& flags) {
   out.provenance = provenance(*in, flags, r);
   out.basis = fmt::format("fitted to {} ({}), {}", flags.inputs.measurements, out.provenance["calibrated_at"].as<std::string>(),
                           out.provenance["held_out"].as<std::string>());
-  sim::write_file_atomically(flags.output, validate::calibrated_system_yaml(in->system, out, stem));
+  write_file_atomically(flags.output, validate::calibrated_system_yaml(in->system, out, stem));
   hwmodels::Catalog(paths.catalog()).load(flags.output);  // what we wrote must load
 
   fmt::print("calibrated {} / {} on {} ({}) from {} kernel records of {}\n", in->system.id, r.device, out.software,
@@ -147,7 +147,7 @@ int run_calibrate(const sim::DataPaths& paths, const CalibrateFlags& flags) {
                         {"unseen_after", figures_json(r.unseen_after)}};
     for (const auto& p : r.parameters)
       j["parameters"][p.name] = {{"start", p.start}, {"fitted", p.fitted}, {"identified", p.identified}};
-    sim::write_file_atomically(flags.report_json, j.dump(2) + "\n");
+    write_file_atomically(flags.report_json, j.dump(2) + "\n");
   }
   return kOk;
 }

@@ -7,7 +7,7 @@
 #include <map>
 #include <memory>
 
-#include "sim/atomic_file.hpp"
+#include "common/output_files.hpp"
 #include "validate/calibration/file_digest.hpp"
 #include "validate/calibration/profile_calibration.hpp"
 #include "validate/cli/validation_commands.hpp"
@@ -108,11 +108,11 @@ int run_calibrate_profile(const sim::DataPaths& paths, const ProfileFlags& flags
         fmt::format("{} rows of {} (sha256 {}), leave-one-hardware-out median |error| {:.1f}% (defaults {:.1f}%)",
                     r.rows.size(), flags.measurements, validate::sha256_of_file(flags.measurements),
                     100 * sh.median_abs, 100 * sb.median_abs);
-    sim::write_file_atomically(flags.output, validate::calibrated_profile_yaml(calibrator.profile(), r, provenance));
+    write_file_atomically(flags.output, validate::calibrated_profile_yaml(calibrator.profile(), r, provenance));
     hwmodels::load_software_profile(flags.output);  // what we wrote must load
     fmt::print("\nwrote {} (use it with --software {})\n", flags.output, flags.output);
   }
-  if (!flags.markdown.empty()) sim::write_file_atomically(flags.markdown, markdown_table(r));
+  if (!flags.markdown.empty()) write_file_atomically(flags.markdown, markdown_table(r));
   if (!flags.report_json.empty()) {
     nlohmann::json j = {{"software", calibrator.profile().id},
                         {"rows", r.rows.size()},
@@ -124,7 +124,7 @@ int run_calibrate_profile(const sim::DataPaths& paths, const ProfileFlags& flags
                            {"defaults", 100 * validate::error_stats(h.before).median_abs},
                            {"leave_one_hardware_out", 100 * validate::error_stats(h.held_out).median_abs}};
     }
-    sim::write_file_atomically(flags.report_json, j.dump(2) + "\n");
+    write_file_atomically(flags.report_json, j.dump(2) + "\n");
   }
   return kOk;
 }

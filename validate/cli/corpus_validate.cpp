@@ -2,8 +2,8 @@
 // rows, predicts every expressible row and prints the cross-validated error table.
 #include <fmt/format.h>
 
-#include "hwmodels/input_error.hpp"
-#include "sim/atomic_file.hpp"
+#include "common/input_error.hpp"
+#include "common/output_files.hpp"
 #include "validate/cli/validation_commands.hpp"
 #include "validate/corpus/corpus_reader.hpp"
 #include "validate/corpus/corpus_report.hpp"
@@ -64,7 +64,7 @@ int run_serving_validation(const sim::DataPaths& paths, const validate::CorpusMa
                                                    last = done * 20 / total;
                                                    fmt::print(stderr, "  {}/{} runs simulated\n", done, total);
                                                  });
-  if (!flags.rows_csv.empty()) sim::write_file_atomically(flags.rows_csv, validate::serving_rows_csv(report));
+  if (!flags.rows_csv.empty()) write_file_atomically(flags.rows_csv, validate::serving_rows_csv(report));
   fmt::print("{}", validate::serving_report_text(report));
   if (!flags.rows_csv.empty()) fmt::print("one line per row: {}\n", flags.rows_csv);
   return kOk;
@@ -83,7 +83,7 @@ int run_corpus_validation(const sim::DataPaths& paths, const CorpusFlags& flags)
   validate::CorpusValidator validator(paths, validate::CorpusMapping::load(mapping_path));
   if (!flags.json) fmt::print(stderr, "corpus: {} rows read; predicting and cross-validating by {}...\n", rows.size(), flags.cv);
   const auto report = validator.run(rows, cv, flags.fit, validate::FitOptions{});
-  if (!flags.rows_csv.empty()) sim::write_file_atomically(flags.rows_csv, validate::corpus_rows_csv(report));
+  if (!flags.rows_csv.empty()) write_file_atomically(flags.rows_csv, validate::corpus_rows_csv(report));
   if (flags.json) {
     fmt::print("{}\n", validate::corpus_report_json(report).dump(2));
     return kOk;

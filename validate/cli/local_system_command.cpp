@@ -5,8 +5,8 @@
 #include <memory>
 
 #include "hwmodels/catalog.hpp"
-#include "hwmodels/input_error.hpp"
-#include "sim/atomic_file.hpp"
+#include "common/input_error.hpp"
+#include "common/output_files.hpp"
 #include "validate/calibration/local_system.hpp"
 #include "validate/cli/validation_commands.hpp"
 #include "validate/proto/measurement_reader.hpp"
@@ -28,7 +28,7 @@ void add_local_system_command(CLI::App& app, Action& action) {
       options.id = std::filesystem::path(*output).stem().string();
       options.source_file = *measurements;
       const auto records = measurements::read_measurements(*measurements);
-      sim::write_file_atomically(*output, validate::local_system_yaml(records, options));
+      write_file_atomically(*output, validate::local_system_yaml(records, options));
       const auto system = hwmodels::Catalog(paths.catalog()).load(*output);
       const auto& d = system.devices.front();
       const auto& m = system.memories.front();

@@ -6,8 +6,8 @@
 #include <map>
 #include <memory>
 
-#include "hwmodels/input_error.hpp"
-#include "sim/atomic_file.hpp"
+#include "common/input_error.hpp"
+#include "common/output_files.hpp"
 #include "validate/calibration/error_summary.hpp"
 #include "validate/cli/measurement_inputs.hpp"
 #include "validate/cli/validation_commands.hpp"
@@ -103,7 +103,7 @@ int run_validate(const sim::DataPaths& paths, const ValidateFlags& flags) {
     if (f.kernel_class.find("(in cache)") != std::string::npos) in_cache.push_back(f.kernel_class);
   const auto reported = validate::error_stats_by_class(figures, in_cache);
 
-  if (!flags.csv.empty()) sim::write_file_atomically(flags.csv, csv_text(*in, figures, roofline_sums, floors));
+  if (!flags.csv.empty()) write_file_atomically(flags.csv, csv_text(*in, figures, roofline_sums, floors));
   if (flags.json) {
     nlohmann::json j = {{"hardware", in->system.id},         {"software", set.profile().id},
                         {"measurements", flags.inputs.measurements}, {"classes", stats_json(reported)},

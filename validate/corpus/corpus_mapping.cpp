@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "validate/corpus/corpus_text.hpp"
-#include "hwmodels/yaml_fields.hpp"
+#include "common/yaml_fields.hpp"
 
 namespace llmsim::validate {
 

@@ -13,8 +13,10 @@
 #include <filesystem>
 #include <map>
 #include <regex>
+#include <sstream>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
+#include "common/input_file.hpp"
 #include "validate/corpus/corpus_text.hpp"
 
 namespace llmsim::validate {
@@ -125,13 +127,12 @@ const std::vector<std::pair<std::string, std::string>>& CorpusReader::metric_uni
 }
 
 std::vector<CorpusRow> CorpusReader::read_file(const std::string& path) const {
-  std::error_code ec;
-  // A FIFO or a device would block the parser forever: only regular files are read.
-  if (!std::filesystem::is_regular_file(path, ec)) throw InputError(path, "is not a regular file");
+  // Through the input layer: regular files only (a FIFO would block), size-limited, BOM dropped.
+  std::istringstream text(read_input_file(path, kMaxTableBytes));
   std::vector<CorpusRow> rows;
   std::map<std::int64_t, int> seen;
   try {
-    io::CSVReader<16, io::trim_chars<' ', '\t'>, io::double_quote_escape<',', '"'>> csv(path);
+    io::CSVReader<16, io::trim_chars<' ', '\t'>, io::double_quote_escape<',', '"'>> csv(path, text);
     csv.read_header(io::ignore_no_column, "id", "source", "hardware", "mem_bw_gbs_spec", "model", "params_b", "dtype",
                     "batch", "prompt_len", "gen_len", "software", "backend", "metric", "value", "unit", "notes");
     std::string id, batch, prompt, gen, value;

@@ -7,6 +7,8 @@
 #include <map>
 #include <set>
 
+#include "common/output_files.hpp"
+
 namespace llmsim::validate {
 
 namespace {
@@ -172,11 +174,7 @@ nlohmann::json corpus_report_json(const CorpusReport& r) {
 }
 
 std::string corpus_rows_csv(const CorpusReport& r) {
-  auto quoted = [](std::string s) {
-    std::string out = "\"";
-    for (char ch : s) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-    return out + "\"";
-  };
+  auto quoted = [](const std::string& s) { return csv_field(s); };
   // measured_s / predicted_s (held out) and class are what `llmsim plot validation` reads.
   std::string out = "id,file,source,hardware_id,class,measured_s,predicted_s,defaults_s,in_sample_s,measured_rate,"
                     "held_out_rate,held_out_error_pct,not_expressible\n";

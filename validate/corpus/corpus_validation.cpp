@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "hwmodels/catalog.hpp"
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "validate/prediction/case_evaluator.hpp"
 
 namespace llmsim::validate {

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <sstream>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
+#include "common/input_file.hpp"
 #include "validate/corpus/corpus_text.hpp"
 
 namespace llmsim::validate {
@@ -57,8 +59,7 @@ ReservedSources::Entry ReservedSources::parse(const std::string& line) {
 }
 
 ReservedSources ReservedSources::load(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(path, "cannot read the reserved-sources list");
+  std::istringstream in(read_input_file(path, kMaxConfigBytes));
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) {
     line = trim(line);

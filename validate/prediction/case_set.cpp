@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "validate/prediction/kernel_op_builder.hpp"
 #include "validate/proto/kernel_class_names.hpp"
 

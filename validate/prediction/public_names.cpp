@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "hwmodels/yaml_fields.hpp"
+#include "common/yaml_fields.hpp"
 
 namespace llmsim::validate {
 

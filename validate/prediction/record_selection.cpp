@@ -6,8 +6,8 @@
 #include <cctype>
 #include <set>
 
-#include "hwmodels/input_error.hpp"
-#include "hwmodels/name_listing.hpp"
+#include "common/input_error.hpp"
+#include "common/name_listing.hpp"
 
 namespace llmsim::validate {
 

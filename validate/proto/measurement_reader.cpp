@@ -8,7 +8,8 @@
 
 #include <memory>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
+#include "common/input_file.hpp"
 #include "validate/proto/schema_version.hpp"
 
 namespace llmsim::measurements {
@@ -26,6 +27,7 @@ struct FileDescriptor {
 }  // namespace
 
 std::vector<Measurement> read_measurements(const std::string& path) {
+  check_input_file(path, kMaxBinaryBytes);
   FileDescriptor file{::open(path.c_str(), O_RDONLY)};
   if (file.fd < 0) throw InputError(path, "cannot open the measurement file");
   // protobuf also reports a clean end for a length prefix that is not a varint: compare with the size.

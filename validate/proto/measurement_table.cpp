@@ -8,22 +8,12 @@
 #include <string>
 #include <utility>
 
+#include "common/output_files.hpp"
 #include "validate/proto/kernel_class_names.hpp"
 
 namespace llmsim::measurements {
 
 namespace {
-
-// RFC 4180: quote a field holding a comma, quote or line break; double inner quotes.
-std::string csv_field(const std::string& value) {
-  if (value.find_first_of(",\"\n\r") == std::string::npos) return value;
-  std::string quoted = "\"";
-  for (char c : value) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  return quoted + "\"";
-}
 
 std::string number(double value) { return value == 0 ? "0" : fmt::format("{:.6g}", value); }
 std::string integer(std::int64_t value) { return std::to_string(value); }

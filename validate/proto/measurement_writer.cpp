@@ -2,7 +2,7 @@
 
 #include <google/protobuf/util/delimited_message_util.h>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "validate/proto/schema_version.hpp"
 
 namespace llmsim::measurements {

@@ -11,8 +11,10 @@
 #include <cctype>
 #include <cmath>
 #include <regex>
+#include <sstream>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
+#include "common/input_file.hpp"
 #include "validate/proto/schema_version.hpp"
 
 namespace llmsim::measurements {
@@ -271,7 +273,9 @@ bool PublicCsvImporter::selected(std::int64_t id) const {
 ImportResult PublicCsvImporter::import_file(const std::string& path) const {
   ImportResult result;
   try {
-    io::CSVReader<16, io::trim_chars<' ', '\t'>, io::double_quote_escape<',', '"'>> csv(path);
+    // Through the input layer: regular files only, size-limited, byte-order mark dropped.
+    std::istringstream text(read_input_file(path, kMaxTableBytes));
+    io::CSVReader<16, io::trim_chars<' ', '\t'>, io::double_quote_escape<',', '"'>> csv(path, text);
     csv.read_header(io::ignore_extra_column, "id", "source", "hardware", "mem_bw_gbs_spec", "model", "params_b",
                     "dtype", "batch", "prompt_len", "gen_len", "software", "backend", "metric", "value", "unit",
                     "notes");

@@ -7,7 +7,7 @@
 #include <map>
 #include <tuple>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "workloads/chakra/node_attributes.hpp"
 
 namespace llmsim::chakra {

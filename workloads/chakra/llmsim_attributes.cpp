@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 
 namespace llmsim::chakra {
 

@@ -4,7 +4,7 @@
 
 #include <limits>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 
 namespace llmsim::chakra {
 

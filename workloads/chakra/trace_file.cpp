@@ -10,7 +10,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
+#include "common/input_file.hpp"
 
 namespace llmsim::chakra {
 
@@ -27,11 +28,10 @@ std::string describe_last(const TraceFile& trace) {
 TraceFile read_trace_file(const std::string& path) {
   TraceFile trace;
   trace.path = path;
-  if (!std::filesystem::is_regular_file(path)) throw InputError(path, "trace file not found");
+  // protobuf also reports a clean end for a length prefix that is not a varint: compare with the size.
+  const auto size = static_cast<std::int64_t>(check_input_file(path, kMaxBinaryBytes));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path, "cannot open the trace file");
-  // protobuf also reports a clean end for a length prefix that is not a varint: compare with the size.
-  const auto size = static_cast<std::int64_t>(std::filesystem::file_size(path));
   google::protobuf::io::IstreamInputStream stream(&in);
   bool clean_eof = false;
   if (!google::protobuf::util::ParseDelimitedFromZeroCopyStream(&trace.metadata, &stream, &clean_eof)) {
@@ -54,7 +54,7 @@ TraceFile read_trace_file(const std::string& path) {
 
 void write_trace_file(const TraceFile& trace) {
   // Written whole to a temporary name, then renamed: an interrupted export leaves the old file
-  // or none, never a cut-off trace (sim/atomic_file.hpp does the same for results).
+  // or none, never a cut-off trace (common/output_files.hpp does the same for results).
   const std::string temp = fmt::format("{}.tmp.{}", trace.path, ::getpid());
   auto give_up = [&](const std::string& why) {
     std::error_code ignored;

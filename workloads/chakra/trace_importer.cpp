@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <set>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "workloads/chakra/llmsim_attributes.hpp"
 #include "workloads/chakra/node_attributes.hpp"
 #include "workloads/chakra/trace_merger.hpp"

@@ -9,7 +9,7 @@
 #include <tuple>
 #include <unordered_map>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "workloads/chakra/comm_matcher.hpp"
 
 namespace llmsim::chakra {

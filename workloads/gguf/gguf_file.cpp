@@ -6,8 +6,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
+#include "common/input_file.hpp"
 
 namespace llmsim::workloads {
 
@@ -52,11 +54,11 @@ constexpr std::size_t kKeptArrayNumbers = 4096;
 // checked against what is left before anything is allocated.
 class Cursor {
  public:
-  Cursor(const std::string& path) : path_(path), in_(path, std::ios::binary) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec)) throw InputError(path, "not a regular file");
-    if (!in_) throw InputError(path, "file not found or unreadable");
-    size_ = std::filesystem::file_size(path, ec);
+  // Only the header is read, so the file may be as large as a model is.
+  Cursor(const std::string& path)
+      : path_(path), size_(check_input_file(path, std::numeric_limits<std::uintmax_t>::max())) {
+    in_.open(path, std::ios::binary);
+    if (!in_) throw InputError(path, "cannot be opened");
   }
 
   template <typename T>
@@ -95,8 +97,8 @@ class Cursor {
   }
 
   std::string path_;
-  std::ifstream in_;
   std::uint64_t size_ = 0;
+  std::ifstream in_;
   std::uint64_t pos_ = 0;
 };
 

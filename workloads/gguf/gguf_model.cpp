@@ -7,7 +7,7 @@
 #include <set>
 #include <regex>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 
 namespace llmsim::workloads {
 

@@ -10,7 +10,7 @@
 #include <initializer_list>
 #include <string>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "workloads/model_config.hpp"
 
 namespace llmsim::workloads::hf {

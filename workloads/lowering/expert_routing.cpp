@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
+#include "common/input_file.hpp"
 #include "workloads/lowering.hpp"
 
 namespace llmsim::workloads {
@@ -17,8 +19,10 @@ namespace llmsim::workloads {
 namespace {
 
 std::vector<double> read_histogram(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError("--routing", fmt::format("'{}' is neither uniform, zipf:S nor a readable file", path));
+  if (!std::filesystem::exists(path)) {
+    throw InputError("--routing", fmt::format("'{}' is neither uniform, zipf:S nor a readable file", path));
+  }
+  std::istringstream in(read_input_file(path, kMaxConfigBytes));
   std::vector<double> counts;
   std::string line;
   int line_no = 0;

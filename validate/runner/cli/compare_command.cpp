@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "validate/proto/measurement_reader.hpp"
 #include "validate/runner/cli/commands.hpp"
 #include "validate/runner/core/run_comparison.hpp"

@@ -8,7 +8,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "validate/proto/measurement_reader.hpp"
 #include "validate/proto/measurement_table.hpp"
 #include "validate/runner/cli/commands.hpp"

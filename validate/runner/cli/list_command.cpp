@@ -1,7 +1,7 @@
 // llmsim-bench list: the backends built into this binary and the suites it can find.
 #include <fmt/format.h>
 
-#include "hwmodels/name_listing.hpp"
+#include "common/name_listing.hpp"
 #include "validate/runner/cli/commands.hpp"
 #include "validate/runner/core/backend_registry.hpp"
 #include "validate/runner/core/data_locator.hpp"

@@ -5,7 +5,7 @@
 #include <exception>
 #include <stdexcept>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "validate/runner/cli/commands.hpp"
 #include "validate/runner/core/bench_errors.hpp"
 

@@ -4,7 +4,7 @@
 #include <iostream>
 #include <optional>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "validate/proto/measurement_writer.hpp"
 #include "validate/runner/cli/commands.hpp"
 #include "validate/runner/core/backend_registry.hpp"

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "hwmodels/name_listing.hpp"
+#include "common/name_listing.hpp"
 #include "validate/runner/cpu/cpu_backend.hpp"
 #ifdef LLMSIM_BENCH_HAVE_VULKAN
 #include "validate/runner/vulkan/vulkan_backend.hpp"

@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "hwmodels/input_error.hpp"
-#include "hwmodels/name_listing.hpp"
+#include "common/input_error.hpp"
+#include "common/name_listing.hpp"
 
 namespace llmsim::bench {
 

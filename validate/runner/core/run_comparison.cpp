@@ -4,7 +4,7 @@
 #include <cmath>
 #include <map>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 #include "validate/runner/core/sample_stats.hpp"
 
 namespace llmsim::bench {

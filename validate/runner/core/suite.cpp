@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <functional>
 
-#include "hwmodels/name_listing.hpp"
-#include "hwmodels/yaml_fields.hpp"
+#include "common/name_listing.hpp"
+#include "common/yaml_fields.hpp"
 #include "validate/proto/kernel_class_names.hpp"
 #include "validate/runner/core/backend_registry.hpp"
 #include "validate/runner/core/size_text.hpp"

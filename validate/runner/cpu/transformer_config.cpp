@@ -6,7 +6,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
+#include "common/input_file.hpp"
 
 namespace llmsim::bench {
 
@@ -26,11 +27,11 @@ int field(const nlohmann::json& j, const std::string& path, const char* key, int
 }  // namespace
 
 TransformerConfig read_transformer_config(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(path, "cannot open the model config");
+  const std::string text = read_input_file(path, kMaxConfigBytes);
+  refuse_deep_json(text, path);
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(in);
+    j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     throw InputError(path, fmt::format("not valid JSON: {}", e.what()));
   }

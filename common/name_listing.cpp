@@ -1,4 +1,4 @@
-#include "hwmodels/name_listing.hpp"
+#include "common/name_listing.hpp"
 
 #include <algorithm>
 #include <filesystem>

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 
 namespace llmsim {
 

@@ -1,6 +1,9 @@
-#include "hwmodels/yaml_fields.hpp"
+#include "common/yaml_fields.hpp"
 
-#include "hwmodels/name_listing.hpp"
+#include <sstream>
+
+#include "common/input_file.hpp"
+#include "common/name_listing.hpp"
 
 #include <fmt/format.h>
 
@@ -134,31 +137,66 @@ InputError YamlFields::error_at(const YAML::Node& node, const std::string& key, 
   return InputError(located(file_, node), fmt::format("'{}' {}", child_path(key), message));
 }
 
-YAML::Node load_yaml_file(const std::string& path) {
-  if (!std::filesystem::is_regular_file(path)) throw InputError(path, "file not found");
-  // A second document would be ignored by LoadFile. It is found in the text (a '---' line after
-  // content), not with yaml-cpp's LoadAll, which fuzzing showed can spin on malformed input.
-  {
-    std::ifstream in(path);
-    bool content = false;
-    int number = 0;
-    for (std::string line; std::getline(in, line);) {
-      ++number;
-      const bool marker = line.rfind("---", 0) == 0 && (line.size() == 3 || line[3] == ' ' || line[3] == '\r');
-      if (marker && content) {
-        throw InputError(fmt::format("{}:{}", path, number), "a second YAML document starts here; llmsim reads one per file");
+namespace {
+
+/// No llmsim format nests deeper than a few levels; a deeper file is refused before anything
+/// recursive (reading, error messages) walks it.
+constexpr int kMaxYamlDepth = 32;
+
+// yaml-cpp keeps every pair of a mapping but a lookup returns the first, so a repeated key
+// would silently lose its second value: refused here, with the line of the repeat.
+void check_yaml_tree(const YAML::Node& node, const std::string& path, int depth) {
+  if (depth > kMaxYamlDepth) {
+    throw InputError(located(path, node), fmt::format("nested more than {} levels deep", kMaxYamlDepth));
+  }
+  if (node.IsSequence()) {
+    for (const auto& item : node) check_yaml_tree(item, path, depth + 1);
+  } else if (node.IsMap()) {
+    std::map<std::string, int> first_line;
+    for (const auto& pair : node) {
+      if (!pair.first.IsScalar()) continue;
+      const auto [it, fresh] = first_line.emplace(pair.first.Scalar(), pair.first.Mark().line + 1);
+      if (!fresh) {
+        throw InputError(located(path, pair.first), fmt::format("key '{}' appears twice in the same mapping "
+                                                                "(first at line {})", it->first, it->second));
       }
-      const auto first = line.find_first_not_of(" \t\r");
-      if (!marker && first != std::string::npos && line[first] != '#') content = true;
+      check_yaml_tree(pair.second, path, depth + 1);
     }
   }
+}
+
+void refuse_second_document(const std::string& text, const std::string& path) {
+  // A second document would be ignored by Load. It is found in the text (a '---' line after
+  // content), not with yaml-cpp's LoadAll, which fuzzing showed can spin on malformed input.
+  std::istringstream in(text);
+  bool content = false;
+  int number = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++number;
+    const bool marker = line.rfind("---", 0) == 0 && (line.size() == 3 || line[3] == ' ' || line[3] == '\r');
+    if (marker && content) {
+      throw InputError(fmt::format("{}:{}", path, number), "a second YAML document starts here; llmsim reads one per file");
+    }
+    const auto first = line.find_first_not_of(" \t\r");
+    if (!marker && first != std::string::npos && line[first] != '#') content = true;
+  }
+}
+
+}  // namespace
+
+YAML::Node load_yaml_file(const std::string& path) {
+  const std::string text = read_input_file(path, kMaxConfigBytes);
+  refuse_second_document(text, path);
+  YAML::Node root;
   try {
-    return YAML::LoadFile(path);
+    root = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
     throw InputError(fmt::format("{}:{}", path, e.mark.line + 1), "malformed YAML: " + e.msg);
   } catch (const YAML::Exception& e) {
     throw InputError(path, std::string("cannot read YAML: ") + e.what());
   }
+  check_yaml_tree(root, path, 0);
+  return root;
 }
 
 double yaml_number(const YAML::Node& node, const std::string& file, const std::string& path) {

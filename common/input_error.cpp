@@ -1,4 +1,4 @@
-#include "hwmodels/input_error.hpp"
+#include "common/input_error.hpp"
 
 namespace llmsim {
 
