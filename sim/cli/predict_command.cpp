@@ -1,5 +1,7 @@
 #include <fmt/format.h>
 
+#include <cmath>
+#include <cstdlib>
 #include <memory>
 
 #include "common/output_files.hpp"
@@ -60,7 +62,17 @@ void add_predict_command(CLI::App& app, Action& action) {
   cmd->add_option("--usd-per-hour", request->usd_per_hour,
                   "price of the hardware per hour, for cost per image/sequence (default: the system file's "
                   "cloud_usd_per_hour)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Validator(
+          [](const std::string& text) -> std::string {
+            // CLI11's NonNegativeNumber lets NaN through and prints refused values garbled.
+            char* end = nullptr;
+            const double v = std::strtod(text.c_str(), &end);
+            if (end == text.c_str() || *end != '\0' || !std::isfinite(v) || v < 0 || v > 1e6) {
+              return "must be a price from 0 to 1e6 USD per hour, got '" + text + "'";
+            }
+            return "";
+          },
+          "USD", "price"));
   auto& spec = request->placement;
   auto op_classes = std::make_shared<std::string>();
   cmd->add_option("--placement", spec.policy, "single, by-op-class, layer-split or offload")->capture_default_str();

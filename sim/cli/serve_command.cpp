@@ -60,21 +60,25 @@ void apply(const ServeFlags& f, sim::serving::ServeConfig& c) {
     if (w.arrival == "trace") throw InputError("--request-rate", "the scenario replays a trace file: its times are fixed");
   }
   if (f.num_prompts != -1) {
-    if (f.num_prompts < 1) throw InputError("--num-prompts", "must be at least 1");
+    if (f.num_prompts < 1 || f.num_prompts > 10'000'000) throw InputError("--num-prompts", "must be from 1 to 10000000");
     w.requests = f.num_prompts;
   }
   if (f.max_concurrency != -1) {
-    if (f.max_concurrency < 0) throw InputError("--max-concurrency", "must be 0 (no limit) or more");
+    if (f.max_concurrency < 0 || f.max_concurrency > 10'000'000) {
+      throw InputError("--max-concurrency", "must be 0 (no limit) to 10000000");
+    }
     w.max_concurrency = f.max_concurrency;
   }
   if (f.seed >= 0) w.seed = static_cast<uint64_t>(f.seed);
   if (f.max_num_seqs != -1) {
-    if (f.max_num_seqs < 1) throw InputError("--max-num-seqs", "must be at least 1");
+    if (f.max_num_seqs < 1 || f.max_num_seqs > 100'000) throw InputError("--max-num-seqs", "must be from 1 to 100000");
     c.scheduler.max_batch = f.max_num_seqs;
     c.stated.insert("scheduler.max_batch");
   }
   if (f.max_num_batched_tokens != -1) {
-    if (f.max_num_batched_tokens < 1) throw InputError("--max-num-batched-tokens", "must be at least 1");
+    if (f.max_num_batched_tokens < 1 || f.max_num_batched_tokens > 10'000'000) {
+      throw InputError("--max-num-batched-tokens", "must be from 1 to 10000000");
+    }
     c.scheduler.max_batched_tokens = f.max_num_batched_tokens;
     c.stated.insert("scheduler.max_batched_tokens");
   }
@@ -94,7 +98,7 @@ void apply(const ServeFlags& f, sim::serving::ServeConfig& c) {
     c.stated.insert("scheduler.admission");
   }
   if (f.tp != -1) {
-    if (f.tp < 1) throw InputError("--tensor-parallel-size", "must be at least 1");
+    if (f.tp < 1 || f.tp > 4096) throw InputError("--tensor-parallel-size", "must be from 1 to 4096");
     c.replica.tp = f.tp;
     c.replica.placement.devices.clear();
   }
@@ -114,7 +118,10 @@ void apply(const ServeFlags& f, sim::serving::ServeConfig& c) {
     throw InputError("--dataset-name", fmt::format("must be sharegpt or random, got '{}'", f.dataset_name));
   }
   if (f.random_input_len != -1 || f.random_output_len != -1) {
-    if (f.dataset_name != "random") throw InputError("--random-input-len", "goes with --dataset-name random");
+    if (f.dataset_name != "random") {
+      throw InputError(f.random_input_len != -1 ? "--random-input-len" : "--random-output-len",
+                       "goes with --dataset-name random");
+    }
     for (const auto& [flag, value] : {std::pair{"--random-input-len", f.random_input_len},
                                       std::pair{"--random-output-len", f.random_output_len}}) {
       if (value != -1 && (value < 1 || value > 10'000'000)) throw InputError(flag, "must be from 1 to 10000000");

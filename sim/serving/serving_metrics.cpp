@@ -41,11 +41,14 @@ void steady_window(const std::vector<RequestProgress>& requests, const Slo& slo,
   for (const auto& r : requests) sent.push_back(r.request.arrival_s);
   if (sent.size() < 2) return;
   std::sort(sent.begin(), sent.end());
+  // Arrivals within a nanosecond are a burst, not a rate (a rate of 1e308/s gives gaps of
+  // 1e-308 s, and per-second figures over them overflow to inf).
+  constexpr double kShortestWindow_s = 1e-9;
   const double span = sent.back() - sent.front();
-  if (span <= 0) return;
+  if (span <= kShortestWindow_s) return;
   m.arrival_rate_per_s = static_cast<double>(sent.size() - 1) / span;
   const double begin = percentile(sent, 10), end = percentile(sent, 90);
-  if (end <= begin) return;
+  if (end - begin <= kShortestWindow_s) return;
   m.steady_window_s = end - begin;
   double good = 0, tokens = 0;
   for (const auto& r : requests) {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 namespace llmsim::sim::serving {
 
 namespace {
@@ -29,7 +31,8 @@ nlohmann::ordered_json config_json(const ServeConfig& c) {
         {"chunk_tokens", s.chunk_tokens}, {"static_timeout_s", s.static_timeout_s}, {"preemption", s.preemption}}},
       {"kv", {{"block_tokens", c.block_tokens}, {"gpu_memory_utilization", c.gpu_memory_utilization}}},
       {"workload",
-       {{"arrival", w.arrival}, {"rate", w.rate}, {"requests", w.requests}, {"burst_size", w.burst_size},
+       {{"arrival", w.arrival}, {"rate", std::isinf(w.rate) ? nlohmann::json("inf") : nlohmann::json(w.rate)},  // JSON has no inf
+        {"requests", w.requests}, {"burst_size", w.burst_size},
         {"trace_file", w.trace_file}, {"seed", w.seed},
         {"lengths",
          {{"distribution", w.lengths.distribution}, {"prompt_mean", w.lengths.prompt_mean},

@@ -75,7 +75,7 @@ class ConfigView {
 // hidden / heads, the head size when the config gives none. Refuses heads <= 0 (a division by
 // zero before) and heads that do not divide hidden (a fractional head size truncated before).
 inline int64_t split_heads(int64_t hidden, int64_t heads, const std::string& file) {
-  if (heads <= 0) throw InputError(file, fmt::format("attention heads must be positive, got {}", heads));
+  if (heads <= 0) throw InputError(file, fmt::format("attention heads (num_attention_heads / n_head / n_heads) must be positive, got {}", heads));
   if (hidden % heads != 0) {
     throw InputError(file, fmt::format("hidden size {} is not a multiple of {} attention heads (give 'head_dim' if "
                                        "the heads are not hidden / heads wide)", hidden, heads));
