@@ -60,7 +60,7 @@ void apply(const ServeFlags& f, sim::serving::ServeConfig& c) {
     if (w.arrival == "trace") throw InputError("--request-rate", "the scenario replays a trace file: its times are fixed");
   }
   if (f.num_prompts != -1) {
-    if (f.num_prompts < 1 || f.num_prompts > 10'000'000) throw InputError("--num-prompts", "must be from 1 to 10000000");
+    if (f.num_prompts < 1 || f.num_prompts > 10'000'000) throw InputError("--num-prompts", fmt::format("(--requests) must be from 1 to 10000000, got {}", f.num_prompts));
     w.requests = f.num_prompts;
   }
   if (f.max_concurrency != -1) {
