@@ -11,7 +11,7 @@ set -eu
 cd "$(dirname "$0")/.."
 build=${SANITIZED_BUILD:-build-asan}
 seconds=${FUZZ_SECONDS:-25}
-targets=${FUZZ_TARGETS:-"system_yaml scenario_yaml hf_config software_profile measurements public_csv request_trace chakra_et gguf corpus_csv sharegpt"}
+targets=${FUZZ_TARGETS:-"system_yaml scenario_yaml hf_config software_profile measurements public_csv request_trace chakra_et gguf corpus_csv sharegpt sweep_manifest"}
 
 start=$(date +%s)
 scripts/configure-sanitized.sh "$build"  # shared with scripts/sanitize.sh: built already after it
@@ -33,6 +33,7 @@ seeds() {
     gguf) echo tests/fuzz/seeds/gguf/* ;;
     corpus_csv) echo validate/data/corpus/*.csv ;;
     sharegpt) echo tests/fuzz/seeds/sharegpt/* tests/bad_inputs/datasets/* tests/fixtures/serving/*.json ;;
+    sweep_manifest) echo tests/fuzz/seeds/sweep_manifest/* ;;
   esac
 }
 

@@ -2,9 +2,14 @@
 
 #include <simgrid/kernel/Timer.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <stdexcept>
+
+#include "common/input_error.hpp"
 
 namespace llmsim::sim {
 
@@ -26,6 +31,18 @@ void connect_completion_signal_once() {
   connected = true;
 }
 
+// What one op may ask of the engine: times within 1e9 s (31 years), bytes within 1e24.
+void refuse_unsimulable(const std::string& name, const PlannedOp& p) {
+  constexpr double kLongest_s = 1e9, kLargest_bytes = 1e24;
+  auto bad = [](double x, double limit) { return !std::isfinite(x) || x < 0 || x > limit; };
+  if (bad(p.work_s, kLongest_s) || bad(p.launch_s, kLongest_s) || bad(p.link_bytes, kLargest_bytes)) {
+    throw InputError("", fmt::format("op '{}' would take {:g} s of work, {:g} s of launch and move {:g} bytes: beyond "
+                                     "what llmsim simulates (1e9 s, 1e24 bytes); check the sizes and rates that "
+                                     "feed it",
+                                     name, p.work_s, p.launch_s, p.link_bytes));
+  }
+}
+
 }  // namespace
 
 Executor::Executor(Platform& platform) : platform_(platform) { connect_completion_signal_once(); }
@@ -40,8 +57,12 @@ Executor::~Executor() {
 std::vector<OpTiming> Executor::run(const workloads::OpGraph& graph, const std::vector<PlannedOp>& plan,
                                     const std::vector<int>& streams) {
   if (plan.size() != graph.size()) throw std::invalid_argument("Executor::run: one PlannedOp per op is required");
-  for (const auto& p : plan) {
+  for (std::size_t v = 0; v < plan.size(); ++v) {
+    const PlannedOp& p = plan[v];
     if (p.stream >= streams.size()) throw std::invalid_argument("Executor::run: op in an unknown stream group");
+    // Checked before the engine starts: an op of NaN or overflowing size never completes, and
+    // an engine left with unfinished activities cannot be unwound safely afterwards.
+    refuse_unsimulable(graph.op(v).name, p);
   }
   graph_ = &graph;
   plan_ = &plan;

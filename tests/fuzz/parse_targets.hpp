@@ -20,6 +20,7 @@
 #include "sim/serving/dataset.hpp"
 #include "sim/serving/serve_config.hpp"
 #include "sim/serving/workload.hpp"
+#include "sim/sweep/sweep_manifest.hpp"
 #include "sim/training/train_config.hpp"
 #include "tests/fuzz/fuzz_input_file.hpp"
 #include "validate/proto/measurement_reader.hpp"
@@ -119,13 +120,18 @@ inline void sharegpt(const uint8_t* data, std::size_t size) {
   });
 }
 
+/// Sweep manifests (the JSON beside a sweep CSV, read by --resume and sweep-merge).
+inline void sweep_manifest(const uint8_t* data, std::size_t size) {
+  refused_or_read([&] { sim::sweep::SweepManifest::read(write_input("sweep.csv.sweep.json", data, size)); });
+}
+
 /// Name (as in tests/fuzz/regressions/<name>/ and fuzz_<name>) -> target.
 inline const std::map<std::string, Target>& targets() {
   static const std::map<std::string, Target> all{
       {"system_yaml", system_yaml},     {"scenario_yaml", scenario_yaml}, {"hf_config", hf_config},
       {"software_profile", software_profile}, {"measurements", measurements}, {"public_csv", public_csv},
       {"request_trace", request_trace}, {"chakra_et", chakra_et},       {"gguf", gguf},
-      {"corpus_csv", corpus_csv},       {"sharegpt", sharegpt}};
+      {"corpus_csv", corpus_csv},       {"sharegpt", sharegpt},           {"sweep_manifest", sweep_manifest}};
   return all;
 }
 

@@ -5,7 +5,10 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <cmath>
 #include <fstream>
+#include <limits>
+#include <set>
 
 #include "fresh_process.hpp"
 #include "common/input_error.hpp"
@@ -303,4 +306,39 @@ TEST_CASE("bad traces fail with errors naming the file and the node, never a han
     compute(files[0], 4, "b", 10, 10);
     check_error(files, 1, "node id 4 is used twice");
   }
+}
+
+TEST_CASE("numeric node attributes at their extremes are refused with the attribute named", "[chakra][bad-input]") {
+  // Every number a Chakra node carries is a count: NaN (which never finished), inf, negative
+  // and absurd values are refused where they are read; 0 and large real counts are kept.
+  const std::string prefix = temp_prefix("extremes");
+  for (const char* name : {"num_ops", "tensor_size", "llmsim.flops", "llmsim.weight_bytes"}) {
+    for (const double value : {std::nan(""), std::numeric_limits<double>::infinity(), -1.0, 1e308}) {
+      auto files = empty_ranks(prefix, 1);
+      Node& n = add_node(files[0], 1, "mm", ChakraProtoMsg::COMP_NODE);
+      const bool own = std::string(name).starts_with("llmsim.");
+      if (own) attr(n, "llmsim.op_kind").set_string_val("matmul");  // llmsim's own attributes come with it
+      attr(n, name).set_double_val(value);
+      INFO(name << " = " << value);
+      CHECK_THROWS_WITH(chakra::import_trace(files), Contains(std::string("'") + name + "' must be a finite count"));
+    }
+    auto files = empty_ranks(prefix, 1);
+    Node& zero = add_node(files[0], 1, "mm", ChakraProtoMsg::COMP_NODE);
+    if (std::string(name).starts_with("llmsim.")) attr(zero, "llmsim.op_kind").set_string_val("matmul");
+    attr(zero, name).set_double_val(0);
+    CHECK_NOTHROW(chakra::import_trace(files));
+  }
+}
+
+TEST_CASE("repeated node names get #2, #3, ... and never take a name a node already has", "[chakra]") {
+  const std::string prefix = temp_prefix("names");
+  auto files = empty_ranks(prefix, 1);
+  compute(files[0], 1, "aten::mm", 10, 10);
+  compute(files[0], 2, "aten::mm#2", 10, 10);
+  compute(files[0], 3, "aten::mm", 10, 10);
+  compute(files[0], 4, "aten::mm", 10, 10);
+  const auto graph = chakra::import_trace(files).graph;
+  std::set<std::string> names;
+  for (std::size_t v = 0; v < graph.size(); ++v) names.insert(graph.op(v).name);
+  CHECK(names == std::set<std::string>{"aten::mm", "aten::mm#2", "aten::mm#3", "aten::mm#4"});
 }

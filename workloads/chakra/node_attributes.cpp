@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <limits>
 
 #include "common/input_error.hpp"
@@ -78,13 +79,27 @@ std::optional<int64_t> NodeAttributes::integer(const std::string& name) const {
 std::optional<double> NodeAttributes::number(const std::string& name) const {
   const auto* a = find(name);
   if (!a) return std::nullopt;
-  if (a->value_case() == AttributeProto::kDoubleVal) return a->double_val();
-  if (a->value_case() == AttributeProto::kFloatVal) return a->float_val();
-  if (a->value_case() == AttributeProto::kUint64Val) return static_cast<double>(a->uint64_val());
-  bool too_large = false;
-  auto v = integer_case(*a, too_large);
-  if (!v) wrong_kind(*a, "a number");
-  return static_cast<double>(*v);
+  double value = 0;
+  if (a->value_case() == AttributeProto::kDoubleVal) {
+    value = a->double_val();
+  } else if (a->value_case() == AttributeProto::kFloatVal) {
+    value = a->float_val();
+  } else if (a->value_case() == AttributeProto::kUint64Val) {
+    value = static_cast<double>(a->uint64_val());
+  } else {
+    bool too_large = false;
+    auto v = integer_case(*a, too_large);
+    if (!v) wrong_kind(*a, "a number");
+    value = static_cast<double>(*v);
+  }
+  // Every numeric attribute is a count of bytes, FLOPs or elements: a NaN would never finish
+  // (the engine waits for an activity of NaN size), a negative or absurd one gives nonsense.
+  constexpr double kLargest = 1e24;
+  if (!std::isfinite(value) || value < 0 || value > kLargest) {
+    throw InputError(where_, fmt::format("attribute '{}' must be a finite count from 0 to {:g}, got {}", name,
+                                         kLargest, value));
+  }
+  return value;
 }
 
 std::optional<bool> NodeAttributes::flag(const std::string& name) const {

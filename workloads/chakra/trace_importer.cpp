@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "common/input_error.hpp"
 #include "workloads/chakra/llmsim_attributes.hpp"
@@ -176,15 +178,20 @@ class GraphBuilder {
     }
   }
 
+  // Real PyTorch traces name 10^5 nodes `aten::mm`: each name remembers the next suffix to try,
+  // so naming stays linear instead of scanning #2, #3, ... again for every repeat.
   std::string unique_name(const std::string& name) {
-    std::string out = name;
-    for (int i = 2; !names_.insert(out).second; ++i) out = fmt::format("{}#{}", name, i);
+    if (names_.insert(name).second) return name;
+    int& next = next_suffix_.try_emplace(name, 2).first->second;
+    std::string out = fmt::format("{}#{}", name, next++);
+    while (!names_.insert(out).second) out = fmt::format("{}#{}", name, next++);  // "x#2" was a real name
     return out;
   }
 
   const std::vector<TraceFile>& files_;
   ImportedTrace trace_;
-  std::set<std::string> names_;
+  std::unordered_set<std::string> names_;
+  std::unordered_map<std::string, int> next_suffix_;
 };
 
 }  // namespace
