@@ -165,7 +165,7 @@ TEST_CASE("an MoE config whose top-k exceeds its experts is refused", "[workload
           "moe_intermediate_size": 32, "shared_expert_intermediate_size": 32, "num_experts": 4, "num_experts_per_tok": 6,
           "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 4, "vocab_size": 100,
           "max_position_embeddings": 128})");
-  CHECK_THROWS_WITH(read_hf_config(path, test::model_defaults()), Catch::Contains("experts per token (6)"));
+  CHECK_THROWS_WITH(read_hf_config(path, test::model_defaults()), Catch::Contains("num_experts_per_tok / experts_per_token: 6)"));
 }
 
 TEST_CASE("a cache of the most popular experts serves their share of the routing", "[workloads][moe]") {
