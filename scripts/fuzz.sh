@@ -1,16 +1,17 @@
 #!/bin/sh
 # Builds the libFuzzer harnesses of tests/fuzz/ (clang, ASan + UBSan) in build-asan and runs
-# each for a bounded time on a corpus seeded from the shipped files (catalog, scenarios, model
+# each for a bounded time on the committed campaign corpus (tests/fuzz/corpus, replayed whole)
+# plus a corpus seeded from the shipped files (catalog, scenarios, model
 # configs, profiles, public CSVs, test fixtures, tests/fuzz/seeds, the bad-input corpus and
 # earlier crashes). A crash, a hang (> 10 s on one input) or > 2 GB of memory fails the run and
 # leaves the input in build-asan/findings/<target>/: fix the parser, then copy the input to
 # tests/fuzz/regressions/<target>/ so that the unit tests replay it.
-#   FUZZ_SECONDS  seconds per harness (default 25)     FUZZ_TARGETS  which (default all)
+#   FUZZ_SECONDS  seconds per harness (default 10)     FUZZ_TARGETS  which (default all)
 #   JOBS          build parallelism (default 2)        SANITIZED_BUILD  build folder (default build-asan)
 set -eu
 cd "$(dirname "$0")/.."
 build=${SANITIZED_BUILD:-build-asan}
-seconds=${FUZZ_SECONDS:-25}
+seconds=${FUZZ_SECONDS:-10}
 targets=${FUZZ_TARGETS:-"system_yaml scenario_yaml hf_config software_profile measurements public_csv request_trace chakra_et gguf corpus_csv sharegpt sweep_manifest"}
 
 start=$(date +%s)
@@ -18,24 +19,7 @@ scripts/configure-sanitized.sh "$build"  # shared with scripts/sanitize.sh: buil
 cmake --build "$build" -j"${JOBS:-2}" --target fuzz_harnesses
 built=$(date +%s)
 
-seeds() {
-  case "$1" in
-    system_yaml) echo hwmodels/catalog/*.yaml tests/fixtures/hw/*.yaml tests/bad_inputs/hardware/* ;;
-    scenario_yaml) echo scenarios/*.yaml tests/bench/*.yaml tests/bad_inputs/scenario/* tests/bad_inputs/serve/* \
-                        tests/bad_inputs/train/* ;;
-    hf_config) echo workloads/models/*.json tests/fixtures/models/*.json tests/runner/fixtures/*.json \
-                    tests/bad_inputs/models/* ;;
-    software_profile) echo hwmodels/profiles/*.yaml tests/bad_inputs/profiles/* ;;
-    measurements) echo tests/fuzz/seeds/measurements/* tests/bad_inputs/measurements/*.pb ;;
-    public_csv) echo validate/data/*.csv tests/runner/fixtures/*.csv tests/bad_inputs/measurements/*.csv ;;
-    request_trace) echo tests/fuzz/seeds/request_trace/* tests/bad_inputs/traces/* ;;
-    chakra_et) echo tests/fuzz/seeds/chakra_et/* tests/bad_inputs/chakra/* ;;
-    gguf) echo tests/fuzz/seeds/gguf/* ;;
-    corpus_csv) echo validate/data/corpus/*.csv ;;
-    sharegpt) echo tests/fuzz/seeds/sharegpt/* tests/bad_inputs/datasets/* tests/fixtures/serving/*.json ;;
-    sweep_manifest) echo tests/fuzz/seeds/sweep_manifest/* ;;
-  esac
-}
+. scripts/fuzz-seeds.sh  # seeds(TARGET): the shipped files a harness starts from
 
 summary="$build/fuzz-summary.txt"
 printf '%-18s %10s %8s %8s %s\n' target runs exec/s corpus result > "$summary"
@@ -45,7 +29,8 @@ for t in $targets; do
   findings="$build/findings/$t"
   mkdir -p "$corpus" "$findings"
   n=0
-  for f in $(seeds "$t") tests/fuzz/regressions/"$t"/*; do
+  # The committed campaign corpus (scripts/fuzz-campaign.sh) first: CI replays it whole.
+  for f in tests/fuzz/corpus/"$t"/* $(seeds "$t") tests/fuzz/regressions/"$t"/*; do
     [ -f "$f" ] || continue
     n=$((n + 1))
     cp "$f" "$corpus/seed-$n-$(basename "$f")"
