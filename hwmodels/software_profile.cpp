@@ -1,7 +1,9 @@
 #include "hwmodels/software_profile.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "hwmodels/device_efficiency_reader.hpp"
@@ -14,6 +16,19 @@ namespace llmsim::hwmodels {
 namespace fs = std::filesystem;
 
 namespace {
+
+// all, a device kind, or kind-vendor: the keys efficiency_for looks up (Device::profile_class).
+bool is_device_section(const std::string& key) {
+  if (key == "all") return true;
+  for (const std::string kind : {"cpu", "gpu", "npu"}) {
+    if (key == kind) return true;
+    for (const std::string vendor : {"nvidia", "amd", "apple", "intel", "generic"}) {
+      if (key == kind + "-" + vendor) return true;
+    }
+  }
+  return false;
+}
+
 SoftwareProfile read_software_profile(const std::string& path);
 }  // namespace
 
@@ -68,6 +83,11 @@ SoftwareProfile read_software_profile(const std::string& path) {
     YamlFields k(*kernels, path, "kernels_per_op");
     for (const auto& entry : *kernels) {
       const auto key = entry.first.as<std::string>();
+      if (!is_kernel_op_key(key)) {
+        throw k.error_at(entry.first, key, fmt::format("is no op the lowering launches kernels for; known: {} (and "
+                                                       "matmul.<family>, norm.<layer|rms>, ffn_act.<activation>)",
+                                                       fmt::join(kernel_op_keys(), ", ")));
+      }
       p.kernels_per_op[key] = static_cast<int>(k.required_number(key, 0, 1000));
     }
   }
@@ -76,6 +96,10 @@ SoftwareProfile read_software_profile(const std::string& path) {
   YamlFields d(devices, path, "devices");
   for (const auto& entry : devices) {
     const auto key = entry.first.as<std::string>();
+    if (!is_device_section(key)) {
+      throw d.error_at(entry.first, key, "is no device section: use all, a kind (cpu, gpu, npu) or kind-vendor "
+                                         "(e.g. gpu-nvidia; vendors nvidia, amd, apple, intel, generic)");
+    }
     p.sections[key] = d.required(key);
     // Validate each section once on its own so a typo is reported at load time.
     read_device_efficiency(p.sections[key], path, "devices." + key, {});
@@ -86,6 +110,24 @@ SoftwareProfile read_software_profile(const std::string& path) {
 }
 
 }  // namespace
+
+const std::vector<std::string>& kernel_op_keys() {
+  static const std::vector<std::string> keys{"attention", "collective", "dequantize", "elementwise", "embedding",
+                                             "ffn_act",   "kv_store",   "matmul",     "norm",        "residual",
+                                             "rope",      "router",     "sampling",   "send",        "ssd",
+                                             "wkv",       "wkv_token"};
+  return keys;
+}
+
+bool is_kernel_op_key(const std::string& key) {
+  const auto& keys = kernel_op_keys();
+  if (std::find(keys.begin(), keys.end(), key) != keys.end()) return true;
+  const auto dot = key.find('.');
+  if (dot == std::string::npos || dot + 1 == key.size()) return false;
+  const std::string base = key.substr(0, dot), variant = key.substr(dot + 1);
+  if (base == "norm") return variant == "layer" || variant == "rms";
+  return base == "matmul" || base == "ffn_act";  // weight families and activations are open lists
+}
 
 DeviceEfficiency SoftwareProfile::efficiency_for(const System& system, const Device& device) const {
   DeviceEfficiency e;

@@ -72,4 +72,10 @@ class ProfileSet {
 
 SoftwareProfile load_software_profile(const std::string& path);
 
+/// The logical ops the lowering launches kernels for, the keys `kernels_per_op` may name:
+/// each of these, or `matmul.<weight family>`, `norm.<layer|rms>`, `ffn_act.<activation>`.
+/// tests/unit/lowering_test.cpp checks that every op the lowering makes uses one of them.
+const std::vector<std::string>& kernel_op_keys();
+bool is_kernel_op_key(const std::string& key);
+
 }  // namespace llmsim::hwmodels

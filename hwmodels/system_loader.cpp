@@ -160,6 +160,10 @@ class SystemReader {
     d.f16_accumulate_tflops = optional_quantity(f, "f16_accumulate_tflops", 1e-6, 1e7);
     d.tdp_w = optional_quantity(f, "tdp_w", 0, 1e6);
     d.idle_w = optional_quantity(f, "idle_w", 0, 1e6);
+    if (d.idle_w && d.tdp_w && d.idle_w->value > d.tdp_w->value) {
+      throw f.error("idle_w", fmt::format("of {:g} W is above tdp_w ({:g} W): a device idles below its power limit",
+                                          d.idle_w->value, d.tdp_w->value));
+    }
     if (auto peer = f.optional("peer_link")) {
       YamlFields pl(*peer, file_, f.child_path("peer_link"));
       PeerLink link;

@@ -51,6 +51,11 @@ void check_positive(const ModelConfig& m, const std::string& file) {
     if (value <= 0) throw InputError(file, fmt::format("{} must be positive, got {}", name, value));
     if (value > 10'000'000) throw InputError(file, fmt::format("{} of {} is not a plausible model size", name, value));
   }
+  if (m.layers > ModelConfig::kMaxLayers) {
+    throw InputError(file, fmt::format("layer count (num_hidden_layers / n_layer / n_layers) of {} is above the {} "
+                                       "llmsim simulates",
+                                       m.layers, ModelConfig::kMaxLayers));
+  }
   if (m.max_positions <= 0) {  // no upper bound: Llama 4 Scout states 10M positions
     throw InputError(file, fmt::format("positions (max_position_embeddings / n_positions / max_seq_len) must be "
                                        "positive, got {}", m.max_positions));

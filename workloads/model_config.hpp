@@ -92,6 +92,10 @@ struct ModelConfig {
   std::string torch_dtype;
   std::vector<std::string> notes;  // what the reader left out or assumed, printed with predictions
 
+  /// Layers a model may have: the largest published have ~130; each layer becomes tens of ops
+  /// per step, so a config claiming 10^7 would build a graph of gigabytes (docs/reliability.md).
+  static constexpr int64_t kMaxLayers = 4096;
+
   int64_t hidden = 0;
   int64_t intermediate = 0;
   int64_t layers = 0;

@@ -70,6 +70,14 @@ PlanConfig read_plan_config(const std::string& path) {
   const auto batches = read_list<int64_t>(g, "max_batch", {p.base.scheduler.max_batch}, 1, 1e6);
   const auto prefill = read_list<int>(g, "prefill_replicas", {p.base.disaggregated ? p.base.prefill_replicas : 0}, 0, 4096);
   g.finish();
+  // Counted before the points are made: a grid of 10^9 would exhaust memory while being built.
+  double count = 1;
+  for (const double n : {double(hardware.size()), double(software.size()), double(dtypes.size()),
+                         double(kv_dtypes.size()), double(tps.size()), double(batches.size()), double(prefill.size()),
+                         double(replicas.size())}) {
+    count *= n;
+  }
+  if (count > kMaxPlanPoints) throw g.error("grid", fmt::format("has {:g} points; at most {}", count, kMaxPlanPoints));
   for (const auto& h : hardware)
     for (const auto& sw : software)
       for (const auto& dt : dtypes)
@@ -78,7 +86,6 @@ PlanConfig read_plan_config(const std::string& path) {
             for (int64_t b : batches)
               for (int pd : prefill)
                 for (int r : replicas) p.points.push_back({h, r, tp, b, sw, dt, kv, pd});
-  if (p.points.size() > 100000) throw g.error("grid", fmt::format("has {} points; at most 100000", p.points.size()));
   YamlFields t(f.required("target"), path, "target");
   p.target.ttft_p99_s = t.required_number("ttft_p99_s", 1e-6, 1e6);
   p.target.tpot_p99_s = t.optional_number("tpot_p99_s", 0, 0, 1e6);

@@ -10,6 +10,10 @@
 
 namespace llmsim::sim::serving {
 
+/// The most configurations one plan simulates (docs/reliability.md, "Limits").
+inline constexpr double kMaxPlanPoints = 100000;
+
+
 struct PlanTarget {
   double ttft_p99_s = 1.0;
   double tpot_p99_s = 0;  // 0 = not constrained

@@ -89,6 +89,15 @@ ServingSimulator::ServingSimulator(const DataPaths& paths, ServeConfig config) :
     if (spec.placement.devices.empty()) spec.placement.devices = default_devices(context_->system, ranks, skip);
     role->spec = spec;
     role->devices = ranks;
+    // Not silent: more replicas than the system holds are further identical machines (how a
+    // planner adds capacity), unlike predict's --replicas, which places copies on one system.
+    const auto* first = spec.placement.devices.empty() ? nullptr : context_->system.find_device(spec.placement.devices.front());
+    const auto devices = first ? context_->system.devices_of(first->kind).size() : 0;
+    if (first && static_cast<std::size_t>(count) * static_cast<std::size_t>(ranks) + static_cast<std::size_t>(skip) > devices) {
+      assumptions_.push_back(fmt::format("{} replicas: {} x {} device(s) exceed the {} of system '{}': the replicas "
+                                         "that do not fit run on further identical copies of it",
+                                         name, count, ranks, devices, context_->system.id));
+    }
     role->deployment = make_deployment(*context_, spec.placement, spec.tp, spec.pp, {}, spec.expert_parallel ? spec.tp : 1);
     if (spec.expert_parallel) {
       assumptions_.push_back(fmt::format("{} replicas: expert parallel over their {} ranks (whole experts per rank, "

@@ -76,6 +76,11 @@ std::size_t SweepGrid::size() const {
       throw InputError("--set", "the grid is too large");
     n *= a.values.size();
   }
+  // Each point is a child process and a CSV row; past a million the run would take weeks and
+  // its bookkeeping gigabytes (docs/reliability.md, "Limits").
+  if (n > kMaxSweepPoints) {
+    throw InputError("--set", fmt::format("the grid has {} points; a sweep runs at most {}", n, kMaxSweepPoints));
+  }
   return n;
 }
 

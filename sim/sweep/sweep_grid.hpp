@@ -10,6 +10,9 @@
 
 namespace llmsim::sim::sweep {
 
+/// The most points one sweep runs (docs/reliability.md, "Limits").
+inline constexpr std::size_t kMaxSweepPoints = 1'000'000;
+
 struct SweepAxis {
   std::string key;                  // a scenario field, dotted for nested ones ("workload.rate")
   std::vector<std::string> values;  // as written on the command line, in order
@@ -33,7 +36,8 @@ class SweepGrid {
 
   const std::vector<SweepAxis>& axes() const { return axes_; }
   bool has_axis(const std::string& key) const;
-  /// Number of points: the product of the axes' sizes (1 for no axis).
+  /// Number of points: the product of the axes' sizes (1 for no axis); InputError past
+  /// kMaxSweepPoints.
   std::size_t size() const;
   /// The point with index `index` < size().
   SweepPoint point(std::size_t index) const;

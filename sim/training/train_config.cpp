@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "hwmodels/software_profile.hpp"
 #include "common/yaml_fields.hpp"
 
 namespace llmsim::sim::training {
@@ -38,6 +39,10 @@ void read_request(YamlFields& f, const std::filesystem::path& base, TrainRequest
     YamlFields k(*kernels, f.file(), f.child_path("kernels_per_op"));
     for (const auto& entry : *kernels) {
       const auto key = entry.first.as<std::string>();
+      if (!hwmodels::is_kernel_op_key(key)) {
+        throw k.error_at(entry.first, key, "is no op the lowering launches kernels for (docs/file-formats.md, "
+                                           "\"Software profiles\")");
+      }
       r.kernels_per_op[key] = static_cast<int>(k.required_number(key, 0, 1e6));
     }
   }

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "hwmodels/software_profile.hpp"
 #include "lowering_fixture.hpp"
 #include "test_paths.hpp"
 #include "workloads/lowering.hpp"
@@ -197,4 +198,29 @@ TEST_CASE("activations and softmax count their transcendental evaluations", "[wo
   const auto gn = by_name(gg);
   CHECK(gg.op(gn.at("L0.ffn_act")).transcendentals == 2.0 * 3072);
   CHECK(gg.op(gn.at("L0.ffn_act")).transcendental_fn == "tanh");
+}
+
+TEST_CASE("every op the lowering makes takes its kernel count from a key profiles may name", "[workloads][lowering]") {
+  // kernels_per_op keys are checked against hwmodels::kernel_op_keys() when a profile loads;
+  // that list must cover what the lowering asks for. With every listed key (and the variants
+  // the lowering looks up) set to 7, an op still at the default of one kernel used a key the
+  // list lacks, which a profile could then not set.
+  Fixture f;
+  for (const char* id : {"gpt2", "llama-3-8b", "qwen3-30b-a3b", "deepseek-v2-lite", "gemma-3-4b", "mamba-130m",
+                         "rwkv-4-169m", "hybrid-rwkv6-mamba2-3.8m", "qwen3-next-80b-a3b", "llama-3.2-11b-vision"}) {
+    const auto model = f.registry.load(id);
+    const ModelWeights w(model, f.formats, f.formats.mix("q8_0"));
+    auto o = f.options(2, 3, 16);
+    for (const auto& key : llmsim::hwmodels::kernel_op_keys()) o.kernels_per_op[key] = 7;
+    for (const char* family : {"float32", "float16", "bfloat16", "fp8", "fp4", "int8", "int4", "ggml"}) {
+      o.kernels_per_op[std::string("matmul.") + family] = 7;
+    }
+    o.kernels_per_op["norm.layer"] = o.kernels_per_op["norm.rms"] = 7;
+    o.kernels_per_op["ffn_act." + model.activation] = 7;
+    const OpGraph g = lower_step(model, w, o);
+    for (OpId v = 0; v < g.size(); ++v) {
+      INFO(id << ": " << g.op(v).name);
+      CHECK(g.op(v).kernels % 7 == 0);
+    }
+  }
 }

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <map>
 #include <regex>
 #include <sstream>
 
@@ -280,11 +281,16 @@ ImportResult PublicCsvImporter::import_file(const std::string& path) const {
                     "dtype", "batch", "prompt_len", "gen_len", "software", "backend", "metric", "value", "unit",
                     "notes");
     Row row;
+    std::map<std::int64_t, unsigned> first_line;  // an id names one measurement: a repeat is a copy-paste slip
     while (csv.read_row(row.id, row.source, row.hardware, row.mem_bw_gbs_spec, row.model, row.params_b, row.dtype,
                         row.batch, row.prompt_len, row.gen_len, row.software, row.backend, row.metric, row.value,
                         row.unit, row.notes)) {
       row.where = fmt::format("{}:{}", path, csv.get_file_line());
-      if (!selected(whole_number(row.where, "id", row.id))) continue;
+      const auto id = whole_number(row.where, "id", row.id);
+      if (const auto [it, fresh] = first_line.emplace(id, csv.get_file_line()); !fresh) {
+        throw InputError(row.where, fmt::format("id {} repeats the row at line {}", id, it->second));
+      }
+      if (!selected(id)) continue;
       if (row.metric == "gemm_throughput" || row.metric == "gemm_throughput_max") {
         result.records.push_back(gemm(row, row.metric == "gemm_throughput_max"));
       } else if (row.metric == "copy_bandwidth") {

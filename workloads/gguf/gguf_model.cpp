@@ -140,6 +140,10 @@ GgufModel gguf_model(const GgufFile& f) {
   m.model_type = arch->model_type;
   m.hidden = required(f, a + ".embedding_length");
   m.layers = required(f, a + ".block_count");
+  if (m.layers > ModelConfig::kMaxLayers) {
+    throw InputError(f.path, fmt::format("{}.block_count of {} is above the {} layers llmsim simulates", a, m.layers,
+                                         ModelConfig::kMaxLayers));
+  }
   m.heads = required(f, a + ".attention.head_count");
   m.kv_heads = optional(f, a + ".attention.head_count_kv", m.heads);
   if (m.heads % m.kv_heads != 0) {
