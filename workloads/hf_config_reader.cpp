@@ -53,7 +53,7 @@ void check_positive(const ModelConfig& m, const std::string& file) {
   }
   if (m.layers > ModelConfig::kMaxLayers) {
     throw InputError(file, fmt::format("layer count (num_hidden_layers / n_layer / n_layers) of {} is above the {} "
-                                       "llmsim simulates",
+                                       "layers llmsim simulates",
                                        m.layers, ModelConfig::kMaxLayers));
   }
   if (m.max_positions <= 0) {  // no upper bound: Llama 4 Scout states 10M positions

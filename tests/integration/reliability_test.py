@@ -152,6 +152,108 @@ class BoundedResources(unittest.TestCase):
         self.assertLess(rss[-1], 1.5 * rss[len(rss) // 2] + 20_000, f"memory grows with steps: {rss}")
 
 
+class Limits(unittest.TestCase):
+    """Each limit of docs/reliability.md ("Limits") exceeded once: refused with exit 1 and the
+    limit in the message, before the work or the memory it bounds is spent. Large files are
+    sparse (no disk is written): the size check reads the file's length, never its bytes."""
+
+    def refused(self, args, *fragments):
+        out = llmsim(*args, timeout=60)
+        self.assertEqual(out.returncode, 1, out.stderr)
+        for fragment in fragments:
+            self.assertIn(fragment, out.stderr)
+
+    @staticmethod
+    def sparse(path, size):
+        with open(path, "wb") as f:
+            f.truncate(size)
+        return path
+
+    def test_file_sizes(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            system = self.sparse(os.path.join(tmp, "big.yaml"), 17 << 20)
+            self.refused(["hardware", "show", system], "big.yaml", "limited to 16 MiB")
+            config = self.sparse(os.path.join(tmp, "config.json"), 17 << 20)
+            self.refused(["predict", "--hardware", BOX, "--model", config], "config.json", "limited to 16 MiB")
+            trace = self.sparse(os.path.join(tmp, "trace.csv"), 3 << 30)
+            serve = write(os.path.join(tmp, "s.yaml"), f"name: s\nhardware: {BOX}\nmodel: {TINY}\n"
+                          f"workload: {{arrival: trace, trace_file: {trace}}}\n")
+            self.refused(["serve", serve, "--out", tmp, "--quiet"], "trace.csv", "limited to 2 GiB")
+            dataset = self.sparse(os.path.join(tmp, "sharegpt.json"), 5 << 30)
+            self.refused(["serve", serve, "--dataset", dataset, "--out", tmp, "--quiet"], "limited to 4 GiB")
+            chakra = self.sparse(os.path.join(tmp, "t.0.et"), 2 << 30)
+            self.refused(["import-chakra", os.path.join(tmp, "t"), "--ranks", "1", "--hardware", BOX],
+                         "t.0.et", "limited to 1 GiB")
+
+    def test_devices_pipes_and_directories_are_not_read(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            serve = write(os.path.join(tmp, "s.yaml"), f"name: s\nhardware: {BOX}\nmodel: {TINY}\n"
+                          "workload: {arrival: trace, trace_file: /dev/zero}\n")
+            self.refused(["serve", serve, "--out", tmp, "--quiet"], "/dev/zero", "is a device")
+            fifo = os.path.join(tmp, "config.json")
+            os.mkfifo(fifo)  # reading it would block forever: refused before it is opened
+            self.refused(["predict", "--hardware", BOX, "--model", fifo], "config.json", "named pipe")
+            self.refused(["hardware", "show", tmp], "is a directory")
+
+    def test_layers_points_and_grids(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            with open(TINY) as f:
+                config = f.read().replace('"num_hidden_layers": 2', '"num_hidden_layers": 5000')
+            self.assertIn("5000", config)
+            deep = write(os.path.join(tmp, "config.json"), config)
+            self.refused(["predict", "--hardware", BOX, "--model", deep], "5000", "4096 layers")
+            scenario = write(os.path.join(tmp, "r.yaml"), f"name: r\nhardware: {BOX}\nmodel: {TINY}\n")
+            values = ",".join(str(i) for i in range(1, 102))
+            self.refused(["sweep", scenario, "--set", f"batch={values}", "--set", f"prompt={values}", "--set",
+                          f"gen={values}", "-o", os.path.join(tmp, "sweep.csv")], "1030301 points", "at most 1000000")
+            serve = write(os.path.join(tmp, "s.yaml"), f"name: s\nhardware: {BOX}\nmodel: {TINY}\n"
+                          "workload: {arrival: poisson, rate: 1, requests: 10}\n")
+            many = "[" + ", ".join(str(i) for i in range(1, 400)) + "]"
+            plan = write(os.path.join(tmp, "p.yaml"), f"name: p\nserve: {serve}\n"
+                         f"grid: {{replicas: {many}, max_batch: {many}}}\ntarget: {{ttft_p99_s: 1}}\n")
+            self.refused(["plan", plan, "--out", tmp], "159201 points", "at most 100000")
+
+
+class OutputLayer(unittest.TestCase):
+    """Where results go (docs/reliability.md, "Outputs"): names from scenarios stay inside --out,
+    two variants never share a folder, and a symlinked result keeps its link."""
+
+    def test_variant_names_are_made_safe_and_collisions_refused(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "out")
+            scenario = write(os.path.join(tmp, "v.yaml"), f"name: v\nhardware: {BOX}\nmodel: {TINY}\nprompt: 8\n"
+                             "gen: 2\nvariants:\n  - {name: '../../escape', batch: 1}\n"
+                             "  - {name: 'a,\"b\"', batch: 2}\n")
+            done = llmsim("run", scenario, "--out", out, "--quiet")
+            self.assertEqual(done.returncode, 0, done.stderr)
+            self.assertEqual(sorted(os.listdir(tmp)), ["out", "v.yaml"], "nothing written outside --out")
+            self.assertTrue(os.path.isfile(os.path.join(out, "_._.._escape", "result.json")))
+            with open(os.path.join(out, "summary.csv"), newline="") as f:
+                import csv
+                rows = list(csv.reader(f))
+            self.assertEqual([r[0] for r in rows[1:]], ["../../escape", 'a,"b"'], "names kept, quoted in the CSV")
+            clash = write(os.path.join(tmp, "c.yaml"), f"name: c\nhardware: {BOX}\nmodel: {TINY}\nprompt: 8\n"
+                          "gen: 2\nvariants:\n  - {name: 'a b', batch: 1}\n  - {name: 'a/b', batch: 2}\n")
+            done = llmsim("run", clash, "--out", os.path.join(tmp, "c"), "--quiet")
+            self.assertEqual(done.returncode, 1, done.stderr)
+            self.assertIn("would both write to 'a_b'", done.stderr)
+
+    def test_a_symlinked_output_keeps_its_link(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            target = write(os.path.join(tmp, "real.csv"), "old\n")
+            link = os.path.join(tmp, "link.csv")
+            os.symlink(target, link)
+            done = llmsim("predict", "--hardware", BOX, "--model", TINY, "--prompt", "8", "--gen", "2",
+                          "--ops-csv", link)
+            self.assertEqual(done.returncode, 0, done.stderr)
+            self.assertTrue(os.path.islink(link))
+            with open(target) as f:
+                self.assertTrue(f.read().startswith("phase,"), "the link's target holds the table")
+            done = llmsim("predict", "--hardware", BOX, "--model", TINY, "--prompt", "8", "--gen", "2",
+                          "--ops-csv", "/dev/null")
+            self.assertEqual(done.returncode, 0, done.stderr)
+
+
 class AtomicResults(unittest.TestCase):
     def test_a_failed_run_leaves_the_earlier_results(self):
         with tempfile.TemporaryDirectory() as tmp:
