@@ -101,6 +101,23 @@ double YamlFields::optional_number(const std::string& key, double fallback, doub
   return required_number(key, min, max);
 }
 
+int64_t YamlFields::required_integer(const std::string& key, double min, double max) {
+  const double value = required_number(key, min, max);
+  // A count given as 1.5 used to be truncated to 1 without a word.
+  if (value != std::floor(value)) {
+    throw error_at(node_[key], key, fmt::format("must be a whole number, got {}", value));
+  }
+  return static_cast<int64_t>(value);
+}
+
+int64_t YamlFields::optional_integer(const std::string& key, double fallback, double min, double max) {
+  if (!has(key)) {
+    known_.insert(key);
+    return static_cast<int64_t>(fallback);
+  }
+  return required_integer(key, min, max);
+}
+
 bool YamlFields::optional_bool(const std::string& key, bool fallback) {
   auto child = optional(key);
   if (!child) return fallback;

@@ -5,6 +5,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
@@ -28,6 +29,9 @@ class YamlFields {
   /// Numbers must lie in [min, max]; the message says the range when they do not.
   double required_number(const std::string& key, double min, double max);
   double optional_number(const std::string& key, double fallback, double min, double max);
+  /// Whole numbers in [min, max] (counts, sizes, ranks): 1.5 is refused, not truncated.
+  int64_t required_integer(const std::string& key, double min, double max);
+  int64_t optional_integer(const std::string& key, double fallback, double min, double max);
   bool optional_bool(const std::string& key, bool fallback);
 
   /// Throws InputError listing the unknown keys and the allowed ones.

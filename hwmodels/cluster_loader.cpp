@@ -94,7 +94,7 @@ System read_cluster(const std::string& file, const YAML::Node& root) {
   if (!sources.IsMap() || sources.size() == 0) throw top.error_at(sources, "sources", "must map short keys to citations");
   for (const auto& e : sources) s.sources[e.first.as<std::string>()] = e.second.as<std::string>();
   const std::string node_id = top.required_string("node");
-  const int nodes = static_cast<int>(top.required_number("nodes", 1, 4096));
+  const int nodes = static_cast<int>(top.required_integer("nodes", 1, 4096));
   // A catalog id names the file beside the cluster's; a path is taken relative to it.
   const bool path = node_id.find('/') != std::string::npos || node_id.ends_with(".yaml");
   const auto node_file = std::filesystem::path(file).parent_path() / (path ? node_id : node_id + ".yaml");
@@ -112,7 +112,7 @@ System read_cluster(const std::string& file, const YAML::Node& root) {
   if (f.topology != "rail-optimized" && f.topology != "fat-tree") {
     throw fab.error("topology", fmt::format("must be rail-optimized or fat-tree, got '{}'", f.topology));
   }
-  f.nics_per_node = static_cast<int>(fab.required_number("nics_per_node", 1, 64));
+  f.nics_per_node = static_cast<int>(fab.required_integer("nics_per_node", 1, 64));
   f.attach = fab.required_string("attach");
   f.nic_gbs = read_quantity(fab, "nic_gbs", 0.001, 1e5, s.sources, file);
   f.latency_us = read_quantity(fab, "latency_us", 0, 1e6, s.sources, file);

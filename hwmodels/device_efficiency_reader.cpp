@@ -22,8 +22,8 @@ std::vector<GemmTile> read_tiles(const YAML::Node& node, const YamlFields& owner
   for (std::size_t i = 0; i < node.size(); ++i) {
     YamlFields tile(node[i], owner.file(), owner.child_path(key) + "[" + std::to_string(i) + "]");
     GemmTile t;
-    t.m = static_cast<int>(tile.required_number("m", 1, 4096));
-    t.n = static_cast<int>(tile.required_number("n", 1, 4096));
+    t.m = static_cast<int>(tile.required_integer("m", 1, 4096));
+    t.n = static_cast<int>(tile.required_integer("n", 1, 4096));
     t.fraction = tile.optional_number("fraction", 1.0, 1e-6, 1.0);
     tile.finish();
     tiles.push_back(t);
@@ -40,17 +40,17 @@ DeviceEfficiency read_device_efficiency(const YAML::Node& node, const std::strin
   e.basis = f.optional_string("basis", e.basis);
   e.launch_overhead_us = f.optional_number("launch_overhead_us", e.launch_overhead_us, 0, 1e6);
   e.step_overhead_us = f.optional_number("step_overhead_us", e.step_overhead_us, 0, 1e7);
-  e.streams = static_cast<int>(f.optional_number("streams", e.streams, 1, 1024));
+  e.streams = static_cast<int>(f.optional_integer("streams", e.streams, 1, 1024));
   e.activation_dtype = f.optional_string("activation_dtype", e.activation_dtype);
   e.vector_fraction = f.optional_number("vector_fraction", e.vector_fraction, 1e-6, 1.0);
   e.dequant_before_gemm = f.optional_bool("dequant_before_gemm", e.dequant_before_gemm);
   e.gemm_converts_io = f.optional_bool("gemm_converts_io", e.gemm_converts_io);
   e.quantised_kernel_max_m =
-      static_cast<int>(f.optional_number("quantised_kernel_max_m", e.quantised_kernel_max_m, 0, 1e6));
+      static_cast<int>(f.optional_integer("quantised_kernel_max_m", e.quantised_kernel_max_m, 0, 1e6));
   if (auto m = f.optional("matmul")) {
     YamlFields mm(*m, file, f.child_path("matmul"));
     e.matmul.max_fraction = mm.optional_number("max_fraction", e.matmul.max_fraction, 1e-6, 1.0);
-    e.matmul.vector_max_m = static_cast<int>(mm.optional_number("vector_max_m", e.matmul.vector_max_m, 0, 1e6));
+    e.matmul.vector_max_m = static_cast<int>(mm.optional_integer("vector_max_m", e.matmul.vector_max_m, 0, 1e6));
     e.matmul.vector_fraction = mm.optional_number("vector_fraction", e.matmul.vector_fraction, 1e-6, 1.0);
     e.matmul.attention_fraction = mm.optional_number("attention_fraction", e.matmul.attention_fraction, 0, 1.0);
     if (auto t = mm.optional("tiles")) e.matmul.tiles = read_tiles(*t, mm, "tiles");

@@ -47,11 +47,11 @@ EngineServing read_serving(const YAML::Node& node, const std::string& path) {
   h.request_us = f.optional_number("request_us", 0, 0, 1e8);
   h.basis = f.required_string("basis");
   h.policy = f.optional_string("policy", "");
-  h.max_batch = static_cast<int64_t>(f.optional_number("max_num_seqs", 0, 1, 1e6));
-  h.max_batched_tokens = static_cast<int64_t>(f.optional_number("max_num_batched_tokens", 0, 1, 1e8));
-  h.chunk_tokens = static_cast<int64_t>(f.optional_number("chunk_tokens", 0, 1, 1e8));
+  h.max_batch = static_cast<int64_t>(f.optional_integer("max_num_seqs", 0, 1, 1e6));
+  h.max_batched_tokens = static_cast<int64_t>(f.optional_integer("max_num_batched_tokens", 0, 1, 1e8));
+  h.chunk_tokens = static_cast<int64_t>(f.optional_integer("chunk_tokens", 0, 1, 1e8));
   h.admission = f.optional_string("admission", "");
-  h.block_tokens = static_cast<int64_t>(f.optional_number("block_tokens", 0, 1, 1e6));
+  h.block_tokens = static_cast<int64_t>(f.optional_integer("block_tokens", 0, 1, 1e6));
   if (auto sizes = f.optional("graph_batch_sizes")) {
     if (!sizes->IsSequence()) throw f.error_at(*sizes, "graph_batch_sizes", "must be a list of batch sizes");
     int previous = 0;
@@ -75,7 +75,7 @@ SoftwareProfile read_software_profile(const std::string& path) {
   p.file = path;
   p.id = f.required_string("id");
   p.description = f.required_string("description");
-  p.prefill_chunk_tokens = static_cast<int>(f.optional_number("prefill_chunk_tokens", 0, 0, 1e9));
+  p.prefill_chunk_tokens = static_cast<int>(f.optional_integer("prefill_chunk_tokens", 0, 0, 1e9));
   p.flash_attention = f.optional_bool("flash_attention", false);
   p.fuse_qkv = f.optional_bool("fuse_qkv", false);
   p.fuse_gate_up = f.optional_bool("fuse_gate_up", false);
@@ -88,7 +88,7 @@ SoftwareProfile read_software_profile(const std::string& path) {
                                                        "matmul.<family>, norm.<layer|rms>, ffn_act.<activation>)",
                                                        fmt::join(kernel_op_keys(), ", ")));
       }
-      p.kernels_per_op[key] = static_cast<int>(k.required_number(key, 0, 1000));
+      p.kernels_per_op[key] = static_cast<int>(k.required_integer(key, 0, 1000));
     }
   }
   if (auto serving = f.optional("serving")) p.serving = read_serving(*serving, path);

@@ -238,7 +238,7 @@ class SystemReader {
 
   // Reads `count` (default 1) and remembers it for references to `id`.
   int expand(YamlFields& f, const std::string& id) {
-    const int n = static_cast<int>(f.optional_number("count", 1, 1, 1024));
+    const int n = static_cast<int>(f.optional_integer("count", 1, 1, 1024));
     counts_[id] = n;
     return n;
   }

@@ -25,7 +25,7 @@ void read_placement(const YAML::Node& node, const std::string& file, PlacementSp
     if (!classes->IsMap()) throw p.error_at(*classes, "op_classes", "must map op classes to devices");
     for (const auto& entry : *classes) spec.op_classes[entry.first.as<std::string>()] = entry.second.as<std::string>();
   }
-  spec.split_layer = static_cast<int>(p.optional_number("split_layer", spec.split_layer, 0, 1e6));
+  spec.split_layer = static_cast<int>(p.optional_integer("split_layer", spec.split_layer, 0, 1e6));
   spec.offload_memory = p.optional_string("offload_memory", spec.offload_memory);
   spec.memory_fraction = p.optional_number("memory_fraction", spec.memory_fraction, 0.01, 1.0);
   spec.prefetch = p.optional_bool("prefetch", spec.prefetch);
@@ -43,24 +43,24 @@ void read_request(YamlFields& f, const std::filesystem::path& base, const std::s
   r.software = f.optional_string("software", r.software);
   r.dtype = f.optional_string("dtype", r.dtype);
   r.kv_dtype = f.optional_string("kv_dtype", r.kv_dtype);
-  r.batch = static_cast<int64_t>(f.optional_number("batch", static_cast<double>(r.batch), 1, 1e5));
-  r.prompt = static_cast<int64_t>(f.optional_number("prompt", static_cast<double>(r.prompt), 0, 1e7));
-  r.gen = static_cast<int64_t>(f.optional_number("gen", static_cast<double>(r.gen), 0, 1e7));
-  r.tp = static_cast<int>(f.optional_number("tp", r.tp, 1, 1024));
-  r.pp = static_cast<int>(f.optional_number("pp", r.pp, 1, 1024));
-  r.ep = static_cast<int>(f.optional_number("ep", r.ep, 1, 1024));
+  r.batch = static_cast<int64_t>(f.optional_integer("batch", static_cast<double>(r.batch), 1, 1e5));
+  r.prompt = static_cast<int64_t>(f.optional_integer("prompt", static_cast<double>(r.prompt), 0, 1e7));
+  r.gen = static_cast<int64_t>(f.optional_integer("gen", static_cast<double>(r.gen), 0, 1e7));
+  r.tp = static_cast<int>(f.optional_integer("tp", r.tp, 1, 1024));
+  r.pp = static_cast<int>(f.optional_integer("pp", r.pp, 1, 1024));
+  r.ep = static_cast<int>(f.optional_integer("ep", r.ep, 1, 1024));
   r.routing = f.optional_string("routing", r.routing);
-  r.n_cpu_moe = static_cast<int64_t>(f.optional_number("n_cpu_moe", static_cast<double>(r.n_cpu_moe), 0, 100000));
+  r.n_cpu_moe = static_cast<int64_t>(f.optional_integer("n_cpu_moe", static_cast<double>(r.n_cpu_moe), 0, 100000));
   r.expert_cache_hit = f.optional_number("expert_cache_hit", r.expert_cache_hit, 0, 1);
   r.expert_cache_slots =
-      static_cast<int64_t>(f.optional_number("expert_cache_slots", static_cast<double>(r.expert_cache_slots), 0, 1e5));
-  r.microbatches = static_cast<int64_t>(f.optional_number("microbatches", static_cast<double>(r.microbatches), 0, 1e6));
-  r.replicas = static_cast<int>(f.optional_number("replicas", r.replicas, 1, 4096));
-  r.threads = static_cast<int>(f.optional_number("threads", r.threads, 0, 100000));
-  r.ubatch = static_cast<int64_t>(f.optional_number("ubatch", static_cast<double>(r.ubatch), 0, 1e7));
+      static_cast<int64_t>(f.optional_integer("expert_cache_slots", static_cast<double>(r.expert_cache_slots), 0, 1e5));
+  r.microbatches = static_cast<int64_t>(f.optional_integer("microbatches", static_cast<double>(r.microbatches), 0, 1e6));
+  r.replicas = static_cast<int>(f.optional_integer("replicas", r.replicas, 1, 4096));
+  r.threads = static_cast<int>(f.optional_integer("threads", r.threads, 0, 100000));
+  r.ubatch = static_cast<int64_t>(f.optional_integer("ubatch", static_cast<double>(r.ubatch), 0, 1e7));
   r.extend_context = f.optional_bool("extend_context", r.extend_context);
-  r.images = static_cast<int64_t>(f.optional_number("images", static_cast<double>(r.images), 0, 64));
-  r.image_tiles = static_cast<int64_t>(f.optional_number("image_tiles", static_cast<double>(r.image_tiles), 0, 64));
+  r.images = static_cast<int64_t>(f.optional_integer("images", static_cast<double>(r.images), 0, 64));
+  r.image_tiles = static_cast<int64_t>(f.optional_integer("image_tiles", static_cast<double>(r.image_tiles), 0, 64));
   r.usd_per_hour = f.optional_number("usd_per_hour", r.usd_per_hour, 0, 1e7);
   r.usd_per_hour_source = f.optional_string("usd_per_hour_source", r.usd_per_hour_source);
   if (auto placement = f.optional("placement")) {
@@ -82,7 +82,7 @@ Scenario load_scenario(const YAML::Node& root, const std::string& path) {
   s.file = path;
   s.name = f.optional_string("name", std::filesystem::path(path).stem().string());
   s.description = f.optional_string("description", "");
-  s.trace_decode_steps = static_cast<int64_t>(f.optional_number("trace_decode_steps", 3, 0, 1e6));
+  s.trace_decode_steps = static_cast<int64_t>(f.optional_integer("trace_decode_steps", 3, 0, 1e6));
   read_request(f, base, path, s.request);
   if (auto variants = f.optional("variants")) {
     if (!variants->IsSequence() || variants->size() == 0) {

@@ -28,11 +28,18 @@ def import_pyplot():
     return plt
 
 
+def regular_file(path):
+    """Refuses what is not a regular file before opening it: a FIFO would block, a device never end."""
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise PlotInputError(f"{path}: not a regular file (a directory, FIFO or device)")
+
+
 def read_json(path):
     """A JSON file (gzip-compressed when it ends in .gz)."""
+    regular_file(path)
     try:
         opener = gzip.open if path.endswith(".gz") else open
-        with opener(path, "rt", encoding="utf-8") as f:
+        with opener(path, "rt", encoding="utf-8-sig") as f:
             return json.load(f)
     except FileNotFoundError as e:
         raise PlotInputError(f"{path}: no such file") from e
@@ -40,12 +47,15 @@ def read_json(path):
         raise PlotInputError(f"{path}: cannot read ({e})") from e
     except json.JSONDecodeError as e:
         raise PlotInputError(f"{path}: line {e.lineno}: not valid JSON ({e.msg})") from e
+    except RecursionError as e:  # Python's parser recurses per level: ~1,000 levels end it
+        raise PlotInputError(f"{path}: JSON nested too deeply to be one of llmsim's results") from e
 
 
 def read_csv(path, required=()):
     """Rows of a CSV file as dicts; PlotInputError if a required column is absent or it has no rows."""
+    regular_file(path)
     try:
-        with open(path, newline="", encoding="utf-8") as f:
+        with open(path, newline="", encoding="utf-8-sig") as f:  # -sig: a spreadsheet's byte-order mark
             reader = csv.DictReader(f)
             rows = list(reader)
             columns = reader.fieldnames or []

@@ -97,7 +97,7 @@ PlanConfig read_plan_config(const std::string& path) {
           yaml_number(entry.second, path, "usd_per_device_hour." + entry.first.as<std::string>());
     }
   }
-  p.parallel = static_cast<int>(f.optional_number("parallel", 2, 1, 256));
+  p.parallel = static_cast<int>(f.optional_integer("parallel", 2, 1, 256));
   f.finish();
   return p;
 }

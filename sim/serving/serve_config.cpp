@@ -21,8 +21,8 @@ std::string resolve(const std::string& value, const std::filesystem::path& base)
 ReplicaSpec read_replica(const YAML::Node& node, const std::string& file, const std::string& path) {
   YamlFields f(node, file, path);
   ReplicaSpec r;
-  r.tp = static_cast<int>(f.optional_number("tp", 1, 1, 1024));
-  r.pp = static_cast<int>(f.optional_number("pp", 1, 1, 1024));
+  r.tp = static_cast<int>(f.optional_integer("tp", 1, 1, 1024));
+  r.pp = static_cast<int>(f.optional_integer("pp", 1, 1, 1024));
   r.expert_parallel = f.optional_bool("expert_parallel", false);
   if (auto devices = f.optional("devices")) {
     if (!devices->IsSequence()) throw f.error_at(*devices, "devices", "must be a list of device ids");
@@ -39,8 +39,8 @@ void read_lengths(const YAML::Node& node, const std::string& file, LengthSpec& l
   l.prompt_mean = f.optional_number("prompt_mean", l.prompt_mean, 1, 1e7);
   l.output_mean = f.optional_number("output_mean", l.output_mean, 1, 1e7);
   l.sigma = f.optional_number("sigma", l.sigma, 0, 10);
-  l.prompt_max = static_cast<int64_t>(f.optional_number("prompt_max", static_cast<double>(l.prompt_max), 1, 1e7));
-  l.output_max = static_cast<int64_t>(f.optional_number("output_max", static_cast<double>(l.output_max), 1, 1e7));
+  l.prompt_max = static_cast<int64_t>(f.optional_integer("prompt_max", static_cast<double>(l.prompt_max), 1, 1e7));
+  l.output_max = static_cast<int64_t>(f.optional_integer("output_max", static_cast<double>(l.output_max), 1, 1e7));
   f.finish();
 }
 
@@ -67,10 +67,10 @@ void read_scheduler(const YAML::Node& node, const std::string& path, ServeConfig
     if (sf.has(key)) c.stated.insert(std::string("scheduler.") + key);
   }
   sc.policy = sf.optional_string("policy", sc.policy);
-  sc.max_batch = static_cast<int64_t>(sf.optional_number("max_batch", static_cast<double>(sc.max_batch), 1, 1e6));
+  sc.max_batch = static_cast<int64_t>(sf.optional_integer("max_batch", static_cast<double>(sc.max_batch), 1, 1e6));
   sc.max_batched_tokens = static_cast<int64_t>(
       sf.optional_number("max_batched_tokens", static_cast<double>(sc.max_batched_tokens), 1, 1e8));
-  sc.chunk_tokens = static_cast<int64_t>(sf.optional_number("chunk_tokens", static_cast<double>(sc.chunk_tokens), 1, 1e8));
+  sc.chunk_tokens = static_cast<int64_t>(sf.optional_integer("chunk_tokens", static_cast<double>(sc.chunk_tokens), 1, 1e8));
   sc.static_timeout_s = sf.optional_number("static_timeout_s", sc.static_timeout_s, 0, 1e6);
   sc.preemption = sf.optional_string("preemption", sc.preemption);
   sc.admission = sf.optional_string("admission", sc.admission);
@@ -82,14 +82,14 @@ void read_workload(const YAML::Node& node, const std::string& path, const std::f
   YamlFields w(node, path, "workload");
   ws.arrival = w.optional_string("arrival", ws.arrival);
   ws.rate = read_rate(w, ws.rate);
-  ws.requests = static_cast<int64_t>(w.optional_number("requests", static_cast<double>(ws.requests), -1e18, 1e18));
-  ws.burst_size = static_cast<int64_t>(w.optional_number("burst_size", static_cast<double>(ws.burst_size), 1, 1e6));
-  ws.seed = static_cast<uint64_t>(w.optional_number("seed", static_cast<double>(ws.seed), 0, 1e15));
+  ws.requests = static_cast<int64_t>(w.optional_integer("requests", static_cast<double>(ws.requests), -1e18, 1e18));
+  ws.burst_size = static_cast<int64_t>(w.optional_integer("burst_size", static_cast<double>(ws.burst_size), 1, 1e6));
+  ws.seed = static_cast<uint64_t>(w.optional_integer("seed", static_cast<double>(ws.seed), 0, 1e15));
   if (auto t = w.optional("trace_file")) ws.trace_file = path_in(*t, base);
   if (auto d = w.optional("dataset")) ws.dataset = path_in(*d, base);
   ws.chars_per_token = w.optional_number("chars_per_token", ws.chars_per_token, 0.1, 100);
   ws.max_concurrency =
-      static_cast<int64_t>(w.optional_number("max_concurrency", static_cast<double>(ws.max_concurrency), 0, 1e7));
+      static_cast<int64_t>(w.optional_integer("max_concurrency", static_cast<double>(ws.max_concurrency), 0, 1e7));
   if (auto l = w.optional("lengths")) read_lengths(*l, path, ws.lengths);
   w.finish();
 }
@@ -127,7 +127,7 @@ ServeConfig load_serve_config(const YAML::Node& root, const std::string& path) {
   c.dtype = f.optional_string("dtype", c.dtype);
   c.kv_dtype = f.optional_string("kv_dtype", c.kv_dtype);
   if (auto r = f.optional("replica")) c.replica = read_replica(*r, path, "replica");
-  c.replicas = static_cast<int>(f.optional_number("replicas", 1, 1, 100000));
+  c.replicas = static_cast<int>(f.optional_integer("replicas", 1, 1, 100000));
   c.router = f.optional_string("router", c.router);
   if (auto router = f.optional("router")) {
     try {
@@ -140,7 +140,7 @@ ServeConfig load_serve_config(const YAML::Node& root, const std::string& path) {
   if (auto kv = f.optional("kv")) {
     YamlFields kf(*kv, path, "kv");
     if (kf.has("block_tokens")) c.stated.insert("kv.block_tokens");
-    c.block_tokens = static_cast<int64_t>(kf.optional_number("block_tokens", static_cast<double>(c.block_tokens), 1, 1e6));
+    c.block_tokens = static_cast<int64_t>(kf.optional_integer("block_tokens", static_cast<double>(c.block_tokens), 1, 1e6));
     c.gpu_memory_utilization = kf.optional_number("gpu_memory_utilization", c.gpu_memory_utilization, 0.01, 1.0);
     kf.finish();
   }
@@ -148,7 +148,7 @@ ServeConfig load_serve_config(const YAML::Node& root, const std::string& path) {
     YamlFields df(*d, path, "disaggregated");
     c.disaggregated = true;
     c.prefill = read_replica(df.required("prefill"), path, "disaggregated.prefill");
-    c.prefill_replicas = static_cast<int>(df.optional_number("prefill_replicas", 1, 1, 100000));
+    c.prefill_replicas = static_cast<int>(df.optional_integer("prefill_replicas", 1, 1, 100000));
     df.finish();
   }
   read_workload(f.required("workload"), path, base, c.workload);
@@ -161,14 +161,14 @@ ServeConfig load_serve_config(const YAML::Node& root, const std::string& path) {
                                            "needs the draft's steps, which are not simulated yet",
                                            c.speculative.method));
     }
-    c.speculative.tokens = static_cast<int64_t>(sf.required_number("tokens", 1, 64));
+    c.speculative.tokens = static_cast<int64_t>(sf.required_integer("tokens", 1, 64));
     c.speculative.acceptance_rate = sf.required_number("acceptance_rate", 0, 1);
     c.scheduler.speculative_tokens = c.speculative.tokens;
     sf.finish();
   }
   if (auto p = f.optional("prefix_cache")) {
     YamlFields pf(*p, path, "prefix_cache");
-    c.prefix_cache.prefix_tokens = static_cast<int64_t>(pf.required_number("prefix_tokens", 1, 1e7));
+    c.prefix_cache.prefix_tokens = static_cast<int64_t>(pf.required_integer("prefix_tokens", 1, 1e7));
     c.prefix_cache.hit_rate = pf.required_number("hit_rate", 0, 1);
     pf.finish();
   }

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -105,9 +106,16 @@ void SweepStore::check_resumable(const SweepManifest& manifest) const {
   if (!fs::exists(path)) throw InputError(path, "nothing to resume: no earlier sweep wrote this CSV");
   const SweepManifest stored = SweepManifest::read(path);
   if (!stored.same_grid(manifest) || stored.kind != manifest.kind) {
-    throw InputError(path, fmt::format("cannot resume: the scenario file or the --set grid changed since this sweep "
-                                       "started (hash {} then, {} now); run without --resume to start over",
-                                       stored.hash, manifest.hash));
+    // Say what differs: equal hashes printed as "changed" misled (the point count or kind had).
+    std::vector<std::string> what;
+    if (stored.hash != manifest.hash) {
+      what.push_back(fmt::format("the scenario file or the --set grid (hash {} then, {} now)", stored.hash, manifest.hash));
+    }
+    if (stored.points != manifest.points) what.push_back(fmt::format("the points ({} then, {} now)", stored.points, manifest.points));
+    if (stored.kind != manifest.kind) what.push_back(fmt::format("the kind ({} then, {} now)", stored.kind, manifest.kind));
+    throw InputError(path, fmt::format("cannot resume: {} changed since this sweep started; run without --resume to "
+                                       "start over",
+                                       fmt::join(what, " and ")));
   }
   if (stored.shard.index != manifest.shard.index || stored.shard.count != manifest.shard.count) {
     throw InputError(path, fmt::format("cannot resume: this CSV belongs to shard {}/{}, not {}/{}", stored.shard.index,

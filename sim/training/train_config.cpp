@@ -21,19 +21,19 @@ void read_request(YamlFields& f, const std::filesystem::path& base, TrainRequest
     r.devices.clear();
     for (const auto& d : *devices) r.devices.push_back(d.as<std::string>());
   }
-  r.batch = static_cast<int64_t>(f.optional_number("batch", static_cast<double>(r.batch), 0, 1e6));
-  r.seq_len = static_cast<int64_t>(f.optional_number("seq_len", static_cast<double>(r.seq_len), 0, 1e7));
-  r.accumulation = static_cast<int64_t>(f.optional_number("accumulation", static_cast<double>(r.accumulation), 1, 1e4));
+  r.batch = static_cast<int64_t>(f.optional_integer("batch", static_cast<double>(r.batch), 0, 1e6));
+  r.seq_len = static_cast<int64_t>(f.optional_integer("seq_len", static_cast<double>(r.seq_len), 0, 1e7));
+  r.accumulation = static_cast<int64_t>(f.optional_integer("accumulation", static_cast<double>(r.accumulation), 1, 1e4));
   r.precision = f.optional_string("precision", r.precision);
   r.checkpointing = f.optional_bool("checkpointing", r.checkpointing);
   r.compile = f.optional_bool("compile", r.compile);
   r.fused_optimizer = f.optional_bool("fused_optimizer", r.fused_optimizer);
   if (f.has("flash_attention")) r.flash_attention = f.optional_bool("flash_attention", true);
-  r.dp = static_cast<int>(f.optional_number("dp", r.dp, 1, 4096));
-  r.tp = static_cast<int>(f.optional_number("tp", r.tp, 1, 1024));
-  r.pp = static_cast<int>(f.optional_number("pp", r.pp, 1, 1024));
-  r.zero = static_cast<int>(f.optional_number("zero", r.zero, 0, 3));
-  r.ep = static_cast<int>(f.optional_number("ep", r.ep, 1, 4096));
+  r.dp = static_cast<int>(f.optional_integer("dp", r.dp, 1, 4096));
+  r.tp = static_cast<int>(f.optional_integer("tp", r.tp, 1, 1024));
+  r.pp = static_cast<int>(f.optional_integer("pp", r.pp, 1, 1024));
+  r.zero = static_cast<int>(f.optional_integer("zero", r.zero, 0, 3));
+  r.ep = static_cast<int>(f.optional_integer("ep", r.ep, 1, 4096));
   if (f.optional_bool("fsdp", false)) r.zero = 3;  // FSDP FULL_SHARD shards what ZeRO-3 shards
   if (auto kernels = f.optional("kernels_per_op")) {
     YamlFields k(*kernels, f.file(), f.child_path("kernels_per_op"));
@@ -43,12 +43,12 @@ void read_request(YamlFields& f, const std::filesystem::path& base, TrainRequest
         throw k.error_at(entry.first, key, "is no op the lowering launches kernels for (docs/file-formats.md, "
                                            "\"Software profiles\")");
       }
-      r.kernels_per_op[key] = static_cast<int>(k.required_number(key, 0, 1e6));
+      r.kernels_per_op[key] = static_cast<int>(k.required_integer(key, 0, 1e6));
     }
   }
   if (auto loader = f.optional("dataloader")) {
     YamlFields l(*loader, f.file(), f.child_path("dataloader"));
-    r.dataloader_workers = static_cast<int>(l.optional_number("workers", r.dataloader_workers, 0, 1024));
+    r.dataloader_workers = static_cast<int>(l.optional_integer("workers", r.dataloader_workers, 0, 1024));
     r.dataloader_s = l.optional_number("seconds_per_batch", r.dataloader_s, 0, 1e6);
     l.finish();
   }

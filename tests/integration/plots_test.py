@@ -431,7 +431,14 @@ class Plots(unittest.TestCase):
         bad_json = os.path.join(tmp, "bad.json")
         with open(bad_json, "w") as f:
             f.write('{"traceEvents": [')
+        deep_json = os.path.join(tmp, "deep.json")
+        with open(deep_json, "w") as f:
+            f.write('{"traceEvents": ' + "[" * 50000 + "]" * 50000 + "}")
+        fifo = os.path.join(tmp, "fifo.json")
+        os.mkfifo(fifo)
         cases = [
+            (("timeline", deep_json), 1, "nested too deeply"),  # was a Python RecursionError traceback
+            (("timeline", fifo), 1, "not a regular file"),      # would block forever on open
             (("sweep", bad_csv), 1, "expected column(s) decode_tokens_per_s"),
             (("validation", bad_num), 1, "row 1, column measured_s: expected a number, got 'fast'"),
             (("timeline", bad_json), 1, "not valid JSON"),

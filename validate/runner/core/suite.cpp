@@ -92,8 +92,8 @@ TimingPolicy read_timing(YamlFields& parent, TimingPolicy policy) {
   if (!node) return policy;
   YamlFields t(*node, parent.file(), parent.child_path("timing"));
   policy.warmup_s = t.optional_number("warmup_s", policy.warmup_s, 0, 60);
-  policy.min_samples = static_cast<int>(t.optional_number("min_samples", policy.min_samples, 1, 100000));
-  policy.max_samples = static_cast<int>(t.optional_number("max_samples", policy.max_samples, 1, 1000000));
+  policy.min_samples = static_cast<int>(t.optional_integer("min_samples", policy.min_samples, 1, 100000));
+  policy.max_samples = static_cast<int>(t.optional_integer("max_samples", policy.max_samples, 1, 1000000));
   policy.max_time_s = t.optional_number("max_time_s", policy.max_time_s, 0.001, 3600);
   policy.min_sample_s = t.optional_number("min_sample_s", policy.min_sample_s, 0, 10);
   policy.stable_tolerance = t.optional_number("stable_tolerance", policy.stable_tolerance, 0, 1);
