@@ -11,7 +11,8 @@ namespace llmsim::measurements {
 
 class MeasurementWriter {
  public:
-  /// Creates (truncates) `path`; throws InputError when it cannot be opened.
+  /// Checks that `path` can be created (InputError if not); the file is created, truncating
+  /// an earlier one, with the first record, so a run that writes none leaves no file.
   explicit MeasurementWriter(const std::string& path);
 
   /// Stamps the schema version when unset and writes one record.
