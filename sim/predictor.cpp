@@ -29,26 +29,6 @@ using hwmodels::DeviceKind;
 constexpr int64_t kMaxBatch = 100'000;
 constexpr int64_t kMaxTokens = 10'000'000;
 
-void check_request(const PredictRequest& r) {
-  auto in_range = [](const char* flag, int64_t v, int64_t lo, int64_t hi) {
-    if (v < lo || v > hi) throw InputError(flag, fmt::format("must be between {} and {}, got {}", lo, hi, v));
-  };
-  in_range("--batch", r.batch, 1, kMaxBatch);
-  in_range("--prompt", r.prompt, 0, kMaxTokens);
-  in_range("--gen", r.gen, 0, kMaxTokens);
-  in_range("--tp", r.tp, 1, 1024);
-  in_range("--pp", r.pp, 1, 1024);
-  in_range("--images", r.images, 0, 64);
-  in_range("--replicas", r.replicas, 1, 4096);
-  in_range("--threads", r.threads, 0, 100000);
-  in_range("--ubatch", r.ubatch, 0, kMaxTokens);
-  if (r.images > 0 && r.prompt == 0) throw InputError("--images", "an image comes with a prompt: give --prompt >= 1");
-  if (r.prompt + r.gen == 0) throw InputError("--prompt/--gen", "at least one of them must be positive");
-  if (r.placement.memory_fraction <= 0 || r.placement.memory_fraction > 1) {
-    throw InputError("--memory-fraction", fmt::format("must be in (0, 1], got {}", r.placement.memory_fraction));
-  }
-}
-
 std::string weight_summary(const workloads::ModelWeights& weights) {
   std::map<std::string, double> bytes_by_format;
   for (const auto& t : weights.tensors()) bytes_by_format[t.format->name] += t.bytes();
@@ -301,6 +281,26 @@ EnergyCostInput energy_cost_input(const Prediction& p) {
 }
 
 }  // namespace
+
+void check_request(const PredictRequest& r) {
+  auto in_range = [](const char* flag, int64_t v, int64_t lo, int64_t hi) {
+    if (v < lo || v > hi) throw InputError(flag, fmt::format("must be between {} and {}, got {}", lo, hi, v));
+  };
+  in_range("--batch", r.batch, 1, kMaxBatch);
+  in_range("--prompt", r.prompt, 0, kMaxTokens);
+  in_range("--gen", r.gen, 0, kMaxTokens);
+  in_range("--tp", r.tp, 1, 1024);
+  in_range("--pp", r.pp, 1, 1024);
+  in_range("--images", r.images, 0, 64);
+  in_range("--replicas", r.replicas, 1, 4096);
+  in_range("--threads", r.threads, 0, 100000);
+  in_range("--ubatch", r.ubatch, 0, kMaxTokens);
+  if (r.images > 0 && r.prompt == 0) throw InputError("--images", "an image comes with a prompt: give --prompt >= 1");
+  if (r.prompt + r.gen == 0) throw InputError("--prompt/--gen", "at least one of them must be positive");
+  if (r.placement.memory_fraction <= 0 || r.placement.memory_fraction > 1) {
+    throw InputError("--memory-fraction", fmt::format("must be in (0, 1], got {}", r.placement.memory_fraction));
+  }
+}
 
 Predictor::Predictor(DataPaths paths) : paths_(std::move(paths)) {}
 

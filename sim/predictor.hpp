@@ -12,6 +12,10 @@
 
 namespace llmsim::sim {
 
+/// The request's sizes against llmsim's limits (docs/reliability.md): InputError naming the
+/// flag. Predict, export-chakra and everything else taking a PredictRequest check it first.
+void check_request(const PredictRequest& r);
+
 class Predictor {
  public:
   explicit Predictor(DataPaths paths);

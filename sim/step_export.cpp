@@ -6,6 +6,7 @@
 
 #include "common/input_error.hpp"
 #include "sim/op_cost.hpp"
+#include "sim/predictor.hpp"
 #include "sim/simulation_context.hpp"
 #include "workloads/chakra/trace_exporter.hpp"
 
@@ -40,8 +41,7 @@ std::pair<int64_t, int64_t> step_tokens(const StepExportRequest& e, int64_t chun
 
 StepExport export_step(const DataPaths& paths, const StepExportRequest& e) {
   PredictRequest r = e.request;
-  if (r.batch < 1) throw InputError("--batch", fmt::format("must be >= 1, got {}", r.batch));
-  if (r.prompt < 0 || r.gen < 0) throw InputError("--prompt/--gen", "must be >= 0");
+  check_request(r);
   if (e.prefix.empty()) throw InputError("--out", "give the prefix of the files to write");
   const SimulationContext context(paths, r.hardware, r.model, r.software, r.dtype, r.kv_dtype);
   PlacementSpec& spec = r.placement;
