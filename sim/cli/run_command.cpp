@@ -76,6 +76,58 @@ nlohmann::ordered_json scenario_header(const sim::Scenario& s) {
 
 std::string fmt_rate(double v) { return v > 0 ? fmt::format("{:.1f}", v) : "-"; }
 
+// The comparison of the variants: the summary CSV, the printed table and, when some variant has
+// power or price data, the energy and cost table.
+struct VariantSummary {
+  std::string csv = "variant,status,placement,decode_tokens_per_s,ttft_s,request_s,aggregate_output_tokens_per_s,"
+                    "decode_bound,decode_floor_tokens_per_s,memory_bytes,fits,joules_per_item,usd_per_item\n";
+  std::string table = fmt::format("{:<28} {:>10} {:>9} {:>10} {:>11} {:>13}  {:<16} {}\n", "variant", "decode t/s",
+                                  "TTFT s", "request s", "aggregate", "floor t/s", "decode bound", "memory");
+  std::string energy_table;
+
+  void add(const std::string& name, const nlohmann::ordered_json& p) {
+    const double gen = p["gen"].get<double>() * p["batch"].get<double>();
+    const double floor_s = p["decode"]["ceiling_seconds"].get<double>();
+    const double floor_rate = floor_s > 0 ? gen / floor_s : 0;
+    const bool fits = p["fits"].get<bool>();
+    double memory = 0;
+    for (const auto& m : p["memories"]) memory += m["total_bytes"].get<double>();
+    table += fmt::format("{:<28} {:>10} {:>9.3f} {:>10.3f} {:>11} {:>13}  {:<16} {:.1f} GB{}\n", name,
+                         fmt_rate(p["decode_tokens_per_s"].get<double>()), p["ttft_s"].get<double>(),
+                         p["request_s"].get<double>(), fmt_rate(p["aggregate_output_tokens_per_s"].get<double>()),
+                         fmt_rate(floor_rate), p["decode"]["bound"].get<std::string>(), memory / 1e9,
+                         fits ? "" : " (does not fit)");
+    const auto& e = p["energy_cost"];
+    const bool has_energy = e["has_energy"].get<bool>(), has_cost = e["has_cost"].get<bool>();
+    auto number = [](const nlohmann::ordered_json& x) { return fmt::format("{}", x.get<double>()); };
+    csv += csv_record({name, "ok", p["placement"].get<std::string>(), number(p["decode_tokens_per_s"]),
+                       number(p["ttft_s"]), number(p["request_s"]), number(p["aggregate_output_tokens_per_s"]),
+                       p["decode"]["bound"].get<std::string>(), fmt::format("{}", floor_rate), fmt::format("{}", memory),
+                       fits ? "true" : "false", has_energy ? number(e["joules_per_item"]) : "",
+                       has_cost ? number(e["usd_per_item"]) : ""});
+    if (!has_energy && !has_cost) return;
+    energy_table += fmt::format("{:<28} {:<9} {:>10.4f} {:>10} {:>12} {:>8} {:>7}\n", name, e["item"].get<std::string>(),
+                                p["request_s"].get<double>() / std::max(1.0, e["items"].get<double>()),
+                                has_energy ? fmt::format("{:.1f}", e["joules_per_item"].get<double>()) : "-",
+                                has_cost ? fmt::format("{:.6f}", e["usd_per_item"].get<double>()) : "-",
+                                has_cost ? fmt::format("{:.2f}", e["usd_per_hour"].get<double>()) : "-",
+                                has_energy ? fmt::format("{:.0f}", e["average_power_w"].get<double>()) : "-");
+  }
+
+  void failed(const std::string& name, const std::string& error) {
+    table += fmt::format("{:<28} failed: {}\n", name, error);
+    csv += csv_record({name, "failed", error, "", "", "", "", "", "", "", "", "", ""});
+  }
+
+  std::string text() const {
+    if (energy_table.empty()) return table;
+    return table + fmt::format("\n{:<28} {:<9} {:>10} {:>10} {:>12} {:>8} {:>7}\n{}", "variant", "per", "seconds",
+                               "joules", "USD", "USD/h", "avg W", energy_table) +
+           "energy: idle_w all the time + (tdp_w - idle_w) while running ops (launch waits at idle), the devices' "
+           "board power only; cost: usd_per_hour x time (see each result.json's assumptions)\n";
+  }
+};
+
 // Runs every variant in its own process (one SimGrid engine each) and writes the comparison.
 int run_variants(const sim::DataPaths& paths, const sim::Scenario& s, const std::string& dir, bool quiet) {
   const auto& variants = s.variants;
@@ -108,71 +160,31 @@ int run_variants(const sim::DataPaths& paths, const sim::Scenario& s, const std:
   nlohmann::ordered_json combined;
   combined["scenario"] = scenario_header(s);
   combined["variants"] = nlohmann::ordered_json::array();
-  std::string csv = "variant,status,placement,decode_tokens_per_s,ttft_s,request_s,aggregate_output_tokens_per_s,"
-                    "decode_bound,decode_floor_tokens_per_s,memory_bytes,fits,joules_per_item,usd_per_item\n";
-  std::string table = fmt::format("{:<28} {:>10} {:>9} {:>10} {:>11} {:>13}  {:<16} {}\n", "variant", "decode t/s",
-                                  "TTFT s", "request s", "aggregate", "floor t/s", "decode bound", "memory");
-  std::string energy_table;  // printed when some variant has power or price data
+  VariantSummary summary;
   int worst = kOk;
   for (std::size_t i = 0; i < variants.size(); ++i) {
     const auto& v = variants[i];
-    const std::string& sub = subdirs[i];
     nlohmann::ordered_json entry{{"name", v.name}, {"description", v.description}, {"exit_code", outcomes[i].exit_code}};
-    if (std::ifstream in(sub + "/result.json"); in && (outcomes[i].exit_code == kOk || outcomes[i].exit_code == kDoesNotFit)) {
-      const auto result = nlohmann::ordered_json::parse(in);
-      const auto& p = result["prediction"];
-      entry["prediction"] = p;
-      const double gen = p["gen"].get<double>() * p["batch"].get<double>();
-      const double floor_s = p["decode"]["ceiling_seconds"].get<double>();
-      const double floor_rate = floor_s > 0 ? gen / floor_s : 0;
-      const bool fits = p["fits"].get<bool>();
-      double memory = 0;
-      for (const auto& m : p["memories"]) memory += m["total_bytes"].get<double>();
-      table += fmt::format("{:<28} {:>10} {:>9.3f} {:>10.3f} {:>11} {:>13}  {:<16} {:.1f} GB{}\n", v.name,
-                           fmt_rate(p["decode_tokens_per_s"].get<double>()), p["ttft_s"].get<double>(),
-                           p["request_s"].get<double>(), fmt_rate(p["aggregate_output_tokens_per_s"].get<double>()),
-                           fmt_rate(floor_rate), p["decode"]["bound"].get<std::string>(), memory / 1e9,
-                           fits ? "" : " (does not fit)");
-      const auto& e = p["energy_cost"];
-      const bool has_energy = e["has_energy"].get<bool>(), has_cost = e["has_cost"].get<bool>();
-      auto number = [](const nlohmann::ordered_json& x) { return fmt::format("{}", x.get<double>()); };
-      csv += csv_record({v.name, "ok", p["placement"].get<std::string>(), number(p["decode_tokens_per_s"]),
-                         number(p["ttft_s"]), number(p["request_s"]), number(p["aggregate_output_tokens_per_s"]),
-                         p["decode"]["bound"].get<std::string>(), fmt::format("{}", floor_rate),
-                         fmt::format("{}", memory), fits ? "true" : "false",
-                         has_energy ? number(e["joules_per_item"]) : "", has_cost ? number(e["usd_per_item"]) : ""});
-      if (has_energy || has_cost) {
-        energy_table += fmt::format(
-            "{:<28} {:<9} {:>10.4f} {:>10} {:>12} {:>8} {:>7}\n", v.name, e["item"].get<std::string>(),
-            p["request_s"].get<double>() / std::max(1.0, e["items"].get<double>()),
-            has_energy ? fmt::format("{:.1f}", e["joules_per_item"].get<double>()) : "-",
-            has_cost ? fmt::format("{:.6f}", e["usd_per_item"].get<double>()) : "-",
-            has_cost ? fmt::format("{:.2f}", e["usd_per_hour"].get<double>()) : "-",
-            has_energy ? fmt::format("{:.0f}", e["average_power_w"].get<double>()) : "-");
-      }
+    const bool ran = outcomes[i].exit_code == kOk || outcomes[i].exit_code == kDoesNotFit;
+    if (std::ifstream in(subdirs[i] + "/result.json"); in && ran) {
+      entry["prediction"] = nlohmann::ordered_json::parse(in)["prediction"];
+      summary.add(v.name, entry["prediction"]);
     } else {
       std::string error = "failed";
-      if (std::ifstream err(sub + "/error.txt"); err) std::getline(err, error);
+      if (std::ifstream err(subdirs[i] + "/error.txt"); err) std::getline(err, error);
       entry["error"] = error;
-      table += fmt::format("{:<28} failed: {}\n", v.name, error);
-      csv += csv_record({v.name, "failed", error, "", "", "", "", "", "", "", "", "", ""});
+      summary.failed(v.name, error);
       worst = kInputError;
     }
     combined["variants"].push_back(entry);
   }
-  ResultSet summary(dir);
-  summary.add("result.json", combined.dump(2) + "\n");
-  summary.add("summary.csv", csv);
-  summary.commit();
-  if (!energy_table.empty()) {
-    table += fmt::format("\n{:<28} {:<9} {:>10} {:>10} {:>12} {:>8} {:>7}\n{}", "variant", "per", "seconds",
-                         "joules", "USD", "USD/h", "avg W", energy_table);
-    table += "energy: idle_w all the time + (tdp_w - idle_w) while running ops (launch waits at idle), the devices' "
-             "board power only; cost: usd_per_hour x time (see each result.json's assumptions)\n";
-  }
+  ResultSet files(dir);
+  files.add("result.json", combined.dump(2) + "\n");
+  files.add("summary.csv", summary.csv);
+  files.commit();
   if (!quiet) {
     fmt::print("scenario {}: {}\n\n{}\nwrote {}/result.json, {}/summary.csv and per variant result.json, ops.csv, "
-               "trace.json\n", s.name, s.description, table, dir, dir);
+               "trace.json\n", s.name, s.description, summary.text(), dir, dir);
   }
   return worst;
 }
