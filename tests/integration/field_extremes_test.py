@@ -209,6 +209,15 @@ class FieldExtremes(unittest.TestCase):
                 return json.load(f)
         return read
 
+    def small_serve(self, name, requests):
+        """The shipped serve scenario with fewer requests, written to the test's folder."""
+        path = os.path.join(self.tmp, name)
+        tree = self.load_yaml("scenarios/serve-llama3-8b-h100.yaml")
+        tree["workload"]["requests"] = requests
+        with open(path, "w") as f:
+            f.write(yaml_text(tree))
+        return path
+
     def load_yaml(self, relative):
         with open(os.path.join(SOURCE, relative)) as f:
             return yaml.safe_load(f)
@@ -315,11 +324,7 @@ class FieldExtremes(unittest.TestCase):
                                                self.file_json("train.json"), small))
 
     def test_plan_file(self):
-        serve = os.path.join(self.tmp, "plan-base-serve.yaml")
-        base = self.load_yaml("scenarios/serve-llama3-8b-h100.yaml")
-        base["workload"]["requests"] = 20
-        with open(serve, "w") as f:
-            f.write(yaml_text(base))
+        serve = self.small_serve("plan-base-serve.yaml", 20)
         tree = {"name": "p", "serve": serve, "parallel": 2, "grid": {"replicas": [1], "max_batch": [64]},
                 "target": {"ttft_p99_s": 1.0, "tpot_p99_s": 0.1}}
         def write(work, tree):
@@ -415,11 +420,7 @@ class FieldExtremes(unittest.TestCase):
         scenario = os.path.join(tmp, "small-run.yaml")
         with open(scenario, "w") as f:
             f.write("name: small\nhardware: rtx-4090\nmodel: gpt2\nprompt: 16\ngen: 2\n")
-        serve = os.path.join(tmp, "plan-serve.yaml")
-        tree = self.load_yaml("scenarios/serve-llama3-8b-h100.yaml")
-        tree["workload"]["requests"] = 20
-        with open(serve, "w") as f:
-            f.write(yaml_text(tree))
+        serve = self.small_serve("plan-serve.yaml", 20)
         plan = os.path.join(tmp, "plan.yaml")
         with open(plan, "w") as f:
             f.write(f"name: p\nserve: {serve}\ngrid: {{replicas: [1]}}\ntarget: {{ttft_p99_s: 1}}\n")
@@ -449,11 +450,7 @@ class FieldExtremes(unittest.TestCase):
         self.check_format(self.flag_trials("predict", self.predict_args(), self.stdout_json))
 
     def test_serve_flags(self):
-        scenario = os.path.join(self.tmp, "serve-small.yaml")
-        tree = self.load_yaml("scenarios/serve-llama3-8b-h100.yaml")
-        tree["workload"]["requests"] = 40
-        with open(scenario, "w") as f:
-            f.write(yaml_text(tree))
+        scenario = self.small_serve("serve-small.yaml", 40)
         self.check_format(self.flag_trials("serve", ["serve", scenario], self.file_json("serve.json"),
                                            text_flags=["--request-rate"]))
 
