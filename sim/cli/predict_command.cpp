@@ -8,16 +8,13 @@
 #include "common/input_error.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/cli/progress_display.hpp"
+#include "sim/cli/recorded_steps.hpp"
 #include "sim/op_table_writer.hpp"
 #include "sim/predictor.hpp"
 #include "sim/report.hpp"
 #include "sim/trace_writer.hpp"
 
 namespace llmsim::cli {
-
-namespace {
-constexpr int64_t kMaxRecordedSteps = 20'000;  // ~300 ops each: a few hundred MB of trace events
-}  // namespace
 
 void add_predict_command(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand("predict", "predict prefill and decode of one request on one device");
@@ -99,12 +96,9 @@ void add_predict_command(CLI::App& app, Action& action) {
       sim::OpTableWriter table;
       std::vector<sim::StepObserver> observers;
       // A trace and an op table keep every step in memory: bound them (docs/reliability.md).
-      const int64_t recorded_steps = request->gen + (request->prompt + 255) / 256;
-      if ((!trace->empty() || !ops_csv->empty()) && recorded_steps > kMaxRecordedSteps) {
-        throw InputError(trace->empty() ? "--ops-csv" : "--trace",
-                         fmt::format("records every step in memory: at most {} steps (--gen plus --prompt / 256), "
-                                     "got {}; use `llmsim run` with trace_decode_steps for long runs",
-                                     kMaxRecordedSteps, recorded_steps));
+      if (!trace->empty() || !ops_csv->empty()) {
+        check_recorded_steps(*request, trace->empty() ? "--ops-csv" : "--trace",
+                             "predict without --trace and --ops-csv runs any length in constant memory");
       }
       if (!trace->empty()) observers.push_back(tracer.observer());
       if (!ops_csv->empty()) observers.push_back(table.observer());

@@ -8,6 +8,7 @@
 #include "common/input_error.hpp"
 #include "common/output_files.hpp"
 #include "sim/cli/commands.hpp"
+#include "sim/cli/recorded_steps.hpp"
 #include "sim/op_table_writer.hpp"
 #include "sim/predictor.hpp"
 #include "sim/process_pool.hpp"
@@ -54,6 +55,9 @@ sim::Prediction predict_from_scenario(const sim::DataPaths& paths, const sim::Sc
 // One prediction with its three output files in `dir`; returns the exit code.
 int run_one(const sim::DataPaths& paths, const sim::Scenario& scenario, const sim::PredictRequest& request,
             const std::string& dir, nlohmann::ordered_json scenario_json, bool print) {
+  // run always writes ops.csv (every step) and trace.json: the steps it records are bounded.
+  check_recorded_steps(request, scenario.file, "`llmsim predict` without --trace and --ops-csv runs any length in "
+                                               "constant memory");
   sim::TraceWriter tracer(scenario.trace_decode_steps);
   sim::OpTableWriter table;
   const sim::Prediction p = predict_from_scenario(paths, scenario, request, tracer, table);

@@ -202,6 +202,10 @@ class Limits(unittest.TestCase):
             self.assertIn("5000", config)
             deep = write(os.path.join(tmp, "config.json"), config)
             self.refused(["predict", "--hardware", BOX, "--model", deep], "5000", "4096 layers")
+            # run writes every step to ops.csv: a 60,000-step run reached 10 GB in a minute before.
+            long = write(os.path.join(tmp, "long.yaml"), f"name: long\nhardware: {BOX}\nmodel: {TINY}\nprompt: 1\n"
+                         "gen: 60000\nextend_context: true\n")
+            self.refused(["run", long, "--out", tmp], "long.yaml", "at most 20000 steps", "60001")
             scenario = write(os.path.join(tmp, "r.yaml"), f"name: r\nhardware: {BOX}\nmodel: {TINY}\n")
             values = ",".join(str(i) for i in range(1, 102))
             self.refused(["sweep", scenario, "--set", f"batch={values}", "--set", f"prompt={values}", "--set",
