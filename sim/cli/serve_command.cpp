@@ -190,13 +190,20 @@ void add_serve_command(CLI::App& app, Action& action) {
       }
       auto& simulator = *checked;
       simulator.record_steps(!trace->empty());
-      std::size_t last_tenth = 0;
+      std::size_t last_tenth = 0, steps = 0;
+      auto last_line = start;
       const bool show = !*quiet && !*json;
       const auto result = simulator.run(std::move(requests_list), [&](std::size_t done, std::size_t total) {
         const std::size_t tenth = done * 10 / total;
+        ++steps;  // called per finished request and per step: an upper bound is all a progress line needs
+        const auto now = std::chrono::steady_clock::now();
         if (show && tenth > last_tenth) {
           last_tenth = tenth;
+          last_line = now;
           fmt::print(stderr, "  {:3}% of requests served\n", tenth * 10);
+        } else if (show && now - last_line > std::chrono::seconds(5)) {  // few, long requests
+          last_line = now;
+          fmt::print(stderr, "  {} of {} requests served, {} steps and completions simulated\n", done, total, steps);
         }
       });
       const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

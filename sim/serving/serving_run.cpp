@@ -118,6 +118,8 @@ void ServingRun::admit(std::size_t request, double now) {
 
 void ServingRun::on_step_done(std::size_t replica, double now) {
   apply_step(replica, now);
+  // Also per step, so that a run of few, long requests shows progress between completions.
+  if (progress_) progress_(finished_, table_.size());
   std::vector<std::size_t> released;
   released.swap(released_);
   for (std::size_t request : released) send(request, now);
@@ -215,7 +217,16 @@ void ServingRun::apply_step(std::size_t i, double now) {
     }
   }
   const double used = rep.kv.total() > 0 ? static_cast<double>(rep.kv.used()) / static_cast<double>(rep.kv.total()) : 0;
-  rep.stats.kv_utilisation.emplace_back(now, used);
+  // Sampled with a stride that doubles whenever the series fills, so a run of 10^7 steps keeps
+  // a few thousand evenly spaced points instead of growing by one per step.
+  auto& series = rep.stats.kv_utilisation;
+  if (rep.kv_samples++ % rep.kv_stride == 0) series.emplace_back(now, used);
+  if (series.size() >= 4096) {
+    std::size_t kept = 0;
+    for (std::size_t j = 0; j < series.size(); j += 2) series[kept++] = series[j];
+    series.resize(kept);
+    rep.kv_stride *= 2;
+  }
 }
 
 std::vector<ReplicaStats> ServingRun::replica_stats() {

@@ -44,6 +44,7 @@ class ServingRun {
     bool busy = false;
     ScheduledStep current;
     ReplicaStats stats;
+    std::size_t kv_samples = 0, kv_stride = 1;  // KV-use series: every kv_stride-th step, bounded
   };
 
   void on_arrival(std::size_t request, double now);

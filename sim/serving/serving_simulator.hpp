@@ -65,7 +65,7 @@ class ServingSimulator {
   /// The configuration as simulated: the scenario with the engine profile's defaults filled in.
   const ServeConfig& config() const { return config_; }
 
-  /// Serves `requests` (sorted by arrival). `progress(done, total)` is called as requests finish.
+  /// Serves `requests` (sorted by arrival). `progress(done, total)` is called as requests finish and after every step.
   ServingResult run(std::vector<Request> requests,
                     const std::function<void(std::size_t, std::size_t)>& progress = {});
 

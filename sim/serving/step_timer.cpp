@@ -104,6 +104,11 @@ double StepTimer::seconds(const workloads::LoweringOptions& options) {
     return it->second;
   }
   const double t = simulate(options);
+  // Bounded: a long request gives every step a new context length, so the memo would grow by
+  // one entry per step (about 3 MB/s, gigabytes for one 10^7-token request). Starting again
+  // costs re-simulating shapes, never a different time.
+  constexpr std::size_t kMaxMemo = 100'000;
+  if (memo_.size() >= kMaxMemo) memo_.clear();
   memo_.emplace(shape, t);
   return t;
 }
