@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 
 #include "common/input_error.hpp"
@@ -23,6 +24,8 @@ namespace {
 class GgufWriter {
  public:
   void u32(const std::string& key, std::uint32_t v) { kv(key, 4, &v, 4); }
+  void u64(const std::string& key, std::uint64_t v) { kv(key, 10, &v, 8); }
+  void i32(const std::string& key, std::int32_t v) { kv(key, 5, &v, 4); }
   void text(const std::string& key, const std::string& v) {
     std::string body;
     append_string(body, v);
@@ -73,17 +76,22 @@ class GgufWriter {
 
 constexpr std::uint32_t kF32 = 0, kF16 = 1, kQ8_0 = 8, kQ4_K = 12, kQ6_K = 14;
 
+// The shape keys of tiny_llama, with their values.
+const std::vector<std::pair<std::string, std::uint32_t>> kTinyShape = {
+    {"llama.embedding_length", 256}, {"llama.block_count", 2},          {"llama.attention.head_count", 4},
+    {"llama.attention.head_count_kv", 2}, {"llama.feed_forward_length", 512}, {"llama.context_length", 2048}};
+
 // A two-layer llama: hidden 256, 4 heads of 64, 2 KV heads, FFN 512, vocabulary 1000.
-GgufWriter tiny_llama() {
+// `replace` writes one shape key with another value (`write(writer, key)` instead of u32).
+GgufWriter tiny_llama(const std::string& replaced = "",
+                      const std::function<void(GgufWriter&, const std::string&)>& write = {}) {
   GgufWriter w;
   w.text("general.architecture", "llama");
   w.text("general.name", "tiny-llama");
-  w.u32("llama.embedding_length", 256);
-  w.u32("llama.block_count", 2);
-  w.u32("llama.attention.head_count", 4);
-  w.u32("llama.attention.head_count_kv", 2);
-  w.u32("llama.feed_forward_length", 512);
-  w.u32("llama.context_length", 2048);
+  for (const auto& [key, value] : kTinyShape) {
+    if (key == replaced) write(w, key);
+    else w.u32(key, value);
+  }
   w.tensor("token_embd.weight", {256, 1000}, kF16);
   for (int l = 0; l < 2; ++l) {
     const std::string b = "blk." + std::to_string(l) + ".";
@@ -241,5 +249,35 @@ TEST_CASE("broken GGUF files are refused with where they break", "[workloads][gg
     GgufWriter w;
     w.text("general.architecture", "rwkv7");
     CHECK_THROWS_WITH(gguf_model(read_gguf(w.write("llmsim_rwkv.gguf"))), Contains("config.json"));
+  }
+}
+
+TEST_CASE("GGUF shape keys at their extremes are refused by name or read as sane shapes", "[workloads][gguf][bad-input]") {
+  // The GGUF part of the field-extremes check (docs/reliability.md): each shape key as 0, the
+  // largest u32, 2^63 as u64 and -1 as i32. A value is either refused with the key named or
+  // read as a model whose shapes are positive and within llmsim's limits.
+  const std::vector<std::pair<std::string, std::function<void(GgufWriter&, const std::string&)>>> extremes = {
+      {"0", [](GgufWriter& w, const std::string& k) { w.u32(k, 0); }},
+      {"2^32-1", [](GgufWriter& w, const std::string& k) { w.u32(k, 0xFFFFFFFFu); }},
+      {"2^63", [](GgufWriter& w, const std::string& k) { w.u64(k, 1ull << 63); }},
+      {"-1", [](GgufWriter& w, const std::string& k) { w.i32(k, -1); }},
+  };
+  for (const auto& [key, value] : kTinyShape) {
+    for (const auto& [label, write] : extremes) {
+      INFO(key << " = " << label);
+      const auto path = tiny_llama(key, write).write("llmsim_extreme.gguf");
+      try {
+        const auto m = gguf_model(read_gguf(path)).config;
+        CHECK(m.hidden > 0);
+        CHECK(m.layers > 0);
+        CHECK(m.layers <= ModelConfig::kMaxLayers);
+        CHECK(m.heads > 0);
+        CHECK(m.kv_heads > 0);
+        CHECK(m.intermediate > 0);
+        CHECK(m.max_positions > 0);
+      } catch (const InputError& e) {
+        CHECK_THAT(e.what(), Contains(key));
+      }
+    }
   }
 }
