@@ -9,9 +9,11 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "common/input_error.hpp"
 #include "common/input_file.hpp"
+#include "common/output_files.hpp"
 
 namespace llmsim::chakra {
 
@@ -53,25 +55,13 @@ TraceFile read_trace_file(const std::string& path) {
 }
 
 void write_trace_file(const TraceFile& trace) {
-  // Written whole to a temporary name, then renamed: an interrupted export leaves the old file
-  // or none, never a cut-off trace (common/output_files.hpp does the same for results).
-  const std::string temp = fmt::format("{}.tmp.{}", trace.path, ::getpid());
-  auto give_up = [&](const std::string& why) {
-    std::error_code ignored;
-    std::filesystem::remove(temp, ignored);
-    throw InputError(trace.path, why);
-  };
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) give_up("cannot create the trace file (does the directory exist?)");
-    bool ok = google::protobuf::util::SerializeDelimitedToOstream(trace.metadata, &out);
-    for (const auto& node : trace.nodes) ok = ok && google::protobuf::util::SerializeDelimitedToOstream(node, &out);
-    out.flush();
-    if (!ok || !out) give_up("writing the trace failed (disk full?)");
-  }
-  std::error_code ec;
-  std::filesystem::rename(temp, trace.path, ec);
-  if (ec) give_up("cannot move the finished trace into place: " + ec.message());
+  // Serialised in memory, then through the output layer (temporary file, fsync, rename; links
+  // and devices handled as for every result): never a cut-off trace under the final name.
+  std::ostringstream out(std::ios::binary);
+  bool ok = google::protobuf::util::SerializeDelimitedToOstream(trace.metadata, &out);
+  for (const auto& node : trace.nodes) ok = ok && google::protobuf::util::SerializeDelimitedToOstream(node, &out);
+  if (!ok) throw InputError(trace.path, "a trace node could not be serialised");
+  write_file_atomically(trace.path, out.str());
 }
 
 std::string rank_file_path(const std::string& prefix, int rank) { return fmt::format("{}.{}.et", prefix, rank); }
