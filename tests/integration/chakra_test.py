@@ -251,8 +251,12 @@ class BadTraces(unittest.TestCase):
             self.expect(base + ["--gen", "4", "--step", "4"], "decode step 4 does not exist with --gen 4")
             self.expect(base + ["--phase", "prefill", "--prompt", "0"], "prefill chunk 0 does not exist")
             self.expect(base + ["--tp", "3"], "cannot be split over 3 ranks")
+            # Missing folders are created, as for every result; a file in the way of one is refused.
+            blocker = os.path.join(tmp, "a-file")
+            with open(blocker, "w") as f:
+                f.write("not a folder\n")
             self.expect(["export-chakra", "--hardware", "dgx-h100", "--model", "llama-3-8b", "--out",
-                         os.path.join(tmp, "no", "such", "dir", "x")], "cannot create the trace file")
+                         os.path.join(blocker, "x")], "cannot create its directory")
 
 
 if __name__ == "__main__":
