@@ -256,7 +256,7 @@ class BadTraces(unittest.TestCase):
             with open(blocker, "w") as f:
                 f.write("not a folder\n")
             self.expect(["export-chakra", "--hardware", "dgx-h100", "--model", "llama-3-8b", "--out",
-                         os.path.join(blocker, "x")], "cannot create its directory")
+                         os.path.join(blocker, "x")], "cannot be written: Not a directory")
 
 
 if __name__ == "__main__":
