@@ -40,18 +40,22 @@ std::optional<double> number(const std::string& text) {
 
 // Counts must be whole numbers that fit an int64 with room to spare (a cast of a larger
 // double is undefined behaviour).
-std::int64_t whole(const std::string& where, const std::string& column, const std::string& text) {
+std::int64_t whole(const std::string& where, const std::string& column, const std::string& text,
+                   double largest = 1e15) {
   const auto v = number(text);
-  if (!v || !std::isfinite(*v) || *v < 0 || *v > 1e15 || *v != std::floor(*v)) {
-    throw InputError(where, fmt::format("column '{}' must be a whole number from 0 to 1e15, got '{}'", column, text));
+  if (!v || !std::isfinite(*v) || *v < 0 || *v > largest || *v != std::floor(*v)) {
+    throw InputError(where, fmt::format("column '{}' must be a whole number from 0 to {:g}, got '{}'", column, largest,
+                                        text));
   }
   return static_cast<std::int64_t>(*v);
 }
 
+// Batch and token counts within what a prediction simulates (a row of 10^15 tokens would
+// make the validation run for ever).
 std::optional<std::int64_t> optional_whole(const std::string& where, const std::string& column,
-                                           const std::string& text) {
+                                           const std::string& text, double largest) {
   if (text.empty()) return std::nullopt;
-  return whole(where, column, text);
+  return whole(where, column, text, largest);
 }
 
 // "CUDA; ngl=99; fa=1" -> name "cuda", flags {ngl: 99, fa: 1}.
@@ -146,9 +150,9 @@ std::vector<CorpusRow> CorpusReader::read_file(const std::string& path) const {
       if (auto [it, fresh] = seen.emplace(row.id, row.line); !fresh) {
         throw InputError(where, fmt::format("id {} is used again (first at line {})", row.id, it->second));
       }
-      row.batch = optional_whole(where, "batch", batch);
-      row.prompt_len = optional_whole(where, "prompt_len", prompt);
-      row.gen_len = optional_whole(where, "gen_len", gen);
+      row.batch = optional_whole(where, "batch", batch, 1e5);
+      row.prompt_len = optional_whole(where, "prompt_len", prompt, 1e7);
+      row.gen_len = optional_whole(where, "gen_len", gen, 1e7);
       const auto v = number(value);
       if (!v || !std::isfinite(*v) || *v <= 0 || *v > 1e15) {
         throw InputError(where, fmt::format("column 'value' must be a finite number above 0, got '{}'", value));

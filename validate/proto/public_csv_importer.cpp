@@ -58,16 +58,20 @@ double optional_number(const Row& row, const std::string& column, const std::str
 
 // A count (row id, batch, token count): a whole number that fits int64 with room to spare, since
 // casting a double beyond int64 is undefined behaviour (fuzzing found a 60-digit row id).
-std::int64_t whole_number(const std::string& where, const std::string& column, const std::string& text) {
+std::int64_t whole_number(const std::string& where, const std::string& column, const std::string& text,
+                          double largest = 1e15) {
   const auto value = to_number(text);
-  if (!value || !std::isfinite(*value) || *value < 0 || *value > 1e15 || *value != std::floor(*value)) {
-    throw InputError(where, fmt::format("column '{}' must be a whole number from 0 to 1e15, got '{}'", column, text));
+  if (!value || !std::isfinite(*value) || *value < 0 || *value > largest || *value != std::floor(*value)) {
+    throw InputError(where, fmt::format("column '{}' must be a whole number from 0 to {:g}, got '{}'", column, largest,
+                                        text));
   }
   return static_cast<std::int64_t>(*value);
 }
 
-std::int64_t optional_count(const Row& row, const std::string& column, const std::string& text) {
-  return text.empty() ? 0 : whole_number(row.where, column, text);
+// Batch and token counts within what a prediction simulates (predict's limits: a row with
+// 10^15 generated tokens made `validate` run for ever).
+std::int64_t optional_count(const Row& row, const std::string& column, const std::string& text, double largest) {
+  return text.empty() ? 0 : whole_number(row.where, column, text, largest);
 }
 
 // "FP16" -> f16, "Q4_K_M (4.58 GiB file)" -> q4_k_m: llmsim's dtype names.
@@ -221,9 +225,9 @@ Measurement step(const Row& row, bool decode) {
   Measurement m = common(row);
   m.set_kernel(decode ? KERNEL_CLASS_DECODE_STEP : KERNEL_CLASS_PREFILL_STEP);
   const double tokens_per_s = m.provenance().reported_value();
-  const std::int64_t batch = std::max<std::int64_t>(1, optional_count(row, "batch", row.batch));
-  const std::int64_t prompt = optional_count(row, "prompt_len", row.prompt_len);
-  const std::int64_t gen = optional_count(row, "gen_len", row.gen_len);
+  const std::int64_t batch = std::max<std::int64_t>(1, optional_count(row, "batch", row.batch, 1e5));
+  const std::int64_t prompt = optional_count(row, "prompt_len", row.prompt_len, 1e7);
+  const std::int64_t gen = optional_count(row, "gen_len", row.gen_len, 1e7);
   auto* model = m.mutable_model();
   model->set_model(row.model);
   model->set_params_b(optional_number(row, "params_b", row.params_b));
