@@ -40,6 +40,22 @@ def read_all(folder):
     return files
 
 
+def watch(command, seconds):
+    """Runs `command` for `seconds`, sampling its resident memory (kB) once a second, then kills
+    it; returns the samples and what it wrote to stderr."""
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    rss = []
+    try:
+        for _ in range(seconds):
+            time.sleep(1)
+            with open(f"/proc/{proc.pid}/status") as f:
+                rss += [int(line.split()[1]) for line in f if line.startswith("VmRSS:")]
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        _, err = proc.communicate()
+    return rss, err
+
+
 # serve.json records the wall time the run took: the one machine-dependent number. Everything
 # else, byte for byte, must repeat; only the digits of that one value are masked.
 WALL = re.compile(rb'("wall_s": )[0-9.e+-]+')
@@ -135,18 +151,8 @@ class BoundedResources(unittest.TestCase):
     def test_a_long_prediction_shows_progress_in_bounded_memory(self):
         # 2 million decode steps would take hours: it must say how far it is, and its memory must
         # not grow with the steps done (each step is simulated and summed, not kept).
-        proc = subprocess.Popen([LLMSIM, "predict", "--hardware", BOX, "--model", TINY, "--dtype", "f16",
-                                 "--prompt", "1", "--gen", "2000000", "--extend-context"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        rss = []
-        try:
-            for _ in range(14):
-                time.sleep(1)
-                with open(f"/proc/{proc.pid}/status") as f:
-                    rss += [int(line.split()[1]) for line in f if line.startswith("VmRSS:")]
-        finally:
-            proc.send_signal(signal.SIGKILL)
-            _, err = proc.communicate()
+        rss, err = watch([LLMSIM, "predict", "--hardware", BOX, "--model", TINY, "--dtype", "f16", "--prompt", "1",
+                          "--gen", "2000000", "--extend-context"], 14)
         self.assertRegex(err, r"decode \d+ of 2000000 simulated")
         self.assertLess(max(rss), 1_000_000, "resident memory stays under 1 GB (kB)")
         self.assertLess(rss[-1], 1.5 * rss[len(rss) // 2] + 20_000, f"memory grows with steps: {rss}")
@@ -163,17 +169,7 @@ class LongServe(unittest.TestCase):
             scenario = write(os.path.join(tmp, "one.yaml"), f"name: one\nhardware: {BOX}\nmodel: {TINY}\n"
                              "workload: {arrival: poisson, rate: 1, requests: 1,\n"
                              "           lengths: {distribution: fixed, prompt_mean: 10, output_mean: 10000000}}\n")
-            proc = subprocess.Popen([LLMSIM, "serve", scenario, "--out", tmp], stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE, text=True)
-            rss = []
-            try:
-                for _ in range(12):
-                    time.sleep(1)
-                    with open(f"/proc/{proc.pid}/status") as f:
-                        rss += [int(line.split()[1]) for line in f if line.startswith("VmRSS:")]
-            finally:
-                proc.send_signal(signal.SIGKILL)
-                _, err = proc.communicate()
+            rss, err = watch([LLMSIM, "serve", scenario, "--out", tmp], 12)
             self.assertRegex(err, r"0 of 1 requests served, \d+ steps")
             self.assertLess(max(rss), 500_000, f"resident memory stays well under 500 MB (kB): {rss}")
 
