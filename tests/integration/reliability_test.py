@@ -171,7 +171,9 @@ class LongServe(unittest.TestCase):
                              "           lengths: {distribution: fixed, prompt_mean: 10, output_mean: 10000000}}\n")
             rss, err = watch([LLMSIM, "serve", scenario, "--out", tmp], 12)
             self.assertRegex(err, r"0 of 1 requests served, \d+ steps")
-            self.assertLess(max(rss), 500_000, f"resident memory stays well under 500 MB (kB): {rss}")
+            # 1 GB as for predict above: under ASan (CI's sanitizer step) the same run holds about
+            # 530 MB after 12 s, most of it shadow memory and the quarantine of freed blocks.
+            self.assertLess(max(rss), 1_000_000, f"resident memory stays under 1 GB (kB): {rss}")
 
 
 class Limits(unittest.TestCase):
