@@ -1,18 +1,15 @@
 #include "common/yaml_fields.hpp"
 
-#include <sstream>
-
-#include "common/input_file.hpp"
-#include "common/name_listing.hpp"
-
 #include <fmt/format.h>
 
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <vector>
+
+#include "common/input_file.hpp"
+#include "common/name_listing.hpp"
 
 namespace llmsim {
 
