@@ -6,7 +6,7 @@ PACKAGES="build-essential cmake pkg-config git
   libsimgrid-dev libboost-graph-dev libyaml-cpp-dev libprotobuf-dev protobuf-compiler
   catch2 nlohmann-json3-dev libcli11-dev libfmt-dev libbenchmark-dev
   python3 python3-yaml python3-matplotlib
-  libopenblas-dev libfccp-dev libvulkan-dev glslc mesa-vulkan-drivers
+  libopenblas-dev libvulkan-dev glslc mesa-vulkan-drivers
   libeigen3-dev libssl-dev"
 # Reliability (issue #10): clang and its runtimes (libFuzzer, ASan, UBSan) for scripts/fuzz.sh.
 PACKAGES="$PACKAGES clang-14 libclang-rt-14-dev"

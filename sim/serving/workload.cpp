@@ -9,6 +9,7 @@
 #include <map>
 #include <sstream>
 
+#include "common/csv_reader.hpp"
 #include "common/input_error.hpp"
 #include "common/input_file.hpp"
 #include "sim/serving/dataset.hpp"
@@ -107,14 +108,65 @@ double arrival_time(const std::string& text, const std::string& where) {
   throw InputError(where, fmt::format("'arrival_s' must be a time >= 0 in seconds, got '{}'", text));
 }
 
-std::vector<std::string> split_csv(const std::string& line) {
-  std::vector<std::string> out;
-  std::stringstream in(line);
-  std::string cell;
-  while (std::getline(in, cell, ',')) {
-    cell.erase(0, cell.find_first_not_of(" \t\r"));
-    cell.erase(cell.find_last_not_of(" \t\r") + 1);
-    out.push_back(cell);
+}  // namespace
+
+namespace {
+
+void check_room(const std::vector<Request>& out, const std::string& where) {
+  if (out.size() >= static_cast<std::size_t>(kMaxTraceRequests)) {
+    throw InputError(where, fmt::format("more than {} requests: the limit of a serving run", kMaxTraceRequests));
+  }
+}
+
+/// One JSON object per line: {"arrival_s": .., "prompt_tokens": .., "output_tokens": ..}.
+std::vector<Request> read_jsonl_trace(const std::string& path, const std::string& text) {
+  std::istringstream in(text);
+  std::vector<Request> out;
+  std::string line;
+  int64_t number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    const std::string where = fmt::format("{}:{}", path, number);
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    check_room(out, where);
+    nlohmann::json j;
+    refuse_deep_json(line, where);
+    try {
+      j = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for 1E400
+      throw InputError(where, std::string("malformed JSON: ") + e.what());
+    }
+    for (const char* key : {"arrival_s", "prompt_tokens", "output_tokens"}) {
+      if (!j.contains(key)) throw InputError(where, fmt::format("missing '{}'", key));
+    }
+    Request r;
+    r.arrival_s = arrival_time(j["arrival_s"].dump(), where);
+    r.prompt_tokens = positive_count(j["prompt_tokens"].dump(), where, "prompt_tokens");
+    r.output_tokens = positive_count(j["output_tokens"].dump(), where, "output_tokens");
+    out.push_back(r);
+  }
+  return out;
+}
+
+/// A CSV table with the columns arrival_s, prompt_tokens, output_tokens (others are ignored).
+std::vector<Request> read_csv_trace(const std::string& path, std::string text) {
+  CsvReader csv(path, std::move(text));
+  CsvRecord record;
+  std::vector<Request> out;
+  if (!csv.next(record)) return out;
+  const CsvHeader header(record, path);
+  const auto arrival = header.require("arrival_s");
+  const auto prompt = header.require("prompt_tokens");
+  const auto output = header.require("output_tokens");
+  while (csv.next(record)) {
+    const std::string where = fmt::format("{}:{}", path, record.line);
+    check_room(out, where);
+    header.check_width(record);
+    Request r;
+    r.arrival_s = arrival_time(record.cells[arrival], where);
+    r.prompt_tokens = positive_count(record.cells[prompt], where, "prompt_tokens");
+    r.output_tokens = positive_count(record.cells[output], where, "output_tokens");
+    out.push_back(r);
   }
   return out;
 }
@@ -122,59 +174,9 @@ std::vector<std::string> split_csv(const std::string& line) {
 }  // namespace
 
 std::vector<Request> read_request_trace(const std::string& path) {
-  std::istringstream in(read_input_file(path, kMaxTableBytes));
-  std::vector<Request> out;
-  std::string line;
+  auto text = read_input_file(path, kMaxTableBytes);
   const bool jsonl = path.ends_with(".jsonl") || path.ends_with(".json");
-  std::map<std::string, std::size_t> column;
-  int64_t number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    const std::string where = fmt::format("{}:{}", path, number);
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    if (out.size() >= static_cast<std::size_t>(kMaxTraceRequests)) {
-      throw InputError(where, fmt::format("more than {} requests: the limit of a serving run", kMaxTraceRequests));
-    }
-    Request r;
-    r.id = static_cast<int64_t>(out.size());
-    if (jsonl) {
-      nlohmann::json j;
-      refuse_deep_json(line, where);
-      try {
-        j = nlohmann::json::parse(line);
-      } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for 1E400
-        throw InputError(where, std::string("malformed JSON: ") + e.what());
-      }
-      for (const char* key : {"arrival_s", "prompt_tokens", "output_tokens"}) {
-        if (!j.contains(key)) throw InputError(where, fmt::format("missing '{}'", key));
-      }
-      r.arrival_s = arrival_time(j["arrival_s"].dump(), where);
-      r.prompt_tokens = positive_count(j["prompt_tokens"].dump(), where, "prompt_tokens");
-      r.output_tokens = positive_count(j["output_tokens"].dump(), where, "output_tokens");
-    } else if (column.empty()) {
-      const auto names = split_csv(line);
-      for (std::size_t i = 0; i < names.size(); ++i) column[names[i]] = i;
-      for (const char* key : {"arrival_s", "prompt_tokens", "output_tokens"}) {
-        if (!column.count(key)) {
-          throw InputError(where, fmt::format("header must name the columns arrival_s, prompt_tokens, output_tokens; "
-                                              "'{}' is missing",
-                                              key));
-        }
-      }
-      continue;
-    } else {
-      const auto cells = split_csv(line);
-      auto cell = [&](const char* key) -> const std::string& {
-        const std::size_t i = column.at(key);
-        if (i >= cells.size()) throw InputError(where, fmt::format("row has no '{}' column", key));
-        return cells[i];
-      };
-      r.arrival_s = arrival_time(cell("arrival_s"), where);
-      r.prompt_tokens = positive_count(cell("prompt_tokens"), where, "prompt_tokens");
-      r.output_tokens = positive_count(cell("output_tokens"), where, "output_tokens");
-    }
-    out.push_back(r);
-  }
+  auto out = jsonl ? read_jsonl_trace(path, text) : read_csv_trace(path, std::move(text));
   if (out.empty()) throw InputError(path, "the trace has no requests");
   std::stable_sort(out.begin(), out.end(), [](const Request& a, const Request& b) { return a.arrival_s < b.arrival_s; });
   for (std::size_t i = 0; i < out.size(); ++i) out[i].id = static_cast<int64_t>(i);

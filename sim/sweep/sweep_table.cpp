@@ -2,31 +2,6 @@
 
 namespace llmsim::sim::sweep {
 
-std::vector<std::string> split_csv_line(const std::string& line) {
-  std::vector<std::string> cells(1);
-  bool quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        cells.back() += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        cells.back() += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      cells.emplace_back();
-    } else {
-      cells.back() += c;
-    }
-  }
-  return cells;
-}
-
 SweepTable::SweepTable(const SweepGrid& grid, std::vector<std::string> metric_columns) {
   columns_.push_back("index");
   for (const auto& axis : grid.axes()) columns_.push_back(axis.key);
@@ -36,22 +11,19 @@ SweepTable::SweepTable(const SweepGrid& grid, std::vector<std::string> metric_co
   columns_.push_back("error");
 }
 
-std::string SweepTable::header() const {
-  std::string line;
-  for (std::size_t i = 0; i < columns_.size(); ++i) line += (i ? "," : "") + csv_field(columns_[i]);
-  return line + "\n";
-}
+std::string SweepTable::header() const { return csv_record(columns_); }
 
 std::string SweepTable::row(std::size_t index, const SweepPoint& point, const PointOutcome& outcome) const {
-  std::string line = std::to_string(index);
-  for (const auto& kv : point) line += "," + csv_field(kv.second);
-  line += "," + csv_field(outcome.status);
+  std::vector<std::string> cells{std::to_string(index)};
+  for (const auto& kv : point) cells.push_back(kv.second);
+  cells.push_back(outcome.status);
   const std::size_t metrics = columns_.size() - status_column_ - 2;
   for (std::size_t i = 0; i < metrics; ++i) {
-    line += ",";
-    if (outcome.status != kStatusFailed && i < outcome.metrics.size()) line += csv_field(outcome.metrics[i]);
+    const bool shown = outcome.status != kStatusFailed && i < outcome.metrics.size();
+    cells.push_back(shown ? outcome.metrics[i] : "");
   }
-  return line + "," + csv_field(outcome.error) + "\n";
+  cells.push_back(outcome.error);
+  return csv_record(cells);
 }
 
 bool SweepTable::row_matches(const std::string& row, std::size_t index, const SweepPoint& point) const {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/csv_reader.hpp"  // split_csv_line, for the readers of a sweep table
 #include "common/output_files.hpp"
 #include "sim/sweep/sweep_grid.hpp"
 
@@ -46,8 +47,5 @@ class SweepTable {
   std::vector<std::string> columns_;
   std::size_t status_column_ = 0;
 };
-
-/// Splits one CSV line (without its newline) into cells, undoing csv_field's quoting.
-std::vector<std::string> split_csv_line(const std::string& line);
 
 }  // namespace llmsim::sim::sweep

@@ -167,7 +167,7 @@ TEST_CASE("bad workloads are refused", "[serving][bad-input]") {
   w.rate = -2;
   CHECK_THROWS_WITH(make_requests(w), Contains("positive"));
   const auto missing = test::write_temp("trace.csv", "arrival_s,prompt_tokens\n0.5,10\n");
-  CHECK_THROWS_WITH(read_request_trace(missing), Contains("trace.csv:1") && Contains("'output_tokens' is missing"));
+  CHECK_THROWS_WITH(read_request_trace(missing), Contains("trace.csv:1") && Contains("the header has no column 'output_tokens'"));
   const auto bad_value = test::write_temp("trace2.csv", "arrival_s,prompt_tokens,output_tokens\n0.5,ten,3\n");
   CHECK_THROWS_WITH(read_request_trace(bad_value), Contains("trace2.csv:2") && Contains("prompt_tokens"));
   const auto good = test::write_temp("trace3.csv", "output_tokens,arrival_s,prompt_tokens\n4,1.5,10\n3,0.5,20\n");

@@ -16,6 +16,7 @@
 #include "test_paths.hpp"
 
 using namespace llmsim::sim::sweep;
+using llmsim::split_csv_line;
 namespace fs = std::filesystem;
 
 namespace {

@@ -1,11 +1,6 @@
 #include "validate/corpus/corpus_reader.hpp"
 
 #include <fmt/format.h>
-// The parser copies file names with strncpy, which GCC flags when it inlines it here.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wstringop-truncation"
-#include <libfccp/csv.h>
-#pragma GCC diagnostic pop
 
 #include <algorithm>
 #include <cctype>
@@ -15,6 +10,7 @@
 #include <regex>
 #include <sstream>
 
+#include "common/csv_reader.hpp"
 #include "common/input_error.hpp"
 #include "common/input_file.hpp"
 #include "validate/corpus/corpus_text.hpp"
@@ -22,6 +18,11 @@
 namespace llmsim::validate {
 
 namespace {
+
+// The columns a corpus file may have (validate/data/corpus/README.md); a missing one is empty.
+const std::vector<std::string> kColumns = {"id",         "source",   "hardware", "mem_bw_gbs_spec", "model",  "params_b",
+                                           "dtype",      "batch",    "prompt_len", "gen_len",       "software", "backend",
+                                           "metric",     "value",    "unit",     "notes"};
 
 using corpus_text::lower;
 using corpus_text::trim;
@@ -132,38 +133,51 @@ const std::vector<std::pair<std::string, std::string>>& CorpusReader::metric_uni
 
 std::vector<CorpusRow> CorpusReader::read_file(const std::string& path) const {
   // Through the input layer: regular files only (a FIFO would block), size-limited, BOM dropped.
-  std::istringstream text(read_input_file(path, kMaxTableBytes));
+  CsvReader csv(path, read_input_file(path, kMaxTableBytes));
+  CsvRecord record;
+  if (!csv.next(record)) throw InputError(path, "not a corpus CSV (validate/data/corpus/README.md): the file is empty");
+  const CsvHeader header(record, path);
+  for (const auto& name : header.names()) {
+    if (std::find(kColumns.begin(), kColumns.end(), name) == kColumns.end()) {
+      throw InputError(fmt::format("{}:{}", path, record.line),
+                       fmt::format("column '{}' is not a corpus column (validate/data/corpus/README.md)", name));
+    }
+  }
   std::vector<CorpusRow> rows;
   std::map<std::int64_t, int> seen;
-  try {
-    io::CSVReader<16, io::trim_chars<' ', '\t'>, io::double_quote_escape<',', '"'>> csv(path, text);
-    csv.read_header(io::ignore_no_column, "id", "source", "hardware", "mem_bw_gbs_spec", "model", "params_b", "dtype",
-                    "batch", "prompt_len", "gen_len", "software", "backend", "metric", "value", "unit", "notes");
-    std::string id, batch, prompt, gen, value;
+  while (csv.next(record)) {
+    header.check_width(record);
+    auto cell = [&](const std::string& name) { return header.cell(record, name); };
     CorpusRow row;
-    while (csv.read_row(id, row.source, row.hardware, row.mem_bw_gbs_spec, row.model, row.params_b, row.dtype, batch,
-                        prompt, gen, row.software, row.backend, row.metric, value, row.unit, row.notes)) {
-      row.file = path;
-      row.line = static_cast<int>(csv.get_file_line());
-      const auto where = row.where();
-      row.id = whole(where, "id", id);
-      if (auto [it, fresh] = seen.emplace(row.id, row.line); !fresh) {
-        throw InputError(where, fmt::format("id {} is used again (first at line {})", row.id, it->second));
-      }
-      row.batch = optional_whole(where, "batch", batch, 1e5);
-      row.prompt_len = optional_whole(where, "prompt_len", prompt, 1e7);
-      row.gen_len = optional_whole(where, "gen_len", gen, 1e7);
-      const auto v = number(value);
-      if (!v || !std::isfinite(*v) || *v <= 0 || *v > 1e15) {
-        throw InputError(where, fmt::format("column 'value' must be a finite number above 0, got '{}'", value));
-      }
-      row.value = *v;
-      row.flags.clear();
-      check(row, reserved_);
-      rows.push_back(row);
+    row.file = path;
+    row.line = record.line;
+    const auto where = row.where();
+    row.id = whole(where, "id", cell("id"));
+    if (auto [it, fresh] = seen.emplace(row.id, row.line); !fresh) {
+      throw InputError(where, fmt::format("id {} is used again (first at line {})", row.id, it->second));
     }
-  } catch (const io::error::base& e) {
-    throw InputError(path, fmt::format("not a corpus CSV (validate/data/corpus/README.md): {}", e.what()));
+    row.source = cell("source");
+    row.hardware = cell("hardware");
+    row.mem_bw_gbs_spec = cell("mem_bw_gbs_spec");
+    row.model = cell("model");
+    row.params_b = cell("params_b");
+    row.dtype = cell("dtype");
+    row.software = cell("software");
+    row.backend = cell("backend");
+    row.metric = cell("metric");
+    row.unit = cell("unit");
+    row.notes = cell("notes");
+    row.batch = optional_whole(where, "batch", cell("batch"), 1e5);
+    row.prompt_len = optional_whole(where, "prompt_len", cell("prompt_len"), 1e7);
+    row.gen_len = optional_whole(where, "gen_len", cell("gen_len"), 1e7);
+    const auto& value = cell("value");
+    const auto v = number(value);
+    if (!v || !std::isfinite(*v) || *v <= 0 || *v > 1e15) {
+      throw InputError(where, fmt::format("column 'value' must be a finite number above 0, got '{}'", value));
+    }
+    row.value = *v;
+    check(row, reserved_);
+    rows.push_back(row);
   }
   return rows;
 }

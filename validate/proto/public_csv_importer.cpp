@@ -1,11 +1,6 @@
 #include "validate/proto/public_csv_importer.hpp"
 
 #include <fmt/format.h>
-// The parser copies file names with strncpy, which GCC flags when it inlines it here.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wstringop-truncation"
-#include <libfccp/csv.h>
-#pragma GCC diagnostic pop
 
 #include <algorithm>
 #include <cctype>
@@ -14,6 +9,7 @@
 #include <regex>
 #include <sstream>
 
+#include "common/csv_reader.hpp"
 #include "common/input_error.hpp"
 #include "common/input_file.hpp"
 #include "validate/proto/schema_version.hpp"
@@ -277,36 +273,38 @@ bool PublicCsvImporter::selected(std::int64_t id) const {
 
 ImportResult PublicCsvImporter::import_file(const std::string& path) const {
   ImportResult result;
-  try {
-    // Through the input layer: regular files only, size-limited, byte-order mark dropped.
-    std::istringstream text(read_input_file(path, kMaxTableBytes));
-    io::CSVReader<16, io::trim_chars<' ', '\t'>, io::double_quote_escape<',', '"'>> csv(path, text);
-    csv.read_header(io::ignore_extra_column, "id", "source", "hardware", "mem_bw_gbs_spec", "model", "params_b",
-                    "dtype", "batch", "prompt_len", "gen_len", "software", "backend", "metric", "value", "unit",
-                    "notes");
-    Row row;
-    std::map<std::int64_t, unsigned> first_line;  // an id names one measurement: a repeat is a copy-paste slip
-    while (csv.read_row(row.id, row.source, row.hardware, row.mem_bw_gbs_spec, row.model, row.params_b, row.dtype,
-                        row.batch, row.prompt_len, row.gen_len, row.software, row.backend, row.metric, row.value,
-                        row.unit, row.notes)) {
-      row.where = fmt::format("{}:{}", path, csv.get_file_line());
-      const auto id = whole_number(row.where, "id", row.id);
-      if (const auto [it, fresh] = first_line.emplace(id, csv.get_file_line()); !fresh) {
-        throw InputError(row.where, fmt::format("id {} repeats the row at line {}", id, it->second));
-      }
-      if (!selected(id)) continue;
-      if (row.metric == "gemm_throughput" || row.metric == "gemm_throughput_max") {
-        result.records.push_back(gemm(row, row.metric == "gemm_throughput_max"));
-      } else if (row.metric == "copy_bandwidth") {
-        result.records.push_back(copy(row));
-      } else if (row.metric == "decode_throughput" || row.metric == "prefill_throughput") {
-        result.records.push_back(step(row, row.metric == "decode_throughput"));
-      } else {
-        result.skipped.push_back(fmt::format("row {}: metric '{}' is not one this importer knows", row.id, row.metric));
-      }
+  // Through the input layer: regular files only, size-limited, byte-order mark dropped.
+  CsvReader csv(path, read_input_file(path, kMaxTableBytes));
+  CsvRecord record;
+  if (!csv.next(record)) throw InputError(path, "not a public-measurements CSV: the file is empty");
+  const CsvHeader header(record, path);
+  // Every column is needed; further columns (a spreadsheet's own) are ignored.
+  std::vector<std::size_t> at;
+  for (const char* name : {"id", "source", "hardware", "mem_bw_gbs_spec", "model", "params_b", "dtype", "batch",
+                           "prompt_len", "gen_len", "software", "backend", "metric", "value", "unit", "notes"}) {
+    at.push_back(header.require(name));
+  }
+  std::map<std::int64_t, int> first_line;  // an id names one measurement: a repeat is a copy-paste slip
+  while (csv.next(record)) {
+    header.check_width(record);
+    const auto& c = record.cells;
+    Row row{c[at[0]], c[at[1]], c[at[2]],  c[at[3]],  c[at[4]],  c[at[5]],  c[at[6]],  c[at[7]],
+            c[at[8]], c[at[9]], c[at[10]], c[at[11]], c[at[12]], c[at[13]], c[at[14]], c[at[15]],
+            fmt::format("{}:{}", path, record.line)};
+    const auto id = whole_number(row.where, "id", row.id);
+    if (const auto [it, fresh] = first_line.emplace(id, record.line); !fresh) {
+      throw InputError(row.where, fmt::format("id {} repeats the row at line {}", id, it->second));
     }
-  } catch (const io::error::base& e) {
-    throw InputError(path, fmt::format("not a public-measurements CSV: {}", e.what()));
+    if (!selected(id)) continue;
+    if (row.metric == "gemm_throughput" || row.metric == "gemm_throughput_max") {
+      result.records.push_back(gemm(row, row.metric == "gemm_throughput_max"));
+    } else if (row.metric == "copy_bandwidth") {
+      result.records.push_back(copy(row));
+    } else if (row.metric == "decode_throughput" || row.metric == "prefill_throughput") {
+      result.records.push_back(step(row, row.metric == "decode_throughput"));
+    } else {
+      result.skipped.push_back(fmt::format("row {}: metric '{}' is not one this importer knows", row.id, row.metric));
+    }
   }
   return result;
 }
