@@ -6,15 +6,16 @@
 #include <algorithm>
 #include <map>
 
-#include "hwmodels/catalog.hpp"
 #include "common/input_error.hpp"
+#include "hwmodels/catalog.hpp"
 #include "hwmodels/memory_kinds.hpp"
 #include "hwmodels/software_profile.hpp"
-#include "sim/executor.hpp"
 #include "sim/memory_accounting.hpp"
 #include "sim/placement.hpp"
 #include "sim/platform.hpp"
+#include "sim/predict_plan.hpp"
 #include "sim/simulation_context.hpp"
+#include "sim/step_runner.hpp"
 #include "workloads/lowering.hpp"
 #include "workloads/memory_footprint.hpp"
 #include "workloads/model_registry.hpp"
@@ -29,18 +30,6 @@ using hwmodels::DeviceKind;
 constexpr int64_t kMaxBatch = 100'000;
 constexpr int64_t kMaxTokens = 10'000'000;
 
-std::string weight_summary(const workloads::ModelWeights& weights) {
-  std::map<std::string, double> bytes_by_format;
-  for (const auto& t : weights.tensors()) bytes_by_format[t.format->name] += t.bytes();
-  std::string parts;
-  for (const auto& [name, bytes] : bytes_by_format) {
-    parts += fmt::format("{}{} {:.3f} GB", parts.empty() ? "" : ", ", name, bytes / 1e9);
-  }
-  return fmt::format("weights '{}': {:.3f} GB for {:.3f} B parameters ({:.3f} bits/parameter; {})", weights.mix().name,
-                     weights.bytes() / 1e9, weights.parameter_count() / 1e9,
-                     8.0 * weights.bytes() / weights.parameter_count(), parts);
-}
-
 // Which layers' weights stay in the offload memory: the device keeps layers from the first
 // on while they fit in its share of memory after everything else (accelerate's "auto" map).
 std::vector<bool> choose_offloaded_layers(const workloads::ModelConfig& model, const workloads::ModelWeights& weights,
@@ -48,8 +37,10 @@ std::vector<bool> choose_offloaded_layers(const workloads::ModelConfig& model, c
   std::vector<double> layer_bytes(static_cast<std::size_t>(model.layers), 0.0);
   double other = 0;
   for (const auto& t : weights.tensors()) {
-    if (t.layer >= 0) layer_bytes[static_cast<std::size_t>(t.layer)] += t.bytes();
-    else other += t.bytes();
+    if (t.layer >= 0)
+      layer_bytes[static_cast<std::size_t>(t.layer)] += t.bytes();
+    else
+      other += t.bytes();
   }
   const double largest = *std::max_element(layer_bytes.begin(), layer_bytes.end());
   staging = (prefetch ? 2.0 : 1.0) * largest;
@@ -68,179 +59,27 @@ std::vector<bool> choose_offloaded_layers(const workloads::ModelConfig& model, c
   return offloaded;
 }
 
-// Everything fixed for one prediction; simulate() runs one step on it.
-class Run {
- public:
-  Run(Platform& platform, const Placer& placer, const workloads::ModelConfig& model,
-      const workloads::ModelWeights& weights, const workloads::LoweringOptions& base,
-      const std::vector<StepObserver>& observers)
-      : platform_(platform), placer_(placer), executor_(platform), model_(model), weights_(weights), base_(base),
-        observers_(observers) {}
-
-  PlacedStep lower_and_place(int64_t past, int64_t fresh) const {
-    workloads::LoweringOptions options = base_;
-    options.past_tokens = past;
-    options.new_tokens = fresh;
-    // The first step that sees the image projects its tokens to the cross-attention K and V.
-    options.compute_cross_kv = options.vision_tokens > 0 && past == 0;
-    return placer_.place(workloads::lower_step(model_, weights_, options));
-  }
-
-  /// Simulates one step and adds it to `phase`.
-  void simulate(const std::string& phase_name, int64_t index, int64_t steps, int64_t past, int64_t fresh,
-                PhaseResult& phase) {
-    simulate_graph(phase_name, index, steps, past, fresh, lower_and_place(past, fresh), phase);
-  }
-
-  /// The image encoder for `images` images of `tiles` tiles per sequence.
-  void simulate_vision(int64_t images, int64_t tiles, PhaseResult& phase) {
-    simulate_graph("vision", 0, 1, 0, 0,
-                   placer_.place(workloads::lower_vision_encoder(model_, weights_, base_, images, tiles)), phase);
-  }
-
-  void simulate_graph(const std::string& phase_name, int64_t index, int64_t steps, int64_t past, int64_t fresh,
-                      const PlacedStep& step, PhaseResult& phase) {
-    const double begin = platform_.now();
-    const std::vector<OpTiming> timings = executor_.run(step.graph, step.plan, placer_.stream_limits());
-    phase.seconds += platform_.now() - begin;
-    phase.steps += 1;
-    for (std::size_t v = 0; v < step.graph.size(); ++v) account(step, v, timings[v], phase);
-    account_links(step, timings, phase);
-    for (const auto& observer : observers_) {
-      StepView view{phase_name, index,     steps,     past,      fresh,
-                    &step.graph, &step.costs, &step.plan, &timings, &platform_, &placer_.stream_names()};
-      observer(view);
-    }
-  }
-
-  std::map<std::size_t, double> take_floor_bytes() { return std::exchange(floor_bytes_, {}); }
-  std::map<std::size_t, double> take_floor_flops() { return std::exchange(floor_flops_, {}); }
-
- private:
-  // The copies of one collective run at once (ring hops, all-to-all pairs), so the collective
-  // lasts as long as its slowest copy: its time goes to that copy's narrowest link kind.
-  // A lone copy (an activation hand-over, a weight fetch) is its own collective.
-  void account_links(const PlacedStep& step, const std::vector<OpTiming>& timings, PhaseResult& phase) const {
-    std::map<std::string, std::pair<double, std::string>> slowest;  // collective -> (span, link kind)
-    std::map<std::string, std::pair<double, double>> span;           // collective -> (first issue, last end)
-    for (std::size_t v = 0; v < step.graph.size(); ++v) {
-      const workloads::Op& op = step.graph.op(v);
-      if (op.kind != workloads::OpKind::transfer) continue;
-      std::string key = op.name;
-      for (const char* hop : {".ring", ".a2a", ".reduce", ".bcast"}) {
-        if (const auto at = op.name.rfind(hop); at != std::string::npos) key = op.name.substr(0, at);
-      }
-      const double took = timings[v].end - timings[v].issued;
-      auto& s = slowest[key];
-      if (took > s.first) {
-        s = {took, platform_.route_bottleneck(step.plan[v].data_from, step.plan[v].data_to)};
-      }
-      auto [it, fresh] = span.try_emplace(key, timings[v].issued, timings[v].end);
-      if (!fresh) it->second = {std::min(it->second.first, timings[v].issued), std::max(it->second.second, timings[v].end)};
-    }
-    for (const auto& [key, s] : slowest) phase.seconds_by_link[s.second] += span[key].second - span[key].first;
-  }
-
-  void account(const PlacedStep& step, std::size_t v, const OpTiming& t, PhaseResult& phase) {
-    const workloads::Op& op = step.graph.op(v);
-    const OpCost& c = step.costs[v];
-    const double took = t.end - t.issued;
-    phase.ops += 1;
-    phase.flops += op.flops;
-    phase.bytes += op.is_communication() ? op.comm_bytes : op.bytes();
-    phase.seconds_by_group[op.group] += took;
-    const double alone = std::max(c.compute_s, c.memory_s);
-    const double contention = std::max(0.0, (t.end - t.start) - alone);
-    const double launch = t.start - t.issued;
-    std::string bound;
-    if (op.is_communication()) {
-      bound = "transfer";
-    } else {
-      bound = c.compute_s >= c.memory_s ? "compute" : "memory:" + platform_.memory_name(step.memory[v]);
-      // The roofline floor counts packed weights once and the KV cache read.
-      if (op.kind != workloads::OpKind::dequantize && !op.reads_expanded_weights) {
-        floor_bytes_[step.memory[v]] += op.weight_bytes;
-      }
-      floor_bytes_[step.memory[v]] += op.kv_read_bytes;
-      floor_flops_[step.device[v]] += op.flops;
-    }
-    // A copy's wait before it starts is its collective's latency steps: part of the transfer.
-    phase.seconds_by_bound[op.is_communication() ? "transfer" : "launch"] += launch;
-    phase.seconds_by_bound[bound] += std::min(alone, t.end - t.start);
-    phase.seconds_by_bound["contention"] += contention;
-    if (!op.is_communication()) {
-      DeviceTime& d = phase.devices[platform_.device_name(step.device[v])];
-      d.busy += took;
-      d.by_bound["launch"] += launch;
-      d.by_bound[bound] += std::min(alone, t.end - t.start);
-      d.by_bound["contention"] += contention;
-    }
-  }
-
-  Platform& platform_;
-  const Placer& placer_;
-  Executor executor_;
-  const workloads::ModelConfig& model_;
-  const workloads::ModelWeights& weights_;
-  workloads::LoweringOptions base_;
-  const std::vector<StepObserver>& observers_;
-  std::map<std::size_t, double> floor_bytes_;
-  std::map<std::size_t, double> floor_flops_;
-};
-
-// The phase's roofline floor: the slowest memory reading its bytes at datasheet bandwidth, or
-// the slowest device doing its FLOPs at the matrix peak, whichever is longer.
-void finish_floor(PhaseResult& phase, const std::map<std::size_t, double>& bytes,
-                  const std::map<std::size_t, double>& flops, const Platform& platform,
-                  const std::vector<DeviceModel>& devices, const hwmodels::System& system,
-                  const std::string& matrix_family) {
-  if (phase.steps == 0) return;
-  double memory_floor = 0, compute_floor = 0;
-  std::string memory_basis, compute_basis;
-  for (const auto& [m, b] : bytes) {
-    const auto& memory = system.memories[m];
-    const double t = b / memory.bandwidth_bytes_per_s();
-    if (t > memory_floor) {
-      memory_floor = t;
-      memory_basis = fmt::format("{:.3f} GB of weights and KV cache from {} at its {} GB/s datasheet bandwidth",
-                                 b / 1e9, memory.id, memory.bandwidth_gbs.value);
-    }
-  }
-  for (const auto& [d, f] : flops) {
-    const auto& dm = devices[d];
-    auto it = dm.efficiency.matmul_dtype.find(matrix_family);
-    std::string used;
-    const double peak = dm.peak(it != dm.efficiency.matmul_dtype.end() ? it->second : "f32", &used);
-    const double t = f / peak;
-    if (t > compute_floor) {
-      compute_floor = t;
-      compute_basis = fmt::format("{:.3g} FLOP on {} at its {} peak of {:.1f} TFLOP/s", f, platform.device_name(d),
-                                  used, peak / 1e12);
-    }
-  }
-  phase.ceiling_seconds = std::max(memory_floor, compute_floor);
-  phase.ceiling_basis = compute_floor >= memory_floor ? compute_basis : memory_basis;
-}
-
 std::string describe_placement(const PlacementSpec& spec, const PredictRequest& r, const std::vector<bool>& offloaded,
                                const Placer& placer, const Platform& platform) {
   std::string devices;
   for (auto d : placer.used_devices()) devices += (devices.empty() ? "" : ", ") + platform.device_name(d);
   if (r.ep > 1) {
-    return fmt::format("tp={} x pp={} with ep={} ({} attention data-parallel group(s) of {} sequences) over {} ({} "
-                       "collectives, all-to-all expert dispatch and combine)",
-                       r.tp, r.pp, r.ep, r.ep / r.tp, r.batch / (r.ep / r.tp), devices, spec.collectives);
+    return fmt::format(
+        "tp={} x pp={} with ep={} ({} attention data-parallel group(s) of {} sequences) over {} ({} "
+        "collectives, all-to-all expert dispatch and combine)",
+        r.tp, r.pp, r.ep, r.ep / r.tp, r.batch / (r.ep / r.tp), devices, spec.collectives);
   }
   if (r.tp * r.pp > 1) {
     return fmt::format("tp={} x pp={} over {} ({} collectives, {} micro-batch(es))", r.tp, r.pp, devices,
                        spec.collectives, r.microbatches);
   }
   if (r.n_cpu_moe > 0) {
-    return fmt::format("{}; routed experts of layers 0-{} in {} memory, {} ({:.0f}% of their work from a "
-                       "device-memory cache)",
-                       devices, r.n_cpu_moe - 1, platform.memory_name(placer.host_memory()),
-                       spec.host_experts == "cpu" ? "computed by the host CPU" : "copied to the device per use",
-                       100 * r.expert_cache_hit);
+    return fmt::format(
+        "{}; routed experts of layers 0-{} in {} memory, {} ({:.0f}% of their work from a "
+        "device-memory cache)",
+        devices, r.n_cpu_moe - 1, platform.memory_name(placer.host_memory()),
+        spec.host_experts == "cpu" ? "computed by the host CPU" : "copied to the device per use",
+        100 * r.expert_cache_hit);
   }
   if (spec.policy == "by-op-class") {
     std::string map;
@@ -316,8 +155,8 @@ void apply_expert_options(PredictRequest& request, const workloads::ModelConfig&
       throw InputError("--expert-cache-slots", "give either --expert-cache-slots or --expert-cache-hit, not both");
     }
     if (request.expert_cache_slots > model.experts) {
-      throw InputError("--expert-cache-slots", fmt::format("{} slots for {} experts per layer", request.expert_cache_slots,
-                                                           model.experts));
+      throw InputError("--expert-cache-slots",
+                       fmt::format("{} slots for {} experts per layer", request.expert_cache_slots, model.experts));
     }
     options.expert_cache_slots = request.expert_cache_slots;
     options.expert_cache_hit = workloads::cache_hit_rate(options.routing, model.experts, request.expert_cache_slots);
@@ -325,207 +164,179 @@ void apply_expert_options(PredictRequest& request, const workloads::ModelConfig&
   }
 }
 
-Prediction Predictor::predict(const PredictRequest& request_in, const std::vector<StepObserver>& observers) const {
-  PredictRequest request = request_in;
-  check_request(request);
-  const SimulationContext setup(paths_, request.hardware, request.model, request.software, request.dtype,
-                                request.kv_dtype, request.threads);
-  if (setup.weights->mix().name.rfind("gguf:", 0) == 0) request.dtype = setup.weights->mix().name;
-  const hwmodels::System& system = setup.system;
-  const hwmodels::SoftwareProfile& profile = setup.profile;
-  const workloads::FormatTable& formats = setup.formats;
-  const workloads::ModelConfig& model = setup.model;
-  const workloads::ModelWeights& weights = *setup.weights;
-  const workloads::StorageFormat& kv_format = *setup.kv_format;
-  const std::vector<DeviceModel>& devices = setup.devices;
-  Platform& platform = *setup.platform;
+namespace {
 
+// Fills in what the request leaves to llmsim: a GGUF file's own weight mix, host experts on the
+// CPU, the default device for one rank, micro-batches as pipeline stages.
+void fill_defaults(PredictRequest& request, const SimulationContext& setup) {
+  if (setup.weights->mix().name.rfind("gguf:", 0) == 0) request.dtype = setup.weights->mix().name;
   PlacementSpec& spec = request.placement;
   const int ranks = std::max(request.tp, request.ep) * request.pp;
   if (request.n_cpu_moe > 0 && spec.host_experts.empty()) spec.host_experts = "cpu";
-  if (spec.devices.empty() && ranks == 1) spec.devices = {request.device.empty() ? setup.default_device() : request.device};
+  if (spec.devices.empty() && ranks == 1)
+    spec.devices = {request.device.empty() ? setup.default_device() : request.device};
   if (request.microbatches == 0) request.microbatches = request.batch >= request.pp ? request.pp : 1;
+}
 
-  // Resolve devices first (so bad names fail before any work), then the offload split.
-  std::vector<bool> offloaded(static_cast<std::size_t>(model.layers), false);
-  double staging = 0;
-  Deployment probe = make_deployment(setup, spec, request.tp, request.pp, offloaded, request.ep);
-  const DeviceModel& device = devices[probe.primary];
-  workloads::LoweringOptions options = probe.base;
-  options.batch = request.batch;
-  options.microbatches = request.microbatches;
-  apply_expert_options(request, model, options);
-  workloads::check_parallelism(model, options);
-  int64_t tiles = 0;
+// A model cannot read past its positions: learned position tables end there, and RoPE models
+// are only said to work beyond with a scaling their config may not have. Refused unless the
+// user asks to extrapolate, and then stated.
+void check_context(const PredictRequest& request, const workloads::ModelConfig& model, int64_t context) {
+  if (context <= model.max_positions) return;
+  if (model.positions == workloads::PositionKind::learned) {
+    throw InputError("--prompt/--gen", fmt::format("{} has {} learned positions; a context of {} tokens cannot run "
+                                                   "on it",
+                                                   model.id, model.max_positions, context));
+  }
+  if (!request.extend_context) {
+    throw InputError("--prompt/--gen", fmt::format("a context of {} tokens is beyond {}'s max_position_embeddings "
+                                                   "({}); give --extend-context to predict it anyway (the cost of "
+                                                   "attention is extrapolated, quality is not modelled)",
+                                                   context, model.id, model.max_positions));
+  }
+}
+
+void check_replicas(const PredictRequest& request, const hwmodels::System& system) {
+  const int ranks = std::max(request.tp, request.ep) * request.pp;
+  const auto gpus = system.devices_of(DeviceKind::gpu).size();
+  if (request.replicas > 1 && ranks * request.replicas > static_cast<int>(gpus)) {
+    throw InputError("--replicas", fmt::format("{} replicas of {} devices need {} GPUs; system '{}' has {}",
+                                               request.replicas, ranks, ranks * request.replicas, system.id, gpus));
+  }
+}
+
+// The prefill chunk: --ubatch, else the profile's, else the whole prompt in one step.
+void set_chunking(PredictPlan& plan, const hwmodels::SoftwareProfile& profile) {
+  const PredictRequest& r = plan.request;
+  plan.chunk = r.ubatch > 0 ? r.ubatch : profile.prefill_chunk_tokens > 0 ? profile.prefill_chunk_tokens : r.prompt;
+  plan.chunk_basis = r.ubatch > 0                       ? "--ubatch"
+                     : profile.prefill_chunk_tokens > 0 ? "profile's ubatch"
+                                                        : "whole prompt at once";
+  plan.chunks = r.prompt > 0 ? (r.prompt + plan.chunk - 1) / plan.chunk : 0;
+}
+
+// Settles the request against the loaded model and system; bad device names and impossible
+// layouts fail here, before any simulation.
+PredictPlan resolve(const PredictRequest& request_in, const SimulationContext& setup) {
+  PredictPlan plan;
+  plan.request = request_in;
+  PredictRequest& request = plan.request;
+  fill_defaults(request, setup);
+  const workloads::ModelConfig& model = setup.model;
+  plan.offloaded.assign(static_cast<std::size_t>(model.layers), false);
+  const Deployment probe =
+      make_deployment(setup, request.placement, request.tp, request.pp, plan.offloaded, request.ep);
+  plan.primary = probe.primary;
+  plan.options = probe.base;
+  plan.options.batch = request.batch;
+  plan.options.microbatches = request.microbatches;
+  apply_expert_options(request, model, plan.options);
+  workloads::check_parallelism(model, plan.options);
   if (request.images > 0) {
     if (!model.vision) throw InputError("--images", fmt::format("model {} has no image encoder", model.id));
-    tiles = request.image_tiles > 0 ? request.image_tiles : model.vision->max_tiles;
-    options.vision_tokens = request.images * tiles * (model.vision->patches_per_tile() + 1);
+    plan.tiles = request.image_tiles > 0 ? request.image_tiles : model.vision->max_tiles;
+    plan.options.vision_tokens = request.images * plan.tiles * (model.vision->patches_per_tile() + 1);
   }
-
-  const int64_t context = request.prompt + request.gen;
-  // A model cannot read past its positions: learned position tables end there, and RoPE models
-  // are only said to work beyond with a scaling their config may not have. Refused unless the
-  // user asks to extrapolate, and then stated.
-  if (context > model.max_positions) {
-    if (model.positions == workloads::PositionKind::learned) {
-      throw InputError("--prompt/--gen", fmt::format("{} has {} learned positions; a context of {} tokens cannot run "
-                                                     "on it",
-                                                     model.id, model.max_positions, context));
-    }
-    if (!request.extend_context) {
-      throw InputError("--prompt/--gen", fmt::format("a context of {} tokens is beyond {}'s max_position_embeddings "
-                                                     "({}); give --extend-context to predict it anyway (the cost of "
-                                                     "attention is extrapolated, quality is not modelled)",
-                                                     context, model.id, model.max_positions));
-    }
-  }
+  plan.context = request.prompt + request.gen;
+  check_context(request, model, plan.context);
+  const PlacementSpec& spec = request.placement;
   if (spec.policy == "offload") {
+    const DeviceModel& device = setup.devices[plan.primary];
     const double budget = device.memory->capacity_bytes() * spec.memory_fraction -
-                          workloads::kv_cache_bytes(model, request.batch, context, kv_format);
-    offloaded = choose_offloaded_layers(model, weights, budget, spec.prefetch, staging);
+                          workloads::kv_cache_bytes(model, request.batch, plan.context, *setup.kv_format);
+    plan.offloaded = choose_offloaded_layers(model, *setup.weights, budget, spec.prefetch, plan.staging);
   }
-  if (request.replicas > 1 && ranks * request.replicas > static_cast<int>(system.devices_of(DeviceKind::gpu).size())) {
-    throw InputError("--replicas", fmt::format("{} replicas of {} devices need {} GPUs; system '{}' has {}", request.replicas,
-                                               ranks, ranks * request.replicas, system.id,
-                                               system.devices_of(DeviceKind::gpu).size()));
-  }
-  const Deployment deployment = make_deployment(setup, spec, request.tp, request.pp, offloaded, request.ep);
-  const Placer& placer = *deployment.placer;
-  Run run(platform, placer, model, weights, options, observers);
+  check_replicas(request, setup.system);
+  set_chunking(plan, setup.profile);
+  return plan;
+}
 
-  Prediction p;
-  p.request = request;
-  p.hardware_id = system.id;
-  p.hardware_name = system.name;
+// Who and what the prediction is about.
+void describe_subject(Prediction& p, const PredictPlan& plan, const SimulationContext& setup, const Placer& placer) {
+  const DeviceModel& device = setup.devices[plan.primary];
+  p.request = plan.request;
+  p.hardware_id = setup.system.id;
+  p.hardware_name = setup.system.name;
   p.device_id = device.device->id;
   p.device_kind = to_string(device.device->kind);
   p.memory_id = device.memory->id;
-  p.model_id = model.id;
-  p.architecture = model.architecture;
-  p.parameters = weights.parameter_count();
-  p.placement = describe_placement(spec, request, offloaded, placer, platform);
-  for (std::size_t l = 0; l < offloaded.size(); ++l)
-    if (offloaded[l]) p.offloaded_layers.push_back(static_cast<int>(l));
+  p.model_id = setup.model.id;
+  p.architecture = setup.model.architecture;
+  p.parameters = setup.weights->parameter_count();
+  p.placement = describe_placement(plan.request.placement, plan.request, plan.offloaded, placer, *setup.platform);
+  for (std::size_t l = 0; l < plan.offloaded.size(); ++l)
+    if (plan.offloaded[l]) p.offloaded_layers.push_back(static_cast<int>(l));
+}
 
-  if (request.images > 0) {
-    run.simulate_vision(request.images, tiles, p.vision);
-    finish_floor(p.vision, run.take_floor_bytes(), run.take_floor_flops(), platform, devices, system, "bfloat16");
+// The image encoder, the prefill chunks and every decode step, one after another.
+void simulate_phases(StepRunner& run, const PredictPlan& plan, const SimulationContext& setup, Prediction& p) {
+  const PredictRequest& r = plan.request;
+  if (r.images > 0) {
+    run.simulate_vision(r.images, plan.tiles, p.vision);
+    run.finish_floor(p.vision, setup.devices, setup.system, "bfloat16");
   }
-  const int64_t chunk = request.ubatch > 0                   ? request.ubatch
-                        : profile.prefill_chunk_tokens > 0 ? profile.prefill_chunk_tokens
-                                                           : request.prompt;
-  const int64_t chunks = request.prompt > 0 ? (request.prompt + chunk - 1) / chunk : 0;
-  for (int64_t c = 0; c < chunks; ++c) {
-    const int64_t past = c * chunk;
-    run.simulate("prefill", c, chunks, past, std::min(chunk, request.prompt - past), p.prefill);
+  for (int64_t c = 0; c < plan.chunks; ++c) {
+    const int64_t past = c * plan.chunk;
+    run.simulate("prefill", c, plan.chunks, past, std::min(plan.chunk, r.prompt - past), p.prefill);
   }
-  const auto matrix_family = formats.format(weights.mix().default_format).family;
-  finish_floor(p.prefill, run.take_floor_bytes(), run.take_floor_flops(), platform, devices, system, matrix_family);
-  for (int64_t s = 0; s < request.gen; ++s) run.simulate("decode", s, request.gen, request.prompt + s, 1, p.decode);
-  finish_floor(p.decode, run.take_floor_bytes(), run.take_floor_flops(), platform, devices, system, matrix_family);
+  const auto matrix_family = setup.formats.format(setup.weights->mix().default_format).family;
+  run.finish_floor(p.prefill, setup.devices, setup.system, matrix_family);
+  for (int64_t s = 0; s < r.gen; ++s) run.simulate("decode", s, r.gen, r.prompt + s, 1, p.decode);
+  run.finish_floor(p.decode, setup.devices, setup.system, matrix_family);
+}
 
-  const double b = static_cast<double>(request.batch);
-  p.ttft_s = request.prompt > 0 ? p.vision.seconds + p.prefill.seconds
-                                : p.decode.seconds / std::max<int64_t>(p.decode.steps, 1);
+void set_rates(Prediction& p) {
+  const PredictRequest& r = p.request;
+  const double b = static_cast<double>(r.batch);
+  p.ttft_s =
+      r.prompt > 0 ? p.vision.seconds + p.prefill.seconds : p.decode.seconds / std::max<int64_t>(p.decode.steps, 1);
   p.request_s = p.vision.seconds + p.prefill.seconds + p.decode.seconds;
-  p.prefill_tokens_per_s = p.prefill.seconds > 0 ? b * static_cast<double>(request.prompt) / p.prefill.seconds : 0;
-  p.tpot_s = request.gen > 0 ? p.decode.seconds / static_cast<double>(request.gen) : 0;
-  p.decode_tokens_per_s = p.decode.seconds > 0 ? b * static_cast<double>(request.gen) / p.decode.seconds : 0;
-  p.output_tokens_per_s = p.request_s > 0 ? b * static_cast<double>(request.gen) / p.request_s : 0;
-  p.aggregate_output_tokens_per_s = p.output_tokens_per_s * request.replicas;
+  p.prefill_tokens_per_s = p.prefill.seconds > 0 ? b * static_cast<double>(r.prompt) / p.prefill.seconds : 0;
+  p.tpot_s = r.gen > 0 ? p.decode.seconds / static_cast<double>(r.gen) : 0;
+  p.decode_tokens_per_s = p.decode.seconds > 0 ? b * static_cast<double>(r.gen) / p.decode.seconds : 0;
+  p.output_tokens_per_s = p.request_s > 0 ? b * static_cast<double>(r.gen) / p.request_s : 0;
+  p.aggregate_output_tokens_per_s = p.output_tokens_per_s * r.replicas;
+}
 
-  // Memory: the full-context decode step holds the whole KV cache; the first prefill chunk
-  // (or a decode step without a prompt) has the most activations.
-  const PlacedStep final_step = run.lower_and_place(std::max<int64_t>(context - 1, 0), 1);
+// Memory: the full-context decode step holds the whole KV cache; the first prefill chunk
+// (or a decode step without a prompt) has the most activations.
+void account_prediction_memory(const StepRunner& run, const PredictPlan& plan, const SimulationContext& setup,
+                               const Placer& placer, Prediction& p) {
+  const PredictRequest& r = plan.request;
+  const PlacedStep final_step = run.lower_and_place(std::max<int64_t>(plan.context - 1, 0), 1);
   const PlacedStep largest =
-      request.prompt > 0 ? run.lower_and_place(0, std::min(chunk, request.prompt)) : run.lower_and_place(0, 1);
-  p.memories = account_memory(platform, placer, final_step, largest, request.tp, staging);
+      r.prompt > 0 ? run.lower_and_place(0, std::min(plan.chunk, r.prompt)) : run.lower_and_place(0, 1);
+  p.memories = account_memory(*setup.platform, placer, final_step, largest, r.tp, plan.staging);
   p.fits = true;
   for (auto& use : p.memories) {
-    use.capacity = system.find_memory(use.memory)->capacity_bytes();
+    use.capacity = setup.system.find_memory(use.memory)->capacity_bytes();
     p.fits = p.fits && use.fits();
     p.memory.weights += use.weights;
     p.memory.kv_cache += use.kv_cache;
     p.memory.activations += use.activations + use.staging;
     p.memory_capacity_bytes += use.capacity;
   }
+}
 
-  p.energy_cost = estimate_energy_cost(system, energy_cost_input(p));
+}  // namespace
 
-  auto& a = p.assumptions;
-  a.push_back("placement: " + p.placement);
-  for (const auto& note : model.notes) a.push_back(note);
-  if (model.is_moe()) {
-    if (request.expert_cache_slots > 0) {
-      a.push_back(fmt::format("expert cache: the {} most popular experts of each host-memory layer in device memory "
-                              "serve {:.1f}% of their routed work (from the routing: {})",
-                              request.expert_cache_slots, 100 * options.expert_cache_hit, options.routing.basis));
-    }
-    a.push_back(fmt::format("expert routing: {}{}", options.routing.basis,
-                            request.ep > 1 ? "; expert ranks are timed at the busiest rank's load, and only the first "
-                                             "attention group's ops are simulated (the groups are alike)"
-                                           : ""));
-  }
-  if (request.replicas > 1) {
-    a.push_back(fmt::format("{} replicas of this placement serve independently; aggregate rates are {} x one replica's "
-                            "(they share no links in this model)", request.replicas, request.replicas));
-  }
-  if (request.images > 0) {
-    a.push_back(fmt::format("{} image(s) of {} tiles per sequence: {} image tokens each; the image encoder runs "
-                            "unsplit on the first device before the prefill",
-                            request.images, tiles, options.vision_tokens));
-  }
-  const auto& eff = device.efficiency;
-  a.push_back(fmt::format("efficiency: {}", eff.basis));
-  a.push_back(fmt::format(
-      "efficiency parameters: launch {} us per kernel, GEMM up to {:.0f}% of the matrix peak, GEMV kernels {:.0f}% of "
-      "the f32 peak for M <= {}, other ops {:.0f}% of the f32 peak, memory kernels {:.0f}% of the stream bandwidth",
-      eff.launch_overhead_us, eff.matmul.max_fraction * 100, eff.matmul.vector_fraction * 100,
-      eff.matmul.vector_max_m, eff.vector_fraction * 100, eff.memory.kernel_fraction * 100));
-  if (device.device->l1d_kib && eff.memory.row_spill_fraction < 1) {
-    a.push_back(fmt::format("GEMV kernels whose activation row and one weight row overflow the {} KiB L1 data cache "
-                            "stream at {:.0f}% of that (activation re-read from L2 per row)",
-                            device.device->l1d_kib->value, eff.memory.row_spill_fraction * 100));
-  }
-  if (!eff.transcendental_ops.empty()) {
-    std::vector<std::string> costs;
-    for (const auto& [fn, ops] : eff.transcendental_ops) costs.push_back(fmt::format("{} {:.3g}", fn, ops));
-    a.push_back(fmt::format("one evaluation of a transcendental function costs this many vector ops: {} (others: 0)",
-                            fmt::join(costs, ", ")));
-  } else {
-    a.push_back("transcendental functions (softmax's exp, activations' tanh/exp/erf) cost only their vector ops: "
-                "no transcendental_ops given for this device");
-  }
-  if (eff.step_overhead_us > 0) {
-    a.push_back(fmt::format("host overhead per model step outside its kernels (sampling loop): {} us",
-                            eff.step_overhead_us));
-  }
-  for (auto d : placer.used_devices()) {
-    a.push_back(fmt::format("memory bandwidth of {} (read by {}): {}", devices[d].memory->id,
-                            devices[d].device->id, devices[d].bandwidth_basis));
-    if (!devices[d].threads_basis.empty()) a.push_back(fmt::format("{}: {}", devices[d].device->id, devices[d].threads_basis));
-  }
-  a.push_back(weight_summary(weights));
-  a.push_back(fmt::format("KV cache in {} ({} bits/value), activations in {}", kv_format.name,
-                          kv_format.bits_per_weight, eff.activation_dtype));
-  if (request.prompt > 0) {
-    a.push_back(fmt::format("prompt processed in {} chunk(s) of up to {} tokens ({})", chunks, chunk,
-                            request.ubatch > 0                 ? "--ubatch"
-                            : profile.prefill_chunk_tokens > 0 ? "profile's ubatch"
-                                                               : "whole prompt at once"));
-  }
-  a.push_back(fmt::format("decode: each of the {} steps simulated at its own context length", request.gen));
-  if (std::any_of(model.attention_window.begin(), model.attention_window.end(), [](int64_t w) { return w > 0; })) {
-    a.push_back("sliding-window layers attend to and cache only their window");
-  }
-  if (context > model.max_positions) {
-    a.push_back(fmt::format("--extend-context: context {} exceeds the model's max_position_embeddings {}; its cost is "
-                            "extrapolated as if RoPE scaling made it work",
-                            context, model.max_positions));
-  }
-  a.push_back("activation memory: the largest op's inputs plus outputs per device (buffers reused between ops)");
-  a.insert(a.end(), p.energy_cost.assumptions.begin(), p.energy_cost.assumptions.end());
+Prediction Predictor::predict(const PredictRequest& request_in, const std::vector<StepObserver>& observers) const {
+  check_request(request_in);
+  const SimulationContext setup(paths_, request_in.hardware, request_in.model, request_in.software, request_in.dtype,
+                                request_in.kv_dtype, request_in.threads);
+  const PredictPlan plan = resolve(request_in, setup);
+  const PredictRequest& r = plan.request;
+  const Deployment deployment = make_deployment(setup, r.placement, r.tp, r.pp, plan.offloaded, r.ep);
+  const Placer& placer = *deployment.placer;
+  StepRunner run(*setup.platform, placer, setup.model, *setup.weights, plan.options, observers);
+
+  Prediction p;
+  describe_subject(p, plan, setup, placer);
+  simulate_phases(run, plan, setup, p);
+  set_rates(p);
+  account_prediction_memory(run, plan, setup, placer, p);
+  p.energy_cost = estimate_energy_cost(setup.system, energy_cost_input(p));
+  p.assumptions = prediction_assumptions(p, plan, setup, placer);
   return p;
 }
 
