@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <limits>
-#include <set>
 #include <memory>
+#include <set>
 #include <stdexcept>
 
 namespace llmsim::sim {
@@ -117,6 +117,15 @@ Platform::Platform(const hwmodels::System& system, const std::vector<DeviceModel
     created->set_latency(link.latency_us.value * 1e-6)->seal();
     system_links[link.id] = created;
   }
+  add_routes(system, devices, memory_links, access, system_links);
+  zone_->seal();
+}
+
+// Routes from every memory to the devices that read it (through the device's access link,
+// the system links on the widest path, and the memory's own link) and between memories.
+void Platform::add_routes(const hwmodels::System& system, const std::vector<DeviceModel>& devices,
+                          const std::map<std::string, sg4::Link*>& memory_links, const std::vector<sg4::Link*>& access,
+                          const std::map<std::string, sg4::Link*>& system_links) {
   auto hop_links = [&](const std::vector<Hop>& hops, bool reversed, std::vector<sg4::LinkInRoute>& out, Route& route) {
     for (std::size_t i = 0; i < hops.size(); ++i) {
       const Hop& hop = hops[reversed ? hops.size() - 1 - i : i];
@@ -168,7 +177,6 @@ Platform::Platform(const hwmodels::System& system, const std::vector<DeviceModel
       add_route(memory_host(a), memory_host(b), links, route);
     }
   }
-  zone_->seal();
 }
 
 void Platform::add_route(std::size_t from_host, std::size_t to_host, const std::vector<sg4::LinkInRoute>& links,
@@ -184,8 +192,7 @@ void Platform::add_route(std::size_t from_host, std::size_t to_host, const std::
                                                                      : Direction::NONE;
       back.emplace_back(it->get_link(), dir);
     }
-    zone_->add_route(hosts_[to_host]->get_netpoint(), hosts_[from_host]->get_netpoint(), nullptr, nullptr, back,
-                     false);
+    zone_->add_route(hosts_[to_host]->get_netpoint(), hosts_[from_host]->get_netpoint(), nullptr, nullptr, back, false);
     routes_[{to_host, from_host}] = route;
   }
   routes_[{from_host, to_host}] = std::move(route);
@@ -209,8 +216,8 @@ bool Platform::connected(std::size_t from_host, std::size_t to_host) const {
 
 const std::vector<std::string>& Platform::route_links(std::size_t from_host, std::size_t to_host) const {
   auto it = routes_.find({from_host, to_host});
-  if (it == routes_.end()) throw std::out_of_range("no route between " + host_names_.at(from_host) + " and " +
-                                                   host_names_.at(to_host));
+  if (it == routes_.end())
+    throw std::out_of_range("no route between " + host_names_.at(from_host) + " and " + host_names_.at(to_host));
   return it->second.names;
 }
 

@@ -9,9 +9,8 @@
 // Ptasks on ptask_L07 then share device time and link bandwidth between concurrent ops.
 #pragma once
 
-#include <simgrid/s4u.hpp>
-
 #include <map>
+#include <simgrid/s4u.hpp>
 #include <string>
 #include <vector>
 
@@ -64,6 +63,10 @@ class Platform {
     double bandwidth = 0;
     std::string bottleneck = "memory";
   };
+  void add_routes(const hwmodels::System& system, const std::vector<DeviceModel>& devices,
+                  const std::map<std::string, simgrid::s4u::Link*>& memory_links,
+                  const std::vector<simgrid::s4u::Link*>& access,
+                  const std::map<std::string, simgrid::s4u::Link*>& system_links);
   void add_route(std::size_t from_host, std::size_t to_host, const std::vector<simgrid::s4u::LinkInRoute>& links,
                  Route route);
 

@@ -33,9 +33,7 @@ PrecisionBytes precision_bytes(const std::string& precision) {
 
 namespace {
 
-bool is_elementwise_like(OpKind k) {
-  return k == OpKind::elementwise || k == OpKind::rope || k == OpKind::router;
-}
+bool is_elementwise_like(OpKind k) { return k == OpKind::elementwise || k == OpKind::rope || k == OpKind::router; }
 
 // Builds the training graph rank by rank, micro-batch by micro-batch.
 class TrainingBuilder {
@@ -103,7 +101,9 @@ class TrainingBuilder {
       for (const auto& [r, last] : last_on_rank) optimizer(r, {last}, step, share);
       return std::move(g_);
     }
-    for (int rank = 0; rank < o_.dp; ++rank) optimizer(rank, reduced.empty() ? std::vector<OpId>{last_of_rank[static_cast<std::size_t>(rank)]} : reduced, step);
+    for (int rank = 0; rank < o_.dp; ++rank)
+      optimizer(rank, reduced.empty() ? std::vector<OpId>{last_of_rank[static_cast<std::size_t>(rank)]} : reduced,
+                step);
     return std::move(g_);
   }
 
@@ -144,10 +144,23 @@ class TrainingBuilder {
     double bytes;  // the gradient's size
   };
 
+  using LayerOps = std::map<int, std::vector<OpId>>;  // forward op indices per layer
+
   // Forward, loss and backward of one micro-batch; returns its last op.
   OpId micro_batch(int rank, int64_t mb, std::optional<OpId> after, std::vector<Grad>* grads, TrainingStep& step) {
     std::vector<OpId> fwd_id(fwd_.size());
-    std::map<int, std::vector<OpId>> layer_ops;  // forward op indices per layer
+    LayerOps layer_ops;
+    forward(rank, mb, after, step, fwd_id, layer_ops);
+    const OpId loss_id = add_loss(rank, mb, fwd_id);
+    const OpId last = backward_pass(rank, mb, loss_id, fwd_id, layer_ops, grads);
+    if (rank == 0 && mb == 0) count_saved_activations(layer_ops, step);
+    return last;
+  }
+
+  // The forward ops of one micro-batch (with autocast's weight casts); fwd_id maps the
+  // forward graph's ops to this step's.
+  void forward(int rank, int64_t mb, std::optional<OpId> after, TrainingStep& step, std::vector<OpId>& fwd_id,
+               LayerOps& layer_ops) {
     for (OpId v = 0; v < fwd_.size(); ++v) {
       Op op = fwd_.op(v);
       op.name = tag(op.name, rank, mb, "");
@@ -174,9 +187,13 @@ class TrainingBuilder {
       if (op.kind == OpKind::attention || op.kind == OpKind::scan) op.operand_family = p_.compute_dtype;
       fuse(op);
       fwd_id[v] = add(op, rank, in);
-      if (rank == 0 && mb == 0) step.model_flops += 3.0 * fwd_.op(v).flops * static_cast<double>(o_.accumulation * o_.dp);
+      if (rank == 0 && mb == 0)
+        step.model_flops += 3.0 * fwd_.op(v).flops * static_cast<double>(o_.accumulation * o_.dp);
       if (op.layer >= 0) layer_ops[op.layer].push_back(v);
     }
+  }
+
+  OpId add_loss(int rank, int64_t mb, const std::vector<OpId>& fwd_id) {
     // Loss over every position's logits: cross-entropy and its gradient in one kernel pair.
     const OpId logits = fwd_id[fwd_.size() - 1];
     Op loss;
@@ -190,8 +207,13 @@ class TrainingBuilder {
     loss.act_write_bytes = logit_bytes;
     loss.output_bytes = logit_bytes;
     loss.rank = fwd_.op(fwd_.size() - 1).rank;  // on the last stage, with the logits
-    const OpId loss_id = add(loss, rank, {logits});
+    return add(loss, rank, {logits});
+  }
 
+  // The backward ops in reverse order, with each layer's recomputation before its backward
+  // when checkpointing; returns the last.
+  OpId backward_pass(int rank, int64_t mb, OpId loss_id, const std::vector<OpId>& fwd_id, LayerOps& layer_ops,
+                     std::vector<Grad>* grads) {
     // Backward in reverse order; grad_of[v] is the op that produced dL/d(output of v).
     std::vector<std::vector<OpId>> grad_inputs(fwd_.size());
     grad_inputs[fwd_.size() - 1].push_back(loss_id);
@@ -222,27 +244,29 @@ class TrainingBuilder {
       last = dx;
       for (OpId u : fwd_.inputs(i)) grad_inputs[u].push_back(dx);
     }
-    // Saved activations: everything the backward reads, or only layer inputs when checkpointing.
-    if (rank == 0 && mb == 0) {
-      double all = 0, layer_inputs = 0, largest_layer = 0, workspace = 0;
-      std::map<int, double> per_layer;
-      for (OpId v = 0; v < fwd_.size(); ++v) {
-        const Op& op = fwd_.op(v);
-        // Unfused attention also keeps its softmax probabilities (half of the score traffic
-        // it writes beyond its output) for the backward pass.
-        const double kept = op.output_bytes + (op.kind == OpKind::attention ? (op.act_write_bytes - op.output_bytes) / 2 : 0.0);
-        all += kept;
-        per_layer[op.layer] += kept;
-        workspace = std::max(workspace, op.act_read_bytes + op.act_write_bytes);
-      }
-      for (const auto& [layer, bytes] : per_layer) {
-        if (layer >= 0) largest_layer = std::max(largest_layer, bytes);
-      }
-      // Each layer's input is the hidden state: the size of the embedding's output.
-      layer_inputs = static_cast<double>(layer_ops.size()) * fwd_.op(0).output_bytes;
-      step.saved_activations = (o_.checkpointing ? layer_inputs + largest_layer : all) + workspace;
-    }
     return last;
+  }
+
+  // Saved activations: everything the backward reads, or only layer inputs when checkpointing.
+  void count_saved_activations(const LayerOps& layer_ops, TrainingStep& step) const {
+    double all = 0, layer_inputs = 0, largest_layer = 0, workspace = 0;
+    std::map<int, double> per_layer;
+    for (OpId v = 0; v < fwd_.size(); ++v) {
+      const Op& op = fwd_.op(v);
+      // Unfused attention also keeps its softmax probabilities (half of the score traffic
+      // it writes beyond its output) for the backward pass.
+      const double kept =
+          op.output_bytes + (op.kind == OpKind::attention ? (op.act_write_bytes - op.output_bytes) / 2 : 0.0);
+      all += kept;
+      per_layer[op.layer] += kept;
+      workspace = std::max(workspace, op.act_read_bytes + op.act_write_bytes);
+    }
+    for (const auto& [layer, bytes] : per_layer) {
+      if (layer >= 0) largest_layer = std::max(largest_layer, bytes);
+    }
+    // Each layer's input is the hidden state: the size of the embedding's output.
+    layer_inputs = static_cast<double>(layer_ops.size()) * fwd_.op(0).output_bytes;
+    step.saved_activations = (o_.checkpointing ? layer_inputs + largest_layer : all) + workspace;
   }
 
   // The backward op(s) of forward op f; returns the one producing the gradient of f's input.
@@ -314,7 +338,8 @@ class TrainingBuilder {
     fuse(b);
     const OpId id = add(b, rank, deps);
     // Norm scales, conv taps, decays: small vectors stored in the weight dtype.
-    if (grads && f.weight_bytes > 0 && f.kind != OpKind::embedding) grads->push_back({id, f.weight_bytes / p_.weight * p_.grad});
+    if (grads && f.weight_bytes > 0 && f.kind != OpKind::embedding)
+      grads->push_back({id, f.weight_bytes / p_.weight * p_.grad});
     return id;
   }
 
@@ -366,8 +391,9 @@ TrainingStep lower_training_step(const ModelConfig& model, const ModelWeights& w
   }
   if (o.accumulation < 1 || o.dp < 1) throw InputError("accumulation", "accumulation and dp must be at least 1");
   if ((o.base.tp != 1 || o.base.pp != 1) && o.dp != 1) {
-    throw InputError("dp", "a graph with tensor or pipeline ranks holds one data-parallel replica (dp = 1); the "
-                           "layout simulation adds the replicas");
+    throw InputError("dp",
+                     "a graph with tensor or pipeline ranks holds one data-parallel replica (dp = 1); the "
+                     "layout simulation adds the replicas");
   }
   const PrecisionBytes p = precision_bytes(o.precision);
   LoweringOptions fwd = o.base;

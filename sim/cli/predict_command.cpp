@@ -4,8 +4,8 @@
 #include <cstdlib>
 #include <memory>
 
-#include "common/output_files.hpp"
 #include "common/input_error.hpp"
+#include "common/output_files.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/cli/progress_display.hpp"
 #include "sim/cli/recorded_steps.hpp"
@@ -15,6 +15,60 @@
 #include "sim/trace_writer.hpp"
 
 namespace llmsim::cli {
+
+namespace {
+
+// Mixture-of-experts: expert parallelism, routing skew, experts in host memory and their cache.
+void add_expert_options(CLI::App* cmd, sim::PredictRequest& r) {
+  cmd->add_option("--ep", r.ep,
+                  "expert-parallel ranks (MoE): a multiple of --tp; ep/tp attention data-parallel groups, all-to-all "
+                  "expert dispatch and combine")
+      ->capture_default_str();
+  cmd->add_option("--routing", r.routing,
+                  "expert routing: uniform, zipf:S (popularity ~ 1/rank^S) or a file of per-expert token counts")
+      ->capture_default_str();
+  cmd->add_option("--n-cpu-moe", r.n_cpu_moe,
+                  "keep the routed experts of the first N layers in host memory (llama.cpp --n-cpu-moe)");
+  cmd->add_option("--expert-cache-hit", r.expert_cache_hit,
+                  "share of those experts' work served from a device-memory cache of the hottest experts (0-1)");
+  cmd->add_option("--expert-cache-slots", r.expert_cache_slots,
+                  "or: experts per layer cached in device memory (the hit rate follows from --routing)");
+}
+
+// Where the model runs: placement policy, devices, offload and collectives.
+void add_placement_options(CLI::App* cmd, sim::PlacementSpec& spec, std::string& op_classes) {
+  cmd->add_option("--placement", spec.policy, "single, by-op-class, layer-split or offload")->capture_default_str();
+  cmd->add_option("--devices", spec.devices, "devices for the placement or one per tp x pp rank (ids or kinds)")
+      ->delimiter(',');
+  cmd->add_option("--op-classes", op_classes, "by-op-class map, e.g. attention=npu,mlp=gpu,default=gpu");
+  cmd->add_option("--split-layer", spec.split_layer, "layer-split: first layer on the second device");
+  cmd->add_option("--offload-memory", spec.offload_memory, "offload: memory that keeps offloaded weights");
+  cmd->add_option("--memory-fraction", spec.memory_fraction, "offload: share of the device memory the model may use")
+      ->capture_default_str();
+  cmd->add_flag("--prefetch", spec.prefetch, "offload: copy the next layer's weights during this one");
+  cmd->add_option("--collectives", spec.collectives, "ring or tree all-reduce")->capture_default_str();
+  cmd->add_option("--host-experts", spec.host_experts,
+                  "with --n-cpu-moe: cpu (the host CPU computes them, default) or stream (weights copied to the GPU)");
+}
+
+void add_price_option(CLI::App* cmd, double& usd_per_hour) {
+  cmd->add_option("--usd-per-hour", usd_per_hour,
+                  "price of the hardware per hour, for cost per image/sequence (default: the system file's "
+                  "cloud_usd_per_hour)")
+      ->check(CLI::Validator(
+          [](const std::string& text) -> std::string {
+            // CLI11's NonNegativeNumber lets NaN through and prints refused values garbled.
+            char* end = nullptr;
+            const double v = std::strtod(text.c_str(), &end);
+            if (end == text.c_str() || *end != '\0' || !std::isfinite(v) || v < 0 || v > 1e6) {
+              return "must be a price from 0 to 1e6 USD per hour, got '" + text + "'";
+            }
+            return "";
+          },
+          "USD", "price"));
+}
+
+}  // namespace
 
 void add_predict_command(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand("predict", "predict prefill and decode of one request on one device");
@@ -33,57 +87,20 @@ void add_predict_command(CLI::App& app, Action& action) {
   cmd->add_option("--gen", request->gen, "generated tokens per sequence (llama-bench tg)")->capture_default_str();
   cmd->add_option("--tp", request->tp, "tensor-parallel degree")->capture_default_str();
   cmd->add_option("--pp", request->pp, "pipeline-parallel degree")->capture_default_str();
-  cmd->add_option("--ep", request->ep,
-                  "expert-parallel ranks (MoE): a multiple of --tp; ep/tp attention data-parallel groups, all-to-all "
-                  "expert dispatch and combine")
-      ->capture_default_str();
-  cmd->add_option("--routing", request->routing,
-                  "expert routing: uniform, zipf:S (popularity ~ 1/rank^S) or a file of per-expert token counts")
-      ->capture_default_str();
-  cmd->add_option("--n-cpu-moe", request->n_cpu_moe,
-                  "keep the routed experts of the first N layers in host memory (llama.cpp --n-cpu-moe)");
-  cmd->add_option("--expert-cache-hit", request->expert_cache_hit,
-                  "share of those experts' work served from a device-memory cache of the hottest experts (0-1)");
-  cmd->add_option("--expert-cache-slots", request->expert_cache_slots,
-                  "or: experts per layer cached in device memory (the hit rate follows from --routing)");
+  add_expert_options(cmd, *request);
   cmd->add_option("--microbatches", request->microbatches, "pipeline micro-batches (default: pp when batch allows)");
   cmd->add_option("--replicas", request->replicas, "independent copies of the placement (aggregate throughput)");
-  cmd->add_option("-t,--threads", request->threads,
-                  "CPU threads the engine runs (llama.cpp -t); default one per core")
+  cmd->add_option("-t,--threads", request->threads, "CPU threads the engine runs (llama.cpp -t); default one per core")
       ->check(CLI::Range(1, 100000));
-  cmd->add_option("--ubatch", request->ubatch, "prompt tokens per prefill chunk (llama.cpp -ub); default the profile's");
+  cmd->add_option("--ubatch", request->ubatch,
+                  "prompt tokens per prefill chunk (llama.cpp -ub); default the profile's");
   cmd->add_flag("--extend-context", request->extend_context,
                 "predict a context beyond the model's max_position_embeddings (RoPE models; stated in the report)");
   cmd->add_option("--images", request->images, "images per sequence (vision-language models)");
   cmd->add_option("--image-tiles", request->image_tiles, "tiles per image (default: the encoder's maximum)");
-  cmd->add_option("--usd-per-hour", request->usd_per_hour,
-                  "price of the hardware per hour, for cost per image/sequence (default: the system file's "
-                  "cloud_usd_per_hour)")
-      ->check(CLI::Validator(
-          [](const std::string& text) -> std::string {
-            // CLI11's NonNegativeNumber lets NaN through and prints refused values garbled.
-            char* end = nullptr;
-            const double v = std::strtod(text.c_str(), &end);
-            if (end == text.c_str() || *end != '\0' || !std::isfinite(v) || v < 0 || v > 1e6) {
-              return "must be a price from 0 to 1e6 USD per hour, got '" + text + "'";
-            }
-            return "";
-          },
-          "USD", "price"));
-  auto& spec = request->placement;
+  add_price_option(cmd, request->usd_per_hour);
   auto op_classes = std::make_shared<std::string>();
-  cmd->add_option("--placement", spec.policy, "single, by-op-class, layer-split or offload")->capture_default_str();
-  cmd->add_option("--devices", spec.devices, "devices for the placement or one per tp x pp rank (ids or kinds)")
-      ->delimiter(',');
-  cmd->add_option("--op-classes", *op_classes, "by-op-class map, e.g. attention=npu,mlp=gpu,default=gpu");
-  cmd->add_option("--split-layer", spec.split_layer, "layer-split: first layer on the second device");
-  cmd->add_option("--offload-memory", spec.offload_memory, "offload: memory that keeps offloaded weights");
-  cmd->add_option("--memory-fraction", spec.memory_fraction, "offload: share of the device memory the model may use")
-      ->capture_default_str();
-  cmd->add_flag("--prefetch", spec.prefetch, "offload: copy the next layer's weights during this one");
-  cmd->add_option("--collectives", spec.collectives, "ring or tree all-reduce")->capture_default_str();
-  cmd->add_option("--host-experts", spec.host_experts,
-                  "with --n-cpu-moe: cpu (the host CPU computes them, default) or stream (weights copied to the GPU)");
+  add_placement_options(cmd, request->placement, *op_classes);
   cmd->add_option("--software", request->software, "software profile: llama.cpp vllm trtllm pytorch")
       ->capture_default_str();
   cmd->add_flag("--json", *json, "print one JSON object instead of the text report");

@@ -13,6 +13,58 @@
 
 namespace llmsim::cli {
 
+namespace {
+
+// The table and summary.csv of a scenario with several variants, read back from each
+// variant's train.json; the exit code is the worst variant's.
+int summarise_variants(const sim::training::TrainConfig& config, const std::vector<sim::training::TrainVariant>& runs,
+                       const std::vector<std::string>& subdirs, const std::vector<sim::ChildOutcome>& outcomes,
+                       const std::string& dir, bool quiet) {
+  std::string table = fmt::format("{:<34} {:>7} {:>10} {:>10} {:>7} {:>9} {:>8}  {}\n", "variant", "batch", "step ms",
+                                  "tokens/s", "MFU %", "memory MB", "kernels", "bound / phases");
+  std::string csv = "variant,batch,precision,compile,step_s,tokens_per_s,mfu,memory_bytes,kernels,fits\n";
+  int worst = kOk;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    std::ifstream in(subdirs[i] + "/train.json");
+    if (!in) {
+      table += fmt::format("{:<34} failed (exit {})\n", runs[i].name, outcomes[i].exit_code);
+      worst = kInputError;
+      continue;
+    }
+    const auto j = nlohmann::json::parse(in);
+    double launch = 0, total = 0;
+    for (const auto& [k, v] : j["seconds_by_bound"].items()) {
+      total += v.get<double>();
+      if (k == "launch") launch = v.get<double>();
+    }
+    const bool fits = j["fits"].get<bool>();
+    if (!fits) worst = std::max(worst, static_cast<int>(kDoesNotFit));
+    // Layout runs say where their step goes; single-device runs how much is launch overhead.
+    const std::string detail = j.contains("layout") && !j["layout"]["description"].get<std::string>().empty()
+                                   ? fmt::format("{}, bubble {:.0f}%", j["layout"]["description"].get<std::string>(),
+                                                 100 * j["layout"]["bubble_fraction"].get<double>())
+                                   : fmt::format("launch {:.0f}% of op time", total > 0 ? 100 * launch / total : 0.0);
+    table += fmt::format("{:<34} {:>7} {:>10.2f} {:>10.0f} {:>7.2f} {:>9.1f}{} {:>8.0f}  {}\n", runs[i].name,
+                         j["batch"].get<int64_t>(), 1e3 * j["step_s"].get<double>(), j["tokens_per_s"].get<double>(),
+                         100 * j["mfu"].get<double>(), j["memory"]["per_device_bytes"].get<double>() / 1e6,
+                         fits ? " " : "!", j["kernels"].get<double>(), detail);
+    csv += csv_record({runs[i].name, j["batch"].dump(), j["precision"].get<std::string>(), j["compile"].dump(),
+                       j["step_s"].dump(), j["tokens_per_s"].dump(), j["mfu"].dump(),
+                       j["memory"]["per_device_bytes"].dump(), j["kernels"].dump(), j["fits"].dump()});
+  }
+  write_file_atomically(dir + "/summary.csv", csv);
+  if (!quiet) {
+    fmt::print(
+        "training scenario {}: {}\n\n{}{}\nwrote {}/summary.csv and per variant train.json\n", config.name,
+        config.description, table,
+        worst == kDoesNotFit ? "! = does not fit in its device's memory (memory per device of the worst stage)\n" : "",
+        dir);
+  }
+  return worst;
+}
+
+}  // namespace
+
 void add_train_command(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand("train", "simulate training steps: throughput, MFU, memory, where time goes");
   auto file = std::make_shared<std::string>();
@@ -57,49 +109,7 @@ void add_train_command(CLI::App& app, Action& action) {
         }
       });
       if (runs.size() == 1) return outcomes[0].exit_code;
-      std::string table = fmt::format("{:<34} {:>7} {:>10} {:>10} {:>7} {:>9} {:>8}  {}\n", "variant", "batch",
-                                      "step ms", "tokens/s", "MFU %", "memory MB", "kernels", "bound / phases");
-      std::string csv = "variant,batch,precision,compile,step_s,tokens_per_s,mfu,memory_bytes,kernels,fits\n";
-      int worst = kOk;
-      for (std::size_t i = 0; i < runs.size(); ++i) {
-        std::ifstream in(subdirs[i] + "/train.json");
-        if (!in) {
-          table += fmt::format("{:<34} failed (exit {})\n", runs[i].name, outcomes[i].exit_code);
-          worst = kInputError;
-          continue;
-        }
-        const auto j = nlohmann::json::parse(in);
-        double launch = 0, total = 0;
-        for (const auto& [k, v] : j["seconds_by_bound"].items()) {
-          total += v.get<double>();
-          if (k == "launch") launch = v.get<double>();
-        }
-        const bool fits = j["fits"].get<bool>();
-        if (!fits) worst = std::max(worst, static_cast<int>(kDoesNotFit));
-        // Layout runs say where their step goes; single-device runs how much is launch overhead.
-        const std::string detail =
-            j.contains("layout") && !j["layout"]["description"].get<std::string>().empty()
-                ? fmt::format("{}, bubble {:.0f}%", j["layout"]["description"].get<std::string>(),
-                              100 * j["layout"]["bubble_fraction"].get<double>())
-                : fmt::format("launch {:.0f}% of op time", total > 0 ? 100 * launch / total : 0.0);
-        table += fmt::format("{:<34} {:>7} {:>10.2f} {:>10.0f} {:>7.2f} {:>9.1f}{} {:>8.0f}  {}\n", runs[i].name,
-                             j["batch"].get<int64_t>(), 1e3 * j["step_s"].get<double>(),
-                             j["tokens_per_s"].get<double>(), 100 * j["mfu"].get<double>(),
-                             j["memory"]["per_device_bytes"].get<double>() / 1e6, fits ? " " : "!",
-                             j["kernels"].get<double>(), detail);
-        csv += csv_record({runs[i].name, j["batch"].dump(), j["precision"].get<std::string>(), j["compile"].dump(),
-                           j["step_s"].dump(), j["tokens_per_s"].dump(), j["mfu"].dump(),
-                           j["memory"]["per_device_bytes"].dump(), j["kernels"].dump(), j["fits"].dump()});
-      }
-      write_file_atomically(dir + "/summary.csv", csv);
-      if (!*quiet) {
-        fmt::print("training scenario {}: {}\n\n{}{}\nwrote {}/summary.csv and per variant train.json\n", config.name,
-                   config.description, table,
-                   worst == kDoesNotFit ? "! = does not fit in its device's memory (memory per device of the worst stage)\n"
-                                        : "",
-                   dir);
-      }
-      return worst;
+      return summarise_variants(config, runs, subdirs, outcomes, dir, *quiet);
     };
   });
 }

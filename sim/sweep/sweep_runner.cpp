@@ -89,6 +89,43 @@ std::string last_log_line(const std::string& path) {
   return last;
 }
 
+// The row of a point whose process has exited: the one it wrote, or, when it died before
+// writing one, a failure row saying how it died and its log's last line.
+std::string finished_row(SweepStore& store, const SweepTable& table, const SweepPoint& point, std::size_t i,
+                         const PointExit& exit) {
+  std::string row = store.read_row(i);
+  if (table.row_matches(row, i, point)) return row;
+  PointOutcome failed;
+  const std::string log = last_log_line(store.log_path(i));
+  failed.error = exit.signalled ? fmt::format("the point's process was killed by signal {}", exit.exit_code - 128)
+                                : fmt::format("the point's process exited with code {}", exit.exit_code);
+  if (!log.empty()) failed.error += ": " + log;
+  row = table.row(i, point, failed);
+  store.save_row(i, row);
+  return row;
+}
+
+// The closing line and exit code: 130 when interrupted, 1 when a point failed.
+int report(const SweepTable& table, const std::map<std::size_t, std::string>& rows, std::size_t points, bool completed,
+           const std::string& output, const SweepOptions& options) {
+  std::size_t failed = 0, not_fit = 0;
+  for (const auto& [i, row] : rows) {
+    const std::string status = table.row_status(row);
+    failed += status == kStatusFailed;
+    not_fit += status == kStatusDoesNotFit;
+  }
+  if (!completed) {
+    fmt::print(stderr, "sweep interrupted: {} of {} points finished and kept in {}\nresume with: {}\n", rows.size(),
+               points, output, options.resume_hint);
+    return 130;
+  }
+  if (!options.quiet) {
+    fmt::print(stderr, "sweep done: {} points, {} ok, {} did not fit, {} failed; wrote {}\n", rows.size(),
+               rows.size() - failed - not_fit, not_fit, failed, output);
+  }
+  return failed > 0 ? 1 : 0;
+}
+
 }  // namespace
 
 std::string default_output(const std::string& scenario, const std::string& shard) {
@@ -144,18 +181,7 @@ int run_sweep(const DataPaths& paths, const SweepOptions& options) {
       },
       [&](std::size_t i) { return store.log_path(i); },
       [&](std::size_t i, const PointExit& exit) {
-        const SweepPoint point = grid.point(i);
-        std::string row = store.read_row(i);
-        if (!table.row_matches(row, i, point)) {  // the child died before writing its row
-          PointOutcome failed;
-          const std::string log = last_log_line(store.log_path(i));
-          failed.error = exit.signalled
-                             ? fmt::format("the point's process was killed by signal {}", exit.exit_code - 128)
-                             : fmt::format("the point's process exited with code {}", exit.exit_code);
-          if (!log.empty()) failed.error += ": " + log;
-          row = table.row(i, point, failed);
-          store.save_row(i, row);
-        }
+        const std::string row = finished_row(store, table, grid.point(i), i, exit);
         const bool failed = table.row_status(row) == kStatusFailed;
         if (!failed) fs::remove(store.log_path(i));
         rows[i] = row;
@@ -177,22 +203,7 @@ int run_sweep(const DataPaths& paths, const SweepOptions& options) {
   store.write_csv(table, rows);
   progress.finish();
 
-  std::size_t failed = 0, not_fit = 0;
-  for (const auto& [i, row] : rows) {
-    const std::string status = table.row_status(row);
-    failed += status == kStatusFailed;
-    not_fit += status == kStatusDoesNotFit;
-  }
-  if (!completed) {
-    fmt::print(stderr, "sweep interrupted: {} of {} points finished and kept in {}\nresume with: {}\n", rows.size(),
-               points.size(), output, options.resume_hint);
-    return 130;
-  }
-  if (!options.quiet) {
-    fmt::print(stderr, "sweep done: {} points, {} ok, {} did not fit, {} failed; wrote {}\n", rows.size(),
-               rows.size() - failed - not_fit, not_fit, failed, output);
-  }
-  return failed > 0 ? 1 : 0;
+  return report(table, rows, points.size(), completed, output, options);
 }
 
 }  // namespace llmsim::sim::sweep

@@ -79,8 +79,7 @@ MicroBatch measure(const PlacedStep& placed, const std::vector<OpTiming>& timing
     }
     const bool backward = op.name.find(".dgrad") != std::string::npos || op.name.find(".wgrad") != std::string::npos ||
                           op.name.find(".bwd") != std::string::npos || op.group == "recompute" ||
-                          op.name.find(".recompute") != std::string::npos ||
-                          op.kind == OpKind::loss;
+                          op.name.find(".recompute") != std::string::npos || op.kind == OpKind::loss;
     if (op.kind == OpKind::optimizer || op.group == "optimizer") {
       mb.optimizer[s].add(t.issued, t.end);
     } else if (backward) {
@@ -117,7 +116,6 @@ double replica_collectives(Platform& platform, const Placer& placer, const std::
   return platform.now() - begin;
 }
 
-
 // The first tp x pp x dp GPUs (or the listed devices), checked against the layout.
 PlacementSpec layout_devices(const SimulationContext& c, const TrainRequest& r) {
   const int ranks = r.tp * r.pp * r.dp;
@@ -129,9 +127,10 @@ PlacementSpec layout_devices(const SimulationContext& c, const TrainRequest& r) 
     }
   }
   if (static_cast<int>(all.devices.size()) != ranks) {
-    throw InputError("tp/pp/dp", fmt::format("tp={} x pp={} x dp={} needs {} devices; {} has {} GPU(s){}", r.tp, r.pp,
-                                             r.dp, ranks, c.system.id, c.system.devices_of(hwmodels::DeviceKind::gpu).size(),
-                                             r.devices.empty() ? "" : " listed"));
+    throw InputError(
+        "tp/pp/dp",
+        fmt::format("tp={} x pp={} x dp={} needs {} devices; {} has {} GPU(s){}", r.tp, r.pp, r.dp, ranks, c.system.id,
+                    c.system.devices_of(hwmodels::DeviceKind::gpu).size(), r.devices.empty() ? "" : " listed"));
   }
   return all;
 }
@@ -209,28 +208,82 @@ void add_layout_assumptions(TrainResult& t, const std::vector<std::string>& devi
   a.push_back(fmt::format("layout {}: ranks tensor-fastest, then stage, then replica, on {}{}", t.layout,
                           fmt::join(devices.begin(), devices.begin() + static_cast<std::ptrdiff_t>(listed), ", "),
                           devices.size() > listed ? ", ..." : ""));
-  a.push_back(fmt::format("one micro-batch of {} x {} tokens simulated on SimGrid (tensor collectives and stage "
-                          "hand-overs on the links; tensor rank 0 stands for its alike peers); 1F1B over {} "
-                          "micro-batches simulated per stage from its forward and backward times",
-                          r.batch, r.seq_len, r.accumulation));
+  a.push_back(
+      fmt::format("one micro-batch of {} x {} tokens simulated on SimGrid (tensor collectives and stage "
+                  "hand-overs on the links; tensor rank 0 stands for its alike peers); 1F1B over {} "
+                  "micro-batches simulated per stage from its forward and backward times",
+                  r.batch, r.seq_len, r.accumulation));
   a.push_back("sequence parallelism, interleaved pipeline stages and context parallelism are not modelled");
   if (r.dp > 1) {
-    a.push_back(fmt::format("data parallel: each (stage, tensor rank) reduces its {} gradients over the {} replicas "
-                            "as one ring, all rings at once; hidden behind the last backward where it fits",
-                            precision.grad == 2 ? "bf16" : "fp32", r.dp));
+    a.push_back(
+        fmt::format("data parallel: each (stage, tensor rank) reduces its {} gradients over the {} replicas "
+                    "as one ring, all rings at once; hidden behind the last backward where it fits",
+                    precision.grad == 2 ? "bf16" : "fp32", r.dp));
   }
   if (r.zero > 0) {
     a.push_back(fmt::format("ZeRO-{}: {} sharded over the {} replicas{}", r.zero,
-                            r.zero == 1 ? "AdamW moments and master weights" : r.zero == 2 ? "moments, master weights and gradients" : "moments, master weights, gradients and parameters",
-                            r.dp, r.zero >= 3 ? "; parameters all-gathered in 16 bit before each stage's forward and backward, prefetched (the stage takes at least the gather)" : ""));
+                            r.zero == 1   ? "AdamW moments and master weights"
+                            : r.zero == 2 ? "moments, master weights and gradients"
+                                          : "moments, master weights, gradients and parameters",
+                            r.dp,
+                            r.zero >= 3 ? "; parameters all-gathered in 16 bit before each stage's forward and "
+                                          "backward, prefetched (the stage takes at least the gather)"
+                                        : ""));
   }
-  a.push_back(fmt::format("precision {}: {} bytes/param weights, {} grads, {} AdamW moments; activations {} bytes; "
-                          "matmuls as {}", r.precision, precision.weight + precision.master, precision.grad,
-                          precision.optimizer, precision.activation, used));
+  a.push_back(
+      fmt::format("precision {}: {} bytes/param weights, {} grads, {} AdamW moments; activations {} bytes; "
+                  "matmuls as {}",
+                  r.precision, precision.weight + precision.master, precision.grad, precision.optimizer,
+                  precision.activation, used));
   a.push_back(fmt::format("efficiency: {}", efficiency_basis));
-  if (r.checkpointing) a.push_back("activation checkpointing: layer inputs kept, each layer recomputed before its backward");
-  a.push_back("activations: the micro-batch's saved activations split evenly over the stages, times the micro-batches "
-              "1F1B keeps in flight (pp - stage); communication buffers are not counted");
+  if (r.checkpointing)
+    a.push_back("activation checkpointing: layer inputs kept, each layer recomputed before its backward");
+  a.push_back(
+      "activations: the micro-batch's saved activations split evenly over the stages, times the micro-batches "
+      "1F1B keeps in flight (pp - stage); communication buffers are not counted");
+}
+
+// Per device and stage: the parameters the replicas share (and reduce, and ZeRO shards),
+// and, under expert parallelism, the experts this rank alone holds.
+struct RankParameters {
+  std::vector<double> shared, own;
+};
+
+RankParameters rank_parameters(const SimulationContext& c, const TrainRequest& r) {
+  RankParameters out;
+  const StageParameters params = stage_parameters(c.model, *c.weights, r.pp);
+  for (int s = 0; s < r.pp; ++s) {
+    const auto su = static_cast<std::size_t>(s);
+    out.shared.push_back((params.dense[su] + (r.ep > 1 ? 0.0 : params.experts[su])) / r.tp);
+    out.own.push_back(r.ep > 1 ? params.experts[su] / r.ep : 0.0);
+  }
+  return out;
+}
+
+// Each stage's forward and backward time for one micro-batch, and the stage hand-off; under
+// ZeRO-3 no stage is shorter than its parameter gather (t.zero_gather_s).
+StageTimes stage_times(const MicroBatch& mb, const std::vector<double>& shared, Platform& platform,
+                       const Placer& placer, const TrainRequest& r, TrainResult& t) {
+  StageTimes times;
+  for (int s = 0; s < r.pp; ++s) {
+    times.forward.push_back(mb.forward[static_cast<std::size_t>(s)].seconds());
+    times.backward.push_back(mb.backward[static_cast<std::size_t>(s)].seconds());
+  }
+  times.send_s = mb.send_s;
+  if (r.zero >= 3) {
+    // FSDP / ZeRO-3 gathers each stage's parameters before its forward and again before its
+    // backward, prefetched while the previous layers compute: a micro-batch's stage takes at
+    // least as long as the gather.
+    std::vector<double> gathered;
+    for (double p : shared) gathered.push_back(p * 2.0);  // gathered in the 16-bit compute dtype
+    t.zero_gather_s = replica_collectives(platform, placer, gathered, r, "all_gather");
+    for (int s = 0; s < r.pp; ++s) {
+      auto su = static_cast<std::size_t>(s);
+      times.forward[su] = std::max(times.forward[su], t.zero_gather_s);
+      times.backward[su] = std::max(times.backward[su], t.zero_gather_s);
+    }
+  }
+  return times;
 }
 
 }  // namespace
@@ -252,8 +305,10 @@ TrainResult simulate_parallel_training(const DataPaths& paths, const TrainReques
   const PlacementSpec all = layout_devices(c, r);
   if (r.zero > 0 && r.dp == 1) throw InputError("zero", "ZeRO shards over data-parallel replicas: needs dp > 1");
   if (r.ep > 1 && r.ep != r.tp * r.dp) {
-    throw InputError("ep", fmt::format("expert parallelism spreads a stage's experts over all its ranks: ep must be tp x dp "
-                                       "= {}, got {}", r.tp * r.dp, r.ep));
+    throw InputError("ep",
+                     fmt::format("expert parallelism spreads a stage's experts over all its ranks: ep must be tp x dp "
+                                 "= {}, got {}",
+                                 r.tp * r.dp, r.ep));
   }
   TrainResult t;
   t.request = r;
@@ -266,36 +321,11 @@ TrainResult simulate_parallel_training(const DataPaths& paths, const TrainReques
   t.layout = fmt::format("tp={} x pp={} x dp={}{}{}", r.tp, r.pp, r.dp,
                          r.ep > 1 ? fmt::format(" with ep={}", r.ep) : std::string(),
                          r.zero > 0 ? fmt::format(", ZeRO-{}", r.zero) : std::string());
-  // Per device and stage: the parameters the replicas share (and reduce, and ZeRO shards),
-  // and, under expert parallelism, the experts this rank alone holds.
-  const StageParameters params = stage_parameters(c.model, *c.weights, r.pp);
-  std::vector<double> shared, own;
-  for (int s = 0; s < r.pp; ++s) {
-    const auto su = static_cast<std::size_t>(s);
-    shared.push_back((params.dense[su] + (r.ep > 1 ? 0.0 : params.experts[su])) / r.tp);
-    own.push_back(r.ep > 1 ? params.experts[su] / r.ep : 0.0);
-  }
-
-  StageTimes times;
-  for (int s = 0; s < r.pp; ++s) {
-    times.forward.push_back(mb.forward[static_cast<std::size_t>(s)].seconds());
-    times.backward.push_back(mb.backward[static_cast<std::size_t>(s)].seconds());
-  }
-  times.send_s = mb.send_s;
+  const RankParameters params = rank_parameters(c, r);
+  const auto& shared = params.shared;
+  const auto& own = params.own;
   const Placer placer_all(c.system, *c.platform, c.devices, all, ranks, {});
-  if (r.zero >= 3) {
-    // FSDP / ZeRO-3 gathers each stage's parameters before its forward and again before its
-    // backward, prefetched while the previous layers compute: a micro-batch's stage takes at
-    // least as long as the gather.
-    std::vector<double> gathered;
-    for (double p : shared) gathered.push_back(p * 2.0);  // gathered in the 16-bit compute dtype
-    t.zero_gather_s = replica_collectives(*c.platform, placer_all, gathered, r, "all_gather");
-    for (int s = 0; s < r.pp; ++s) {
-      auto su = static_cast<std::size_t>(s);
-      times.forward[su] = std::max(times.forward[su], t.zero_gather_s);
-      times.backward[su] = std::max(times.backward[su], t.zero_gather_s);
-    }
-  }
+  const StageTimes times = stage_times(mb, shared, *c.platform, placer_all, r, t);
   const PipelineRun pipe = simulate_1f1b(times, r.accumulation);
   t.pipeline_s = pipe.seconds;
   t.bubble_fraction = pipe.bubble_fraction;
@@ -322,10 +352,12 @@ TrainResult simulate_parallel_training(const DataPaths& paths, const TrainReques
   // The lowered micro-batch holds tensor rank 0's ops only: its FLOPs times tp are the replica's.
   const double model_flops = step.model_flops * r.tp * static_cast<double>(r.accumulation * r.dp);
   t.mfu = model_flops / (t.step_s * peak * ranks);
-  t.mfu_basis = fmt::format("{:.3g} FLOP per step (3 x forward FLOPs of every micro-batch) against {} x {:.1f} TFLOP/s "
-                            "({})", model_flops, ranks, peak / 1e12, used);
-  t.seconds_by_phase = {{"pipeline (1F1B)", t.pipeline_s}, {"dp gradient sync (exposed)", t.dp_exposed_s},
-                        {"optimizer", optimizer_s}};
+  t.mfu_basis = fmt::format(
+      "{:.3g} FLOP per step (3 x forward FLOPs of every micro-batch) against {} x {:.1f} TFLOP/s "
+      "({})",
+      model_flops, ranks, peak / 1e12, used);
+  t.seconds_by_phase = {
+      {"pipeline (1F1B)", t.pipeline_s}, {"dp gradient sync (exposed)", t.dp_exposed_s}, {"optimizer", optimizer_s}};
   t.capacity = dm.memory->capacity_bytes();
   add_stage_memory(t, shared, own, precision, step.saved_activations);
   t.fits = t.memory_per_device <= t.capacity;

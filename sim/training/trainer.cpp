@@ -28,14 +28,8 @@ std::string phase_of(const workloads::Op& op) {
   return "forward";
 }
 
-}  // namespace
-
-TrainResult simulate_training(const DataPaths& paths, const TrainRequest& r) {
-  if (r.tp > 1 || r.pp > 1 || r.zero > 0 || r.ep > 1) return simulate_parallel_training(paths, r);
-  const auto precision = workloads::precision_bytes(r.precision);
-  const std::string dtype = precision.weight == 2 ? "bf16" : "f32";
-  const SimulationContext c(paths, r.hardware, r.model, r.software, dtype, "f16");
-  // Ranks: the listed devices, else the first dp GPUs (else the first device for dp = 1).
+// Ranks: the listed devices, else the first dp GPUs (else the first device for dp = 1).
+PlacementSpec data_parallel_ranks(const SimulationContext& c, const TrainRequest& r) {
   PlacementSpec spec;
   spec.devices = r.devices;
   if (spec.devices.empty()) {
@@ -45,9 +39,72 @@ TrainResult simulate_training(const DataPaths& paths, const TrainRequest& r) {
     if (spec.devices.empty()) spec.devices.push_back(c.default_device());
   }
   if (static_cast<int>(spec.devices.size()) != r.dp) {
-    throw InputError("dp", fmt::format("{} data-parallel ranks need {} devices; have {}", r.dp, r.dp,
-                                       spec.devices.size()));
+    throw InputError("dp",
+                     fmt::format("{} data-parallel ranks need {} devices; have {}", r.dp, r.dp, spec.devices.size()));
   }
+  return spec;
+}
+
+// Ops, kernels, and time by phase, group and bound, from the executed step.
+void account_ops(TrainResult& t, const PlacedStep& placed, const std::vector<OpTiming>& timings) {
+  for (std::size_t v = 0; v < placed.graph.size(); ++v) {
+    const auto& op = placed.graph.op(v);
+    const auto& cost = placed.costs[v];
+    const auto& tm = timings[v];
+    const double took = tm.end - tm.issued;
+    t.ops += 1;
+    t.kernels += op.kernels;
+    t.seconds_by_phase[phase_of(op)] += took;
+    t.seconds_by_group[op.group] += took;
+    t.seconds_by_bound[op.is_communication() ? "transfer" : "launch"] += tm.start - tm.issued;
+    const std::string bound =
+        op.is_communication() ? "transfer" : (cost.compute_s >= cost.memory_s ? "compute" : "memory");
+    t.seconds_by_bound[bound] += tm.end - tm.start;
+  }
+}
+
+std::vector<std::string> single_device_assumptions(const TrainResult& t, const SimulationContext& c,
+                                                   const DeviceModel& dm, const workloads::TrainingOptions& o,
+                                                   const std::string& used) {
+  const TrainRequest& r = t.request;
+  const auto precision = workloads::precision_bytes(r.precision);
+  std::vector<std::string> a;
+  a.push_back(
+      fmt::format("precision {}: {} bytes/param weights, {} grads, {} AdamW moments; activations {} bytes; "
+                  "matmuls as {}",
+                  r.precision, precision.weight + precision.master, precision.grad, precision.optimizer,
+                  precision.activation, used));
+  a.push_back(fmt::format("efficiency: {}", dm.efficiency.basis));
+  a.push_back(fmt::format("launch overhead {} us per kernel ({} kernels per step)", dm.efficiency.launch_overhead_us,
+                          t.kernels));
+  a.push_back(r.compile ? "torch.compile modelled as fused element-wise chains (no launches, no intermediate traffic), "
+                          "one kernel per norm, a quarter of a per-token loop's kernels"
+                        : "eager execution: one kernel per op as the profile counts them");
+  a.push_back(r.dataloader_workers == 0
+                  ? fmt::format("data loading {:.3g} ms per micro-batch in the training loop (no workers)",
+                                r.dataloader_s * 1e3)
+                  : fmt::format("data loading {:.3g} ms per micro-batch on {} worker(s), overlapped",
+                                r.dataloader_s * 1e3, r.dataloader_workers));
+  bool attention = false;
+  for (int64_t l = 0; l < c.model.layers; ++l) attention = attention || c.model.layer_type(l) == "attention";
+  if (attention) {
+    a.push_back(o.base.flash_attention ? "fused (flash) attention: no score matrix in memory"
+                                       : "unfused attention: the f32 score matrix is written and read in memory");
+  }
+  if (r.checkpointing)
+    a.push_back("activation checkpointing: layer inputs kept, each layer recomputed before its backward");
+  if (r.dp > 1) a.push_back("data parallel: gradients all-reduced in 25 MB buckets as the backward produces them");
+  return a;
+}
+
+}  // namespace
+
+TrainResult simulate_training(const DataPaths& paths, const TrainRequest& r) {
+  if (r.tp > 1 || r.pp > 1 || r.zero > 0 || r.ep > 1) return simulate_parallel_training(paths, r);
+  const auto precision = workloads::precision_bytes(r.precision);
+  const std::string dtype = precision.weight == 2 ? "bf16" : "f32";
+  const SimulationContext c(paths, r.hardware, r.model, r.software, dtype, "f16");
+  const PlacementSpec spec = data_parallel_ranks(c, r);
   PlacementSpec first = spec;
   first.devices.resize(1);
   const Deployment single = make_deployment(c, first, 1, 1, {});
@@ -77,26 +134,15 @@ TrainResult simulate_training(const DataPaths& paths, const TrainRequest& r) {
     t.dataloader_s = t.step_s - t.compute_step_s;
   }
   t.tokens_per_s = step.tokens / t.step_s;
-  for (std::size_t v = 0; v < placed.graph.size(); ++v) {
-    const auto& op = placed.graph.op(v);
-    const auto& cost = placed.costs[v];
-    const auto& tm = timings[v];
-    const double took = tm.end - tm.issued;
-    t.ops += 1;
-    t.kernels += op.kernels;
-    t.seconds_by_phase[phase_of(op)] += took;
-    t.seconds_by_group[op.group] += took;
-    t.seconds_by_bound[op.is_communication() ? "transfer" : "launch"] += tm.start - tm.issued;
-    const std::string bound = op.is_communication() ? "transfer" : (cost.compute_s >= cost.memory_s ? "compute" : "memory");
-    t.seconds_by_bound[bound] += tm.end - tm.start;
-  }
+  account_ops(t, placed, timings);
   const DeviceModel& dm = c.devices[c.platform->device_index(t.device)];
   std::string used;
   const double peak = matrix_peak(dm, precision, &used);
   t.mfu = step.model_flops / (t.step_s * peak * r.dp);
-  t.mfu_basis = fmt::format("{:.3g} FLOP per step (3 x forward matmul, attention and scan FLOPs) against {} x {:.1f} "
-                            "TFLOP/s ({})",
-                            step.model_flops, r.dp, peak / 1e12, used);
+  t.mfu_basis = fmt::format(
+      "{:.3g} FLOP per step (3 x forward matmul, attention and scan FLOPs) against {} x {:.1f} "
+      "TFLOP/s ({})",
+      step.model_flops, r.dp, peak / 1e12, used);
   t.weights = step.weights_bytes;
   t.grads = step.grads_bytes;
   t.optimizer = step.optimizer_bytes;
@@ -105,30 +151,7 @@ TrainResult simulate_training(const DataPaths& paths, const TrainRequest& r) {
   t.memory_per_device = t.weights + t.grads + t.optimizer + t.activations + t.casts;
   t.capacity = dm.memory->capacity_bytes();
   t.fits = t.memory_per_device <= t.capacity;
-  auto& a = t.assumptions;
-  a.push_back(fmt::format("precision {}: {} bytes/param weights, {} grads, {} AdamW moments; activations {} bytes; "
-                          "matmuls as {}",
-                          r.precision, precision.weight + precision.master, precision.grad, precision.optimizer,
-                          precision.activation, used));
-  a.push_back(fmt::format("efficiency: {}", dm.efficiency.basis));
-  a.push_back(fmt::format("launch overhead {} us per kernel ({} kernels per step)", dm.efficiency.launch_overhead_us,
-                          t.kernels));
-  a.push_back(r.compile ? "torch.compile modelled as fused element-wise chains (no launches, no intermediate traffic), "
-                          "one kernel per norm, a quarter of a per-token loop's kernels"
-                        : "eager execution: one kernel per op as the profile counts them");
-  a.push_back(r.dataloader_workers == 0
-                  ? fmt::format("data loading {:.3g} ms per micro-batch in the training loop (no workers)",
-                                r.dataloader_s * 1e3)
-                  : fmt::format("data loading {:.3g} ms per micro-batch on {} worker(s), overlapped",
-                                r.dataloader_s * 1e3, r.dataloader_workers));
-  bool attention = false;
-  for (int64_t l = 0; l < c.model.layers; ++l) attention = attention || c.model.layer_type(l) == "attention";
-  if (attention) {
-    a.push_back(o.base.flash_attention ? "fused (flash) attention: no score matrix in memory"
-                                        : "unfused attention: the f32 score matrix is written and read in memory");
-  }
-  if (r.checkpointing) a.push_back("activation checkpointing: layer inputs kept, each layer recomputed before its backward");
-  if (r.dp > 1) a.push_back("data parallel: gradients all-reduced in 25 MB buckets as the backward produces them");
+  t.assumptions = single_device_assumptions(t, c, dm, o, used);
   return t;
 }
 
@@ -186,28 +209,34 @@ nlohmann::ordered_json to_json(const TrainResult& r) {
 
 std::string to_text(const TrainResult& r) {
   const auto& q = r.request;
-  std::string out = fmt::format("{} ({:.2f} M parameters) training on {} ({}), {} x {} tokens x {} micro-batch(es), "
-                                "{}, {}{}{}\n\n",
-                                r.model, r.parameters / 1e6, r.hardware_name, r.device, q.batch, q.seq_len,
-                                q.accumulation, q.precision, r.layout.empty() ? fmt::format("dp={}", q.dp) : r.layout,
-                                q.checkpointing ? ", checkpointing" : "", q.compile ? ", compiled" : "");
-  out += fmt::format("step {:.4f} s ({:.4f} s simulated graph + {:.4f} s data loading)   {:.0f} tokens/s   MFU {:.1f}%\n",
-                     r.step_s, r.compute_step_s, r.dataloader_s, r.tokens_per_s, 100 * r.mfu);
-  out += fmt::format("memory per device {:.3f} GB of {:.2f} GB: {} (weights {:.3f}, grads {:.3f}, AdamW {:.3f}, "
-                     "activations {:.3f}, casts {:.3f})\n",
-                     r.memory_per_device / 1e9, r.capacity / 1e9, r.fits ? "fits" : "DOES NOT FIT", r.weights / 1e9,
-                     r.grads / 1e9, r.optimizer / 1e9, r.activations / 1e9, r.casts / 1e9);
+  std::string out = fmt::format(
+      "{} ({:.2f} M parameters) training on {} ({}), {} x {} tokens x {} micro-batch(es), "
+      "{}, {}{}{}\n\n",
+      r.model, r.parameters / 1e6, r.hardware_name, r.device, q.batch, q.seq_len, q.accumulation, q.precision,
+      r.layout.empty() ? fmt::format("dp={}", q.dp) : r.layout, q.checkpointing ? ", checkpointing" : "",
+      q.compile ? ", compiled" : "");
+  out +=
+      fmt::format("step {:.4f} s ({:.4f} s simulated graph + {:.4f} s data loading)   {:.0f} tokens/s   MFU {:.1f}%\n",
+                  r.step_s, r.compute_step_s, r.dataloader_s, r.tokens_per_s, 100 * r.mfu);
+  out += fmt::format(
+      "memory per device {:.3f} GB of {:.2f} GB: {} (weights {:.3f}, grads {:.3f}, AdamW {:.3f}, "
+      "activations {:.3f}, casts {:.3f})\n",
+      r.memory_per_device / 1e9, r.capacity / 1e9, r.fits ? "fits" : "DOES NOT FIT", r.weights / 1e9, r.grads / 1e9,
+      r.optimizer / 1e9, r.activations / 1e9, r.casts / 1e9);
   double total = 0;
   for (const auto& [k, v] : r.seconds_by_bound) total += v;
   std::string bounds, phases;
-  for (const auto& [k, v] : r.seconds_by_bound) bounds += fmt::format("{}{} {:.0f}%", bounds.empty() ? "" : ", ", k, 100 * v / total);
+  for (const auto& [k, v] : r.seconds_by_bound)
+    bounds += fmt::format("{}{} {:.0f}%", bounds.empty() ? "" : ", ", k, 100 * v / total);
   double phase_total = 0;
   for (const auto& [k, v] : r.seconds_by_phase) phase_total += v;
-  for (const auto& [k, v] : r.seconds_by_phase) phases += fmt::format("{}{} {:.0f}%", phases.empty() ? "" : ", ", k, 100 * v / phase_total);
+  for (const auto& [k, v] : r.seconds_by_phase)
+    phases += fmt::format("{}{} {:.0f}%", phases.empty() ? "" : ", ", k, 100 * v / phase_total);
   if (!r.layout.empty()) {
-    out += fmt::format("layout {}: 1F1B pipeline {:.4f} s (bubble {:.1f}% of the busiest stage), tensor collectives "
-                       "{:.4f} s per micro-batch on stage 0, stage hand-over {:.2g} s\n",
-                       r.layout, r.pipeline_s, 100 * r.bubble_fraction, r.tp_comm_s, r.send_s);
+    out += fmt::format(
+        "layout {}: 1F1B pipeline {:.4f} s (bubble {:.1f}% of the busiest stage), tensor collectives "
+        "{:.4f} s per micro-batch on stage 0, stage hand-over {:.2g} s\n",
+        r.layout, r.pipeline_s, 100 * r.bubble_fraction, r.tp_comm_s, r.send_s);
     if (q.dp > 1) {
       out += fmt::format("gradient sync over {} replicas {:.4f} s, {:.4f} s of it not hidden by the last backward{}\n",
                          q.dp, r.dp_sync_s, r.dp_exposed_s,
