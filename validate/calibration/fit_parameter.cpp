@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <optional>
 
 #include "common/input_error.hpp"
 #include "common/name_listing.hpp"
@@ -27,6 +28,50 @@ FitParameter fraction(std::string name, std::function<double&(DeviceParameters&)
   return p;
 }
 
+FitParameter ranged(std::string name, double lower, double upper, bool log_scale,
+                    std::function<double(const DeviceParameters&)> get,
+                    std::function<void(DeviceParameters&, double)> set) {
+  FitParameter p;
+  p.name = std::move(name);
+  p.lower = lower;
+  p.upper = upper;
+  p.log_scale = log_scale;
+  p.get = std::move(get);
+  p.set = std::move(set);
+  return p;
+}
+
+// Parameters named with a key: "dequant_ops_per_weight.FORMAT", "transcendental_ops.FUNCTION".
+std::optional<FitParameter> keyed_parameter(const std::string& name) {
+  const std::string dequant = "dequant_ops_per_weight.", transcendental = "transcendental_ops.";
+  if (name.rfind(dequant, 0) == 0) {
+    const std::string format = name.substr(dequant.size());
+    return ranged(
+        name, 0, 64, false,
+        [format](const DeviceParameters& d) {
+          auto it = d.efficiency.dequant_ops_per_weight.find(format);
+          return it == d.efficiency.dequant_ops_per_weight.end() ? 0.0 : it->second;
+        },
+        [format](DeviceParameters& d, double v) { d.efficiency.dequant_ops_per_weight[format] = v; });
+  }
+  if (name.rfind(transcendental, 0) == 0) {
+    // In ops of the f32 vector peak: scalar glibc tanhf at ~20 ns is ~2,000 on a 100 GFLOP/s
+    // core; 1e5 leaves room for slower code, 0.1 for special-function units.
+    const std::string function = name.substr(transcendental.size());
+    const double lower = 0.1, upper = 1e5;
+    // A device that states no cost starts in the middle of the range (100, on the log scale):
+    // the fit's prior pulls towards its start, and a start at the floor would read "free".
+    return ranged(
+        name, lower, upper, true,
+        [function, middle = std::sqrt(lower * upper)](const DeviceParameters& d) {
+          auto it = d.efficiency.transcendental_ops.find(function);
+          return it == d.efficiency.transcendental_ops.end() ? middle : it->second;
+        },
+        [function](DeviceParameters& d, double v) { d.efficiency.transcendental_ops[function] = v; });
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::vector<hwmodels::GemmTile> half_m_tiles(double half_m, int tile_n) {
@@ -38,10 +83,18 @@ std::vector<hwmodels::GemmTile> half_m_tiles(double half_m, int tile_n) {
 }
 
 std::vector<std::string> fit_parameter_names() {
-  return {"bandwidth_gbs",          "launch_overhead_us",     "vector_fraction",         "matmul.max_fraction",
-          "matmul.vector_fraction", "matmul.attention_fraction", "matmul.half_m",          "memory.kernel_fraction",  "memory.half_bytes",
+  return {"bandwidth_gbs",
+          "launch_overhead_us",
+          "vector_fraction",
+          "matmul.max_fraction",
+          "matmul.vector_fraction",
+          "matmul.attention_fraction",
+          "matmul.half_m",
+          "memory.kernel_fraction",
+          "memory.half_bytes",
           "memory.row_spill_fraction",
-          "dequant_ops_per_weight.FORMAT", "transcendental_ops.FUNCTION"};
+          "dequant_ops_per_weight.FORMAT",
+          "transcendental_ops.FUNCTION"};
 }
 
 FitParameter make_fit_parameter(const std::string& name, const sim::DeviceModel& device, const std::string& scope) {
@@ -49,19 +102,13 @@ FitParameter make_fit_parameter(const std::string& name, const sim::DeviceModel&
   if (name == "bandwidth_gbs") {
     // The datasheet peak is the ceiling; 1% of it the floor.
     const double peak = device.memory->bandwidth_gbs.value;
-    p.name = name;
-    p.lower = 0.01 * peak;
-    p.upper = peak;
-    p.log_scale = true;
-    p.get = [](const DeviceParameters& d) { return d.bandwidth_bytes_per_s / 1e9; };
-    p.set = [](DeviceParameters& d, double v) { d.bandwidth_bytes_per_s = v * 1e9; };
+    p = ranged(
+        name, 0.01 * peak, peak, true, [](const DeviceParameters& d) { return d.bandwidth_bytes_per_s / 1e9; },
+        [](DeviceParameters& d, double v) { d.bandwidth_bytes_per_s = v * 1e9; });
   } else if (name == "launch_overhead_us") {
-    p.name = name;
-    p.lower = 0.05;
-    p.upper = 5000;
-    p.log_scale = true;
-    p.get = [](const DeviceParameters& d) { return d.efficiency.launch_overhead_us; };
-    p.set = [](DeviceParameters& d, double v) { d.efficiency.launch_overhead_us = v; };
+    p = ranged(
+        name, 0.05, 5000, true, [](const DeviceParameters& d) { return d.efficiency.launch_overhead_us; },
+        [](DeviceParameters& d, double v) { d.efficiency.launch_overhead_us = v; });
   } else if (name == "vector_fraction") {
     p = fraction(name, [](DeviceParameters& d) -> double& { return d.efficiency.vector_fraction; });
   } else if (name == "matmul.max_fraction") {
@@ -83,46 +130,21 @@ FitParameter make_fit_parameter(const std::string& name, const sim::DeviceModel&
     // GEMM efficiency against M as m / (m + half_m) (packing and edge costs amortised over the
     // rows), written as data: a ladder of output tiles 1, 2, 4 ... 1024 rows tall whose
     // fractions follow that curve; gemm_efficiency takes the best tile for each shape.
-    p.name = name;
-    p.lower = 0.01;
-    p.upper = 4096;
-    p.log_scale = true;
-    p.get = [](const DeviceParameters& d) { return static_cast<double>(d.efficiency.matmul.tiles.front().m); };
-    p.set = [](DeviceParameters& d, double v) { d.efficiency.matmul.tiles = half_m_tiles(v, d.efficiency.matmul.tiles.front().n); };
+    p = ranged(
+        name, 0.01, 4096, true,
+        [](const DeviceParameters& d) { return static_cast<double>(d.efficiency.matmul.tiles.front().m); },
+        [](DeviceParameters& d, double v) {
+          d.efficiency.matmul.tiles = half_m_tiles(v, d.efficiency.matmul.tiles.front().n);
+        });
   } else if (name == "memory.half_bytes") {
-    p.name = name;
-    p.lower = 1;
-    p.upper = 1e10;
-    p.log_scale = true;
-    p.get = [](const DeviceParameters& d) { return d.efficiency.memory.half_bytes; };
-    p.set = [](DeviceParameters& d, double v) { d.efficiency.memory.half_bytes = v; };
-  } else if (name.rfind("dequant_ops_per_weight.", 0) == 0) {
-    const std::string format = name.substr(std::string("dequant_ops_per_weight.").size());
-    p.name = name;
-    p.lower = 0;
-    p.upper = 64;
-    p.get = [format](const DeviceParameters& d) {
-      auto it = d.efficiency.dequant_ops_per_weight.find(format);
-      return it == d.efficiency.dequant_ops_per_weight.end() ? 0.0 : it->second;
-    };
-    p.set = [format](DeviceParameters& d, double v) { d.efficiency.dequant_ops_per_weight[format] = v; };
-  } else if (name.rfind("transcendental_ops.", 0) == 0) {
-    // In ops of the f32 vector peak: scalar glibc tanhf at ~20 ns is ~2,000 on a 100 GFLOP/s
-    // core; 1e5 leaves room for slower code, 0.1 for special-function units.
-    const std::string function = name.substr(std::string("transcendental_ops.").size());
-    p.name = name;
-    p.lower = 0.1;
-    p.upper = 1e5;
-    p.log_scale = true;
-    // A device that states no cost starts in the middle of the range (100, on the log scale):
-    // the fit's prior pulls towards its start, and a start at the floor would read "free".
-    p.get = [function, middle = std::sqrt(p.lower * p.upper)](const DeviceParameters& d) {
-      auto it = d.efficiency.transcendental_ops.find(function);
-      return it == d.efficiency.transcendental_ops.end() ? middle : it->second;
-    };
-    p.set = [function](DeviceParameters& d, double v) { d.efficiency.transcendental_ops[function] = v; };
+    p = ranged(
+        name, 1, 1e10, true, [](const DeviceParameters& d) { return d.efficiency.memory.half_bytes; },
+        [](DeviceParameters& d, double v) { d.efficiency.memory.half_bytes = v; });
+  } else if (auto keyed = keyed_parameter(name)) {
+    p = *keyed;
   } else {
-    throw InputError("--fit", fmt::format("unknown parameter '{}'; known: {}", name, join_names(fit_parameter_names())));
+    throw InputError("--fit",
+                     fmt::format("unknown parameter '{}'; known: {}", name, join_names(fit_parameter_names())));
   }
   p.scope = scope;
   return p;

@@ -10,9 +10,9 @@
 namespace llmsim::validate {
 
 std::vector<std::string> default_parameters(const sim::DeviceModel& device) {
-  std::vector<std::string> names{"bandwidth_gbs",       "memory.kernel_fraction", "memory.half_bytes",
-                                 "launch_overhead_us",  "matmul.max_fraction",    "matmul.vector_fraction",
-                                 "matmul.attention_fraction", "vector_fraction"};
+  std::vector<std::string> names{
+      "bandwidth_gbs",       "memory.kernel_fraction", "memory.half_bytes",         "launch_overhead_us",
+      "matmul.max_fraction", "matmul.vector_fraction", "matmul.attention_fraction", "vector_fraction"};
   if (device.device->kind == hwmodels::DeviceKind::cpu) names.push_back("matmul.half_m");
   // Only a device whose L1 size is known can tell spilling GEMV rows from the others.
   if (device.device->l1d_kib) names.push_back("memory.row_spill_fraction");
@@ -20,10 +20,39 @@ std::vector<std::string> default_parameters(const sim::DeviceModel& device) {
 }
 
 bool fits_hardware(const PredictionCase& c) {
-  const bool model_level = c.kernel_class.rfind("op ", 0) == 0 || c.kernel_class == "decode_step" ||
-                           c.kernel_class == "prefill_step";
+  const bool model_level =
+      c.kernel_class.rfind("op ", 0) == 0 || c.kernel_class == "decode_step" || c.kernel_class == "prefill_step";
   return !model_level && c.kernel_class.find("(in cache)") == std::string::npos;
 }
+
+namespace {
+
+// The parameters fitted when the user names none: the device's defaults, the unpacking cost of
+// each stored format the GEMV kernels read (f16, q8_0, ...), and the cost per evaluation of each
+// transcendental function the fitted kernels evaluate.
+std::vector<std::string> default_fit_names(const sim::DeviceModel& model,
+                                           const std::vector<const PredictionCase*>& fit_cases) {
+  std::vector<std::string> names = default_parameters(model);
+  // Unpacking cost per weight for each stored format the GEMV kernels read (f16, q8_0, ...).
+  std::set<std::string> formats;
+  for (const auto* c : fit_cases) {
+    const auto& op = c->ops.front().op;
+    if (op.m == 1 && !op.weight_format.empty() && op.weight_format != "f32") formats.insert(op.weight_format);
+  }
+  for (const auto& f : formats) names.push_back("dequant_ops_per_weight." + f);
+  // Cost per evaluation of each transcendental function the fitted kernels evaluate (SiLU's
+  // exp, GELU's tanh). Softmax inside attention is left to matmul.attention_fraction: the
+  // attention kernels alone cannot tell its exps from its dot products.
+  std::set<std::string> functions;
+  for (const auto* c : fit_cases) {
+    const auto& op = c->ops.front().op;
+    if (op.kind != workloads::OpKind::attention && op.transcendentals > 0) functions.insert(op.transcendental_fn);
+  }
+  for (const auto& f : functions) names.push_back("transcendental_ops." + f);
+  return names;
+}
+
+}  // namespace
 
 HardwareCalibration calibrate_hardware(const CaseSet& set, const HardwareCalibrationOptions& options) {
   std::vector<const PredictionCase*> fit_cases, unseen;
@@ -52,26 +81,8 @@ HardwareCalibration calibrate_hardware(const CaseSet& set, const HardwareCalibra
   const std::size_t device = *devices.begin();
   const auto& model = set.devices().models[device];
   std::vector<FitParameter> parameters;
-  std::vector<std::string> names = options.parameters;
-  if (names.empty()) {
-    names = default_parameters(model);
-    // Unpacking cost per weight for each stored format the GEMV kernels read (f16, q8_0, ...).
-    std::set<std::string> formats;
-    for (const auto* c : fit_cases) {
-      const auto& op = c->ops.front().op;
-      if (op.m == 1 && !op.weight_format.empty() && op.weight_format != "f32") formats.insert(op.weight_format);
-    }
-    for (const auto& f : formats) names.push_back("dequant_ops_per_weight." + f);
-    // Cost per evaluation of each transcendental function the fitted kernels evaluate (SiLU's
-    // exp, GELU's tanh). Softmax inside attention is left to matmul.attention_fraction: the
-    // attention kernels alone cannot tell its exps from its dot products.
-    std::set<std::string> functions;
-    for (const auto* c : fit_cases) {
-      const auto& op = c->ops.front().op;
-      if (op.kind != workloads::OpKind::attention && op.transcendentals > 0) functions.insert(op.transcendental_fn);
-    }
-    for (const auto& f : functions) names.push_back("transcendental_ops." + f);
-  }
+  const std::vector<std::string> names =
+      options.parameters.empty() ? default_fit_names(model, fit_cases) : options.parameters;
   for (const auto& name : names) parameters.push_back(make_fit_parameter(name, model));
   const EfficiencyFit fit(set.devices(), parameters, options.fit);
 
@@ -87,7 +98,8 @@ HardwareCalibration calibrate_hardware(const CaseSet& set, const HardwareCalibra
     return predict_seconds(c, m, parameters_of(m));
   };
   for (const auto* c : fit_cases) out.before.push_back(compare(*c, as_is(*c)));
-  const auto held = cross_validate(fit, fit_cases, [](const PredictionCase& c) { return c.shape_key; }, options.folds);
+  const auto held = cross_validate(
+      fit, fit_cases, [](const PredictionCase& c) { return c.shape_key; }, options.folds);
   std::set<int> folds;
   for (const auto& h : held) {
     out.held_out.push_back(compare(*h.c, h.predicted_s));

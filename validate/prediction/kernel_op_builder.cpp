@@ -29,6 +29,53 @@ Op base_op(const Measurement& r, OpKind kind) {
 // The storage dtype of a record's matrix operand: tf32 kernels store f32.
 std::string storage_dtype(const std::string& dtype) { return dtype == "tf32" ? "f32" : dtype; }
 
+// A GEMM or GEMV record: its M x N x K, the weight's bytes in its storage format and the
+// activations' as the rest of what it read.
+WeightedOp matmul_op(const Measurement& r, const workloads::StorageFormat& format) {
+  WeightedOp w;
+  Op& op = w.op;
+  op = base_op(r, OpKind::matmul);
+  const auto& s = r.shape();
+  op.m = r.kernel() == measurements::KERNEL_CLASS_GEMV ? 1.0 : static_cast<double>(s.m());
+  op.n = static_cast<double>(s.n());
+  op.k = static_cast<double>(s.k());
+  op.flops = r.work().flops();
+  op.weight_elements = op.n * op.k;
+  op.weight_format = format.name;
+  op.weight_family = format.family;
+  op.weight_bytes = std::min(format.bytes(op.weight_elements), r.work().bytes_read());
+  op.act_read_bytes = r.work().bytes_read() - op.weight_bytes;
+  if (r.kernel() == measurements::KERNEL_CLASS_GEMM) {
+    w.matrix_path = true;  // cblas_sgemm / cublasGemmEx even at M = 1
+    if (!r.compute_dtype().empty()) w.matrix_dtype = r.compute_dtype();
+  }
+  return w;
+}
+
+// Decode attention over a cached context: QK and PV as matrix work, softmax on the vector
+// units, the K and V cache read in the record's KV format.
+Op decode_attention_op(const Measurement& r, const workloads::StorageFormat& format) {
+  const auto& s = r.shape();
+  const double heads = static_cast<double>(s.heads());
+  const double kv_heads = static_cast<double>(s.kv_heads() > 0 ? s.kv_heads() : s.heads());
+  const double context = static_cast<double>(s.context());
+  const double head_dim = static_cast<double>(s.head_dim());
+  const double batch = static_cast<double>(std::max<std::int64_t>(s.batch(), 1));
+  Op op = base_op(r, OpKind::attention);
+  op.m = 1;
+  op.n = context;
+  op.k = head_dim;
+  op.batch_count = heads * batch;
+  op.operand_family = format.family;
+  op.flops = 4.0 * heads * head_dim * context * batch;
+  op.vector_ops = std::max(0.0, r.work().flops() - op.flops);
+  op.transcendentals = heads * context * batch;  // softmax: one exp per score
+  op.transcendental_fn = "exp";
+  op.kv_read_bytes = std::min(format.bytes(2.0 * context * kv_heads * head_dim * batch), r.work().bytes_read());
+  op.act_read_bytes = r.work().bytes_read() - op.kv_read_bytes;
+  return op;
+}
+
 }  // namespace
 
 const workloads::StorageFormat* KernelOpBuilder::format_of(const std::string& dtype) const {
@@ -70,21 +117,7 @@ std::optional<WeightedOp> KernelOpBuilder::build(const Measurement& r, std::stri
         why_not = fmt::format("dtype '{}' is not a storage format of workloads/formats.yaml", r.dtype());
         return std::nullopt;
       }
-      op = base_op(r, OpKind::matmul);
-      const auto& s = r.shape();
-      op.m = r.kernel() == measurements::KERNEL_CLASS_GEMV ? 1.0 : static_cast<double>(s.m());
-      op.n = static_cast<double>(s.n());
-      op.k = static_cast<double>(s.k());
-      op.flops = r.work().flops();
-      op.weight_elements = op.n * op.k;
-      op.weight_format = format->name;
-      op.weight_family = format->family;
-      op.weight_bytes = std::min(format->bytes(op.weight_elements), r.work().bytes_read());
-      op.act_read_bytes = r.work().bytes_read() - op.weight_bytes;
-      if (r.kernel() == measurements::KERNEL_CLASS_GEMM) {
-        w.matrix_path = true;  // cblas_sgemm / cublasGemmEx even at M = 1
-        if (!r.compute_dtype().empty()) w.matrix_dtype = r.compute_dtype();
-      }
+      w = matmul_op(r, *format);
       break;
     }
     case measurements::KERNEL_CLASS_ATTENTION_DECODE: {
@@ -93,24 +126,7 @@ std::optional<WeightedOp> KernelOpBuilder::build(const Measurement& r, std::stri
         why_not = fmt::format("KV dtype '{}' is not a storage format of workloads/formats.yaml", r.dtype());
         return std::nullopt;
       }
-      const auto& s = r.shape();
-      const double heads = static_cast<double>(s.heads());
-      const double kv_heads = static_cast<double>(s.kv_heads() > 0 ? s.kv_heads() : s.heads());
-      const double context = static_cast<double>(s.context());
-      const double head_dim = static_cast<double>(s.head_dim());
-      const double batch = static_cast<double>(std::max<std::int64_t>(s.batch(), 1));
-      op = base_op(r, OpKind::attention);
-      op.m = 1;
-      op.n = context;
-      op.k = head_dim;
-      op.batch_count = heads * batch;
-      op.operand_family = format->family;
-      op.flops = 4.0 * heads * head_dim * context * batch;
-      op.vector_ops = std::max(0.0, r.work().flops() - op.flops);
-      op.transcendentals = heads * context * batch;  // softmax: one exp per score
-      op.transcendental_fn = "exp";
-      op.kv_read_bytes = std::min(format->bytes(2.0 * context * kv_heads * head_dim * batch), r.work().bytes_read());
-      op.act_read_bytes = r.work().bytes_read() - op.kv_read_bytes;
+      op = decode_attention_op(r, *format);
       break;
     }
     default:
@@ -141,7 +157,7 @@ bool cache_resident(const Measurement& r) {
   // those still say something the model describes (the launch overhead).
   constexpr double kTiny = 64 * 1024;
   const double cache = r.device().l3_bytes() > 0 ? static_cast<double>(r.device().l3_bytes())
-                                                  : static_cast<double>(r.device().l2_bytes());
+                                                 : static_cast<double>(r.device().l2_bytes());
   const double bytes = working_set_bytes(r);
   return cache > 0 && bytes > kTiny && bytes <= cache;
 }

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 #include <regex>
+#include <set>
 
 #include "common/input_error.hpp"
 
@@ -69,11 +69,11 @@ bool tensor_role(const std::string& name, std::string& role, int& layer) {
   // Newer llama.cpp DeepSeek files split the latent expansion into its key and value halves.
   if (base == "attn_k_b" || base == "attn_v_b") base = "attn_kv_b";
   // The roles llmsim's weight list has for these architectures (workloads/model_weights.cpp).
-  static const std::set<std::string> known = {"token_embd", "output",     "output_norm", "attn_norm",   "attn_q",
-                                              "attn_k",     "attn_v",     "attn_output", "attn_q_norm", "attn_k_norm",
-                                              "ffn_norm",   "ffn_gate",   "ffn_up",      "ffn_down",    "ffn_gate_inp",
-                                              "attn_q_a",   "attn_q_a_norm", "attn_q_b", "attn_kv_a_mqa", "attn_kv_a_norm",
-                                              "attn_kv_b",  "ffn_gate_shexp", "ffn_up_shexp", "ffn_down_shexp"};
+  static const std::set<std::string> known = {
+      "token_embd",    "output",         "output_norm",  "attn_norm",      "attn_q",        "attn_k",
+      "attn_v",        "attn_output",    "attn_q_norm",  "attn_k_norm",    "ffn_norm",      "ffn_gate",
+      "ffn_up",        "ffn_down",       "ffn_gate_inp", "attn_q_a",       "attn_q_a_norm", "attn_q_b",
+      "attn_kv_a_mqa", "attn_kv_a_norm", "attn_kv_b",    "ffn_gate_shexp", "ffn_up_shexp",  "ffn_down_shexp"};
   if (!known.count(base)) return false;
   role = kind == "bias" ? base + ".bias" : base;
   return true;
@@ -88,13 +88,15 @@ void read_expert_layout(const GgufFile& f, const std::string& a, ModelConfig& m)
     m.shared_expert_intermediate = checked(f, a + ".expert_shared_count", *shared) * m.intermediate;
   }
   const auto nextn = f.integer(a + ".nextn_predict_layers").value_or(0);
-  if (nextn < 0 || nextn >= m.layers) throw InputError(f.path, fmt::format("'{}.nextn_predict_layers' is {}", a, nextn));
+  if (nextn < 0 || nextn >= m.layers)
+    throw InputError(f.path, fmt::format("'{}.nextn_predict_layers' is {}", a, nextn));
   if (nextn > 0) {
     m.layers -= nextn;
     m.notes.push_back(fmt::format("{} multi-token-prediction layer(s) in the file are not run", nextn));
   }
   const auto dense = f.integer(a + ".leading_dense_block_count").value_or(0);
-  if (dense < 0 || dense > m.layers) throw InputError(f.path, fmt::format("'{}.leading_dense_block_count' is {}", a, dense));
+  if (dense < 0 || dense > m.layers)
+    throw InputError(f.path, fmt::format("'{}.leading_dense_block_count' is {}", a, dense));
   m.moe_layers.assign(static_cast<std::size_t>(m.layers), true);
   for (std::int64_t l = 0; l < dense; ++l) m.moe_layers[static_cast<std::size_t>(l)] = false;
 }
@@ -116,6 +118,53 @@ void read_latent_attention(const GgufFile& f, const std::string& a, ModelConfig&
   m.kv_heads = m.heads;
   m.head_dim = key;
   m.rotary_dim = mla.qk_rope_head_dim;
+}
+
+// The mix: the most common matrix format is the default; every tensor whose format differs
+// gets a rule naming its role and the layers that share that format.
+void read_weight_mix(const GgufFile& f, bool tied_embeddings, GgufModel& g) {
+  std::map<std::string, std::uint64_t> matrix_elements;
+  std::map<std::pair<std::string, std::string>, std::vector<int>> groups;  // (role, format) -> layers
+  std::string vector_format = "f32";
+  for (const auto& t : f.tensors) {
+    std::string role;
+    int layer = -1;
+    if (!tensor_role(t.name, role, layer)) {
+      g.unmatched.push_back(t.name);  // llmsim has no role for it: its bytes are not counted
+      continue;
+    }
+    const std::string format = ggml_type_format(t.type);
+    if (format.empty()) {
+      throw InputError(f.path, fmt::format("tensor '{}' is {}, which is not a weight format llmsim models", t.name,
+                                           ggml_type_name(t.type)));
+    }
+    if (t.dims.size() == 1) {
+      if (t.name == "blk.0.attn_norm.weight") vector_format = format;
+      continue;
+    }
+    matrix_elements[format] += t.elements();
+    // A tied embedding is quantised as the output projection: llmsim asks for it as "output".
+    if (role == "token_embd" && tied_embeddings) role = "output";
+    groups[{role, format}].push_back(layer);
+  }
+  if (matrix_elements.empty()) throw InputError(f.path, "no 2-D weight tensor found");
+  std::string default_format;
+  std::uint64_t most = 0;
+  for (const auto& [format, n] : matrix_elements)
+    if (n > most) most = n, default_format = format;
+  WeightMix& mix = g.mix;
+  mix.name = "gguf:" + f.path;
+  mix.default_format = default_format;
+  mix.vector_format = vector_format;
+  mix.source = "the file's tensor infos";
+  for (const auto& [key, layers] : groups) {
+    if (key.second == default_format) continue;
+    MixRule rule;
+    rule.tensors = {key.first};
+    rule.format = key.second;
+    rule.layer_list = layers;
+    mix.rules.push_back(rule);
+  }
 }
 
 }  // namespace
@@ -147,16 +196,16 @@ GgufModel gguf_model(const GgufFile& f) {
   m.heads = required(f, a + ".attention.head_count");
   m.kv_heads = optional(f, a + ".attention.head_count_kv", m.heads);
   if (m.heads % m.kv_heads != 0) {
-    throw InputError(f.path, fmt::format("{} attention heads are not a multiple of {} key/value heads", m.heads,
-                                         m.kv_heads));
+    throw InputError(f.path,
+                     fmt::format("{} attention heads are not a multiple of {} key/value heads", m.heads, m.kv_heads));
   }
   m.head_dim = optional(f, a + ".attention.key_length", std::max<std::int64_t>(1, m.hidden / m.heads));
   m.intermediate = required(f, a + ".feed_forward_length");
   m.max_positions = required(f, a + ".context_length");
   const GgufTensor* embd = f.tensor("token_embd.weight");
   if (!embd || embd->dims.size() != 2) throw InputError(f.path, "tensor 'token_embd.weight' (2-D) is missing");
-  m.vocab = checked(f, "token_embd.weight's second dimension", static_cast<std::int64_t>(std::min<std::uint64_t>(
-                                                                   embd->dims[1], kMaxShape + 1)));
+  m.vocab = checked(f, "token_embd.weight's second dimension",
+                    static_cast<std::int64_t>(std::min<std::uint64_t>(embd->dims[1], kMaxShape + 1)));
   m.tied_embeddings = f.tensor("output.weight") == nullptr;
   m.qkv_bias = f.tensor("blk.0.attn_q.bias") != nullptr;
   m.qk_norm = f.tensor("blk.0.attn_q_norm.weight") != nullptr;
@@ -165,7 +214,8 @@ GgufModel gguf_model(const GgufFile& f) {
     m.experts = checked(f, a + ".expert_count", *experts);
     m.experts_per_token = required(f, a + ".expert_used_count");
     if (m.experts_per_token > m.experts) {
-      throw InputError(f.path, fmt::format("{} experts per token exceed the {} experts", m.experts_per_token, m.experts));
+      throw InputError(f.path,
+                       fmt::format("{} experts per token exceed the {} experts", m.experts_per_token, m.experts));
     }
     read_expert_layout(f, a, m);
   }
@@ -175,50 +225,7 @@ GgufModel gguf_model(const GgufFile& f) {
   }
   m.attention_window.assign(static_cast<std::size_t>(m.layers), 0);
 
-  // The mix: the most common matrix format is the default; every tensor whose format differs
-  // gets a rule naming its role and the layers that share that format.
-  std::map<std::string, std::uint64_t> matrix_elements;
-  std::map<std::pair<std::string, std::string>, std::vector<int>> groups;  // (role, format) -> layers
-  std::string vector_format = "f32";
-  for (const auto& t : f.tensors) {
-    std::string role;
-    int layer = -1;
-    if (!tensor_role(t.name, role, layer)) {
-      g.unmatched.push_back(t.name);  // llmsim has no role for it: its bytes are not counted
-      continue;
-    }
-    const std::string format = ggml_type_format(t.type);
-    if (format.empty()) {
-      throw InputError(f.path, fmt::format("tensor '{}' is {}, which is not a weight format llmsim models", t.name,
-                                           ggml_type_name(t.type)));
-    }
-    if (t.dims.size() == 1) {
-      if (t.name == "blk.0.attn_norm.weight") vector_format = format;
-      continue;
-    }
-    matrix_elements[format] += t.elements();
-    // A tied embedding is quantised as the output projection: llmsim asks for it as "output".
-    if (role == "token_embd" && m.tied_embeddings) role = "output";
-    groups[{role, format}].push_back(layer);
-  }
-  if (matrix_elements.empty()) throw InputError(f.path, "no 2-D weight tensor found");
-  std::string default_format;
-  std::uint64_t most = 0;
-  for (const auto& [format, n] : matrix_elements)
-    if (n > most) most = n, default_format = format;
-  WeightMix& mix = g.mix;
-  mix.name = "gguf:" + f.path;
-  mix.default_format = default_format;
-  mix.vector_format = vector_format;
-  mix.source = "the file's tensor infos";
-  for (const auto& [key, layers] : groups) {
-    if (key.second == default_format) continue;
-    MixRule rule;
-    rule.tensors = {key.first};
-    rule.format = key.second;
-    rule.layer_list = layers;
-    mix.rules.push_back(rule);
-  }
+  read_weight_mix(f, m.tied_embeddings, g);
   return g;
 }
 

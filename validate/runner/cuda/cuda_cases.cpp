@@ -61,8 +61,51 @@ Storage storage_for(const std::string& dtype) {
 }
 
 void blas_check(cublasStatus_t status, const char* what) {
-  if (status != CUBLAS_STATUS_SUCCESS) throw std::runtime_error(fmt::format("{} failed (status {})", what,
-                                                                            static_cast<int>(status)));
+  if (status != CUBLAS_STATUS_SUCCESS)
+    throw std::runtime_error(fmt::format("{} failed (status {})", what, static_cast<int>(status)));
+}
+
+// cuBLASLt's fp8 GEMM (e4m3 x e4m3 -> bf16, f32 accumulate, TN), tried once: UnsupportedCase
+// where cuBLASLt has no kernel for the shape.
+CudaKernel::Launch fp8_gemm_launch(const CudaHandles& h, std::int64_t m, std::int64_t n, std::int64_t k, void* wp,
+                                   void* ap, void* cp) {
+  // The descriptors live as long as the launch closure (the kernel), then are destroyed.
+  struct LtDescriptors {
+    cublasLtMatmulDesc_t desc = nullptr;
+    cublasLtMatrixLayout_t a = nullptr, b = nullptr, c = nullptr;
+    ~LtDescriptors() {
+      if (c) cublasLtMatrixLayoutDestroy(c);
+      if (b) cublasLtMatrixLayoutDestroy(b);
+      if (a) cublasLtMatrixLayoutDestroy(a);
+      if (desc) cublasLtMatmulDescDestroy(desc);
+    }
+  };
+  auto lt = std::make_shared<LtDescriptors>();
+  blas_check(cublasLtMatmulDescCreate(&lt->desc, CUBLAS_COMPUTE_32F, CUDA_R_32F), "cublasLtMatmulDescCreate");
+  const cublasOperation_t transpose = CUBLAS_OP_T;
+  cublasLtMatmulDescSetAttribute(lt->desc, CUBLASLT_MATMUL_DESC_TRANSA, &transpose, sizeof(transpose));
+  blas_check(cublasLtMatrixLayoutCreate(&lt->a, CUDA_R_8F_E4M3, static_cast<std::uint64_t>(k),
+                                        static_cast<std::uint64_t>(n), k),
+             "cublasLtMatrixLayoutCreate");
+  blas_check(cublasLtMatrixLayoutCreate(&lt->b, CUDA_R_8F_E4M3, static_cast<std::uint64_t>(k),
+                                        static_cast<std::uint64_t>(m), k),
+             "cublasLtMatrixLayoutCreate");
+  blas_check(
+      cublasLtMatrixLayoutCreate(&lt->c, CUDA_R_16BF, static_cast<std::uint64_t>(n), static_cast<std::uint64_t>(m), n),
+      "cublasLtMatrixLayoutCreate");
+  CudaKernel::Launch launch = [h, lt, wp, ap, cp] {
+    const float alpha = 1.0f, beta = 0.0f;
+    blas_check(cublasLtMatmul(h.lt, lt->desc, &alpha, wp, lt->a, ap, lt->b, &beta, cp, lt->c, cp, lt->c, nullptr,
+                              h.workspace, h.workspace_bytes, nullptr),
+               "cublasLtMatmul fp8");
+  };
+  try {
+    launch();  // cuBLASLt has no fp8 kernel for some shapes (e.g. unaligned m): a skip, not an error
+    cudaDeviceSynchronize();
+  } catch (const std::runtime_error& e) {
+    throw UnsupportedCase(fmt::format("cuBLASLt has no fp8 kernel for this shape ({})", e.what()));
+  }
+  return launch;
 }
 
 // Row-major C[m x n] = A[m x k] W[n x k]^T is, column-major, C^T = op_T(W) A^T: "TN".
@@ -78,42 +121,7 @@ std::unique_ptr<Kernel> gemm(const CudaHandles& h, const KernelSpec& s) {
   CudaKernel::Launch launch;
   std::string impl;
   if (s.dtype == "fp8") {
-    // The descriptors live as long as the launch closure (the kernel), then are destroyed.
-    struct LtDescriptors {
-      cublasLtMatmulDesc_t desc = nullptr;
-      cublasLtMatrixLayout_t a = nullptr, b = nullptr, c = nullptr;
-      ~LtDescriptors() {
-        if (c) cublasLtMatrixLayoutDestroy(c);
-        if (b) cublasLtMatrixLayoutDestroy(b);
-        if (a) cublasLtMatrixLayoutDestroy(a);
-        if (desc) cublasLtMatmulDescDestroy(desc);
-      }
-    };
-    auto lt = std::make_shared<LtDescriptors>();
-    blas_check(cublasLtMatmulDescCreate(&lt->desc, CUBLAS_COMPUTE_32F, CUDA_R_32F), "cublasLtMatmulDescCreate");
-    const cublasOperation_t transpose = CUBLAS_OP_T;
-    cublasLtMatmulDescSetAttribute(lt->desc, CUBLASLT_MATMUL_DESC_TRANSA, &transpose, sizeof(transpose));
-    blas_check(cublasLtMatrixLayoutCreate(&lt->a, CUDA_R_8F_E4M3, static_cast<std::uint64_t>(k),
-                                          static_cast<std::uint64_t>(n), k),
-               "cublasLtMatrixLayoutCreate");
-    blas_check(cublasLtMatrixLayoutCreate(&lt->b, CUDA_R_8F_E4M3, static_cast<std::uint64_t>(k),
-                                          static_cast<std::uint64_t>(m), k),
-               "cublasLtMatrixLayoutCreate");
-    blas_check(cublasLtMatrixLayoutCreate(&lt->c, CUDA_R_16BF, static_cast<std::uint64_t>(n),
-                                          static_cast<std::uint64_t>(m), n),
-               "cublasLtMatrixLayoutCreate");
-    launch = [h, lt, wp = w->get(), ap = a->get(), cp = c->get()] {
-      const float alpha = 1.0f, beta = 0.0f;
-      blas_check(cublasLtMatmul(h.lt, lt->desc, &alpha, wp, lt->a, ap, lt->b, &beta, cp, lt->c, cp, lt->c, nullptr,
-                                h.workspace, h.workspace_bytes, nullptr),
-                 "cublasLtMatmul fp8");
-    };
-    try {
-      launch();  // cuBLASLt has no fp8 kernel for some shapes (e.g. unaligned m): a skip, not an error
-      cudaDeviceSynchronize();
-    } catch (const std::runtime_error& e) {
-      throw UnsupportedCase(fmt::format("cuBLASLt has no fp8 kernel for this shape ({})", e.what()));
-    }
+    launch = fp8_gemm_launch(h, m, n, k, w->get(), a->get(), c->get());
     impl = "cublasLt fp8 e4m3 x e4m3 -> bf16, f32 accumulate, TN";
   } else {
     const cudaDataType_t type = in == Storage::f16 ? CUDA_R_16F : (in == Storage::bf16 ? CUDA_R_16BF : CUDA_R_32F);
@@ -121,8 +129,8 @@ std::unique_ptr<Kernel> gemm(const CudaHandles& h, const KernelSpec& s) {
     launch = [h, type, compute, m, n, k, wp = w->get(), ap = a->get(), cp = c->get()] {
       const float alpha = 1.0f, beta = 0.0f;
       blas_check(cublasGemmEx(h.blas, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(n), static_cast<int>(m),
-                              static_cast<int>(k), &alpha, wp, type, static_cast<int>(k), ap, type,
-                              static_cast<int>(k), &beta, cp, type, static_cast<int>(n), compute, CUBLAS_GEMM_DEFAULT),
+                              static_cast<int>(k), &alpha, wp, type, static_cast<int>(k), ap, type, static_cast<int>(k),
+                              &beta, cp, type, static_cast<int>(n), compute, CUBLAS_GEMM_DEFAULT),
                  "cublasGemmEx");
     };
     impl = fmt::format("cublasGemmEx {} ({} compute), TN", s.dtype, s.dtype == "tf32" ? "tf32" : "f32");
@@ -307,11 +315,16 @@ std::string cuda_unsupported_reason(const CudaHandles& h, const KernelSpec& s) {
 
 std::unique_ptr<Kernel> make_cuda_kernel(const CudaHandles& handles, const KernelSpec& spec) {
   switch (spec.kernel) {
-    case measurements::KERNEL_CLASS_GEMM: return gemm(handles, spec);
-    case measurements::KERNEL_CLASS_GEMV: return gemv(handles, spec);
-    case measurements::KERNEL_CLASS_COPY: return copy(spec);
-    case measurements::KERNEL_CLASS_ATTENTION_DECODE: return attention(spec);
-    default: throw UnsupportedCase(cuda_unsupported_reason(handles, spec));
+    case measurements::KERNEL_CLASS_GEMM:
+      return gemm(handles, spec);
+    case measurements::KERNEL_CLASS_GEMV:
+      return gemv(handles, spec);
+    case measurements::KERNEL_CLASS_COPY:
+      return copy(spec);
+    case measurements::KERNEL_CLASS_ATTENTION_DECODE:
+      return attention(spec);
+    default:
+      throw UnsupportedCase(cuda_unsupported_reason(handles, spec));
   }
 }
 
