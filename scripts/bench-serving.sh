@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 start=$(date +%s.%N)
-taskset -c 0 build/sim/llmsim serve tests/bench/serve-10k-llama3-70b-tp8.yaml --out "$out" --quiet
+taskset -c 0 build/app/llmsim serve tests/bench/serve-10k-llama3-70b-tp8.yaml --out "$out" --quiet
 end=$(date +%s.%N)
 python3 - "$out/serve.json" "$start" "$end" <<'PY'
 import json, sys

@@ -1,12 +1,12 @@
 #!/bin/sh
 # Regenerates the example images of docs/plots.md (docs/plots/*.png) with `llmsim plot`.
-# Usage: scripts/make-doc-plots.sh [BUILD_DIR]   (default: build; needs sim/llmsim and
+# Usage: scripts/make-doc-plots.sh [BUILD_DIR]   (default: build; needs app/llmsim and
 # validate/runner/llmsim-bench built there, and python3-matplotlib). Takes a few minutes:
 # the validation example simulates llama-bench steps.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$ROOT/build}
-L=${LLMSIM:-$BUILD/sim/llmsim}
+L=${LLMSIM:-$BUILD/app/llmsim}
 B=${LLMSIM_BENCH:-$BUILD/validate/runner/llmsim-bench}
 OUT=$ROOT/docs/plots
 WORK=$(mktemp -d)

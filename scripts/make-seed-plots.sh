@@ -1,11 +1,11 @@
 #!/bin/sh
 # Regenerates the images of docs/seeds/ (docs/seeds/img/*.png) with `llmsim plot`.
-# Usage: scripts/make-seed-plots.sh [BUILD_DIR]   (default: build; needs sim/llmsim built there
+# Usage: scripts/make-seed-plots.sh [BUILD_DIR]   (default: build; needs app/llmsim built there
 # and python3-matplotlib). Takes about half a minute.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "${1:-$ROOT/build}" && pwd)
-L=${LLMSIM:-$BUILD/sim/llmsim}
+L=${LLMSIM:-$BUILD/app/llmsim}
 OUT=$ROOT/docs/seeds/img
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT

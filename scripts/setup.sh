@@ -4,4 +4,4 @@ set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
-build/sim/llmsim run scenarios/default.yaml --out results/default
+build/app/llmsim run scenarios/default.yaml --out results/default

@@ -4,7 +4,7 @@ on H100 clusters: every row whose model, layout and sequence length the corpus s
 llmsim can express (BF16 or AMP, Llama models llmsim has configs for). Nothing is fitted on
 these rows, so each error is already held out from its source.
 
-Usage: scripts/validate-training.py [--llmsim build/sim/llmsim] [--out validate/data/fits/FILE.csv]
+Usage: scripts/validate-training.py [--llmsim build/app/llmsim] [--out validate/data/fits/FILE.csv]
 Writes one line per row (predicted, measured, error) and prints the median absolute error per
 source and overall. Rows left out are listed with the reason.
 """

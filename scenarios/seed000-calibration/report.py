@@ -3,7 +3,7 @@
 from public kernel figures, and why one hand-tuned TFLOP/s constant per GPU had to go down
 to "improve accuracy".
 
-    python3 scenarios/seed000-calibration/report.py [--llmsim build/sim/llmsim]
+    python3 scenarios/seed000-calibration/report.py [--llmsim build/app/llmsim]
             [--bench build/validate/runner/llmsim-bench] [--work DIR] [--json out.json]
 
 Part 1 imports validate/data/public_kernels.csv (PyTorch torch.mm f16/bf16 GEMMs and
