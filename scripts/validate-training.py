@@ -24,6 +24,8 @@ MODELS = {
     "Llama 3.1 8B": "llama-3.1-8b", "Llama 3.1 70B": "llama-3.1-70b",
     "Llama2-architecture 7b (IBM FMS)": "llama-2-7b", "Llama2-architecture 13b (IBM FMS)": "llama-2-13b",
     "Llama2-architecture 70b (IBM FMS)": "llama-2-70b", "mixtral_8x7B": "mixtral-8x7b",
+    "LLAMA2-7B": "llama-2-7b", "LLAMA2-13B": "llama-2-13b", "LLAMA2-70B": "llama-2-70b", "LLAMA3-8B": "llama-3-8b",
+    "LLAMA3-70B": "llama-3-70b", "LLAMA3-405B": "llama-3.1-405b",
 }
 
 
@@ -55,7 +57,9 @@ def layout(row, f, gpus):
     mbs = int(f.get("mbs", f.get("local_batch", row["batch"] or 0) or 0))
     if mbs < 1:
         return "no micro-batch size"
-    gas = f.get("gas")
+    gas = f.get("gas", f.get("ga"))
+    if not gas and "gbs" in f:  # global batch = micro-batch x accumulation x data-parallel replicas
+        gas = str(max(1, int(f["gbs"]) // (mbs * dp)))
     m = re.search(r"GAS=(\d+)", f.get("fix_hp", ""))
     if m:
         gas = m.group(1)
@@ -65,7 +69,19 @@ def layout(row, f, gpus):
         accumulation = 4 * pp if pp > 1 else 1
         notes.append(f"micro-batches per step not stated: {accumulation} assumed")
     ac = f.get("recompute") == "1" or f.get("ac") == "full"
+    if int(f.get("vp", 1)) > 1:
+        notes.append(f"interleaved schedule (vp={f['vp']}) modelled as plain 1F1B")
     return tp, pp, dp, zero, mbs, accumulation, ac, notes
+
+
+def row_precision(row):
+    """Megatron-based stacks (Megatron-LM, NeMo, FlagScale) keep bf16 weights with fp32 main
+    copies and no autocast casts (mixed-bf16), with Transformer Engine FP8 GEMMs when the row
+    says FP8; PyTorch FSDP stacks (torchtitan, fms-fsdp) run torch.autocast (amp-bf16)."""
+    fp8 = "fp8" in row["dtype"].lower()
+    if re.search(r"Megatron|NeMo|FlagScale", row["software"]):
+        return "fp8" if fp8 else "mixed-bf16"
+    return "fp8" if fp8 else "amp-bf16"
 
 
 def cluster(gpus, tmp):
@@ -90,7 +106,7 @@ def cluster(gpus, tmp):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--llmsim", default=os.path.join(ROOT, "build", "sim", "llmsim"))
+    ap.add_argument("--llmsim", default=os.path.join(ROOT, "build", "app", "llmsim"))
     ap.add_argument("--out", default=os.path.join(ROOT, "validate", "data", "fits", "training_validation.csv"))
     args = ap.parse_args()
     rows = list(csv.DictReader(open(os.path.join(ROOT, "validate", "data", "corpus", "mlperf_training.csv"))))
@@ -103,8 +119,6 @@ def main():
             a100_class = ("A800-SXM4-80GB" in row["hardware"] or "A100 80GB" in row["hardware"]) and "128x" not in row["hardware"]
             if ("H100" not in row["hardware"] or "96GB" in row["hardware"]) and not a100_class:
                 why = "not an H100 80GB cluster or one A100/A800 node"
-            elif "FP8" in row["dtype"] or "fp8" in row["dtype"].lower():
-                why = "FP8 training is not modelled"
             elif row["model"] not in MODELS:
                 why = "no config for the model"
             f = fields(row["backend"])
@@ -124,9 +138,10 @@ def main():
             tp, pp, dp, zero, mbs, acc, ac, notes = lay
             if "A800" in row["hardware"]:
                 notes.append("A800 modelled as A100 SXM4 (NVLink 600 GB/s where the A800 has 400)")
+            precision = row_precision(row)
             scenario = os.path.join(tmp, f"r{row['id']}.yaml")
             with open(scenario, "w") as out:
-                out.write(f"hardware: {hw}\nmodel: {MODELS[row['model']]}\nsoftware: pytorch\nprecision: amp-bf16\n"
+                out.write(f"hardware: {hw}\nmodel: {MODELS[row['model']]}\nsoftware: pytorch\nprecision: {precision}\n"
                           f"seq_len: {seq}\nbatch: {mbs}\naccumulation: {acc}\ncheckpointing: {str(ac).lower()}\n"
                           f"flash_attention: true\nfused_optimizer: true\ntp: {tp}\npp: {pp}\ndp: {dp}\nzero: {zero}\n")
             res = subprocess.run([args.llmsim, "train", scenario, "--out", os.path.join(tmp, row["id"]), "--quiet"],
@@ -140,7 +155,7 @@ def main():
             measured = float(row["value"])
             results.append({"id": row["id"], "source": row["source"].split(" ")[0], "model": row["model"],
                             "gpus": gpus, "layout": j["layout"]["description"], "seq_len": seq, "micro_batch": mbs,
-                            "accumulation": acc, "checkpointing": ac, "fits": j["fits"],
+                            "accumulation": acc, "checkpointing": ac, "precision": precision, "fits": j["fits"],
                             "measured_tokens_per_s_per_gpu": measured, "predicted_tokens_per_s_per_gpu": round(predicted, 1),
                             "error": round(predicted / measured - 1, 4), "notes": "; ".join(notes)})
     os.makedirs(os.path.dirname(args.out), exist_ok=True)

@@ -18,6 +18,7 @@ PrecisionBytes precision_bytes(const std::string& precision) {
     // mostly half.
     p.activation = 2;
     p.compute_dtype = precision == "amp-fp16" ? "float16" : "bfloat16";
+    p.gemm_dtype = p.compute_dtype;
     return p;
   }
   if (precision == "bf16") {  // everything in bf16, moments too
@@ -26,9 +27,25 @@ PrecisionBytes precision_bytes(const std::string& precision) {
     p.optimizer = 4;
     p.activation = 2;
     p.compute_dtype = "bfloat16";
+    p.gemm_dtype = p.compute_dtype;
     return p;
   }
-  throw InputError("precision", fmt::format("must be fp32, amp-fp16, amp-bf16 or bf16, got '{}'", precision));
+  if (precision == "mixed-bf16" || precision == "fp8") {
+    // Megatron-LM / NeMo mixed precision: bf16 parameters the forward reads, an fp32 main copy,
+    // fp32 main gradients and fp32 Adam moments; no per-forward casts. "fp8" adds Transformer
+    // Engine's FP8 GEMMs for the transformer layers' linear layers (delayed scaling; the fp8
+    // weight copy TE caches is not counted).
+    p.weight = 2;
+    p.master = 4;
+    p.grad = 4;
+    p.optimizer = 8;
+    p.activation = 2;
+    p.compute_dtype = "bfloat16";
+    p.gemm_dtype = precision == "fp8" ? "float8" : p.compute_dtype;
+    return p;
+  }
+  throw InputError("precision", fmt::format("must be fp32, amp-fp16, amp-bf16, bf16, mixed-bf16 or fp8, got '{}'",
+                                            precision));
 }
 
 namespace {
@@ -108,6 +125,13 @@ class TrainingBuilder {
   }
 
  private:
+  // The family a matmul runs as: the GEMM dtype, but FP8 training keeps the LM head in the
+  // compute dtype (Megatron/TE run only the transformer layers' linear layers in FP8).
+  std::string gemm_family(const Op& op) const { return op.group == "lm_head" ? p_.compute_dtype : p_.gemm_dtype; }
+  static double gemm_weight_bytes(const std::string& family) {
+    return family == "float32" ? 4.0 : family == "float8" ? 1.0 : 2.0;
+  }
+
   // fp32 parameters with half-precision matmuls: torch.autocast casts each weight per forward.
   bool autocast() const { return p_.compute_dtype != "float32" && p_.weight == 4; }
 
@@ -183,7 +207,7 @@ class TrainingBuilder {
         in.push_back(add(cast, rank, in));
         op.weight_bytes = op.weight_elements * 2;
       }
-      if (op.kind == OpKind::matmul) op.weight_family = p_.compute_dtype;
+      if (op.kind == OpKind::matmul) op.weight_family = gemm_family(op);
       if (op.kind == OpKind::attention || op.kind == OpKind::scan) op.operand_family = p_.compute_dtype;
       fuse(op);
       fwd_id[v] = add(op, rank, in);
@@ -294,9 +318,9 @@ class TrainingBuilder {
       b.name = tag(f.name, rank, mb, ".dgrad");
       b.m = f.m, b.n = f.k, b.k = f.n, b.batch_count = f.batch_count;
       b.flops = f.flops;
-      b.weight_bytes = f.weight_elements * (p_.compute_dtype == "float32" ? 4.0 : 2.0);
+      b.weight_family = gemm_family(f);
+      b.weight_bytes = f.weight_elements * gemm_weight_bytes(b.weight_family);
       b.weight_elements = f.weight_elements;
-      b.weight_family = p_.compute_dtype;
       b.act_read_bytes = f.act_write_bytes;
       b.act_write_bytes = f.act_read_bytes;
       b.output_bytes = f.act_read_bytes;

@@ -15,7 +15,7 @@ struct TrainingOptions {
   int64_t micro_batch = 8;      // sequences per micro-batch (per data-parallel rank)
   int64_t seq_len = 256;
   int64_t accumulation = 1;     // micro-batches per optimizer step
-  std::string precision = "fp32";  // fp32 | amp-fp16 | amp-bf16 | bf16
+  std::string precision = "fp32";  // fp32 | amp-fp16 | amp-bf16 | bf16 | mixed-bf16 | fp8
   bool checkpointing = false;   // keep only layer inputs; recompute each layer before its backward
   bool fused = false;           // torch.compile-like fusion of element-wise chains
   bool fused_optimizer = false; // one fused AdamW kernel instead of foreach launches
@@ -32,6 +32,11 @@ struct PrecisionBytes {
   double optimizer = 8;    // AdamW's two moments
   double activation = 4;
   std::string compute_dtype = "float32";  // weight family the matmuls run as
+  // The family the transformer layers' linear GEMMs (forward, dgrad, wgrad) run as: the
+  // compute dtype, except under FP8 training, where they run on the fp8 tensor cores while
+  // attention, the LM head and everything else stay in the compute dtype.
+  std::string gemm_dtype = "float32";
+  bool fp8_gemms() const { return gemm_dtype == "float8"; }
 };
 PrecisionBytes precision_bytes(const std::string& precision);
 

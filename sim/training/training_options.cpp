@@ -27,7 +27,7 @@ workloads::TrainingOptions training_options(const SimulationContext& c, const Tr
 
 double matrix_peak(const DeviceModel& device, const workloads::PrecisionBytes& precision, std::string* used) {
   const auto& dtypes = device.efficiency.matmul_dtype;
-  const auto it = dtypes.find(precision.compute_dtype);
+  const auto it = dtypes.find(precision.gemm_dtype);  // the peak the GEMMs run at (fp8 under FP8 training)
   return device.peak(it != dtypes.end() ? it->second : std::string("f32"), used);
 }
 

@@ -133,7 +133,7 @@ class Train(unittest.TestCase):
         cases = {
             "batch: 0\n": "batch",
             "seq_len: 4096\n": "seq_len",  # gpt2 has 1024 positions
-            "precision: fp8\n": "precision",
+            "precision: fp4\n": "precision",  # FP4 training is not modelled
             "dp: 3\n": "dp",  # one A100 in this system
             "batchsize: 4\n": "batchsize",
         }

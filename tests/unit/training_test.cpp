@@ -109,6 +109,34 @@ TEST_CASE("AdamW keeps two fp32 moments per parameter and touches every state on
     CHECK(bf16.weights_bytes == 2 * kGpt2Parameters);
     CHECK(bf16.grads_bytes == 2 * kGpt2Parameters);
   }
+  SECTION("Megatron mixed precision: bf16 weights, fp32 main copy, grads and moments, no casts") {
+    auto o = f.options(4, 128);
+    o.precision = "mixed-bf16";
+    const auto mixed = f.lower("gpt2", o, "bf16");
+    CHECK(mixed.weights_bytes == (2 + 4) * kGpt2Parameters);  // 18 bytes a parameter with the rest
+    CHECK(mixed.grads_bytes == 4 * kGpt2Parameters);
+    CHECK(mixed.optimizer_bytes == 8 * kGpt2Parameters);
+    CHECK(mixed.cast_bytes == 0);
+  }
+}
+
+TEST_CASE("FP8 training runs the layers' linear GEMMs in fp8 and keeps the LM head and attention in bf16",
+          "[workloads][training]") {
+  Fixture f;
+  auto o = f.options(4, 128);
+  o.precision = "fp8";
+  const auto step = f.lower("gpt2", o, "bf16");
+  CHECK(step.weights_bytes + step.grads_bytes + step.optimizer_bytes == 18 * kGpt2Parameters);
+  for (const char* name : {"L0.ffn_up", "L0.ffn_up.dgrad", "L0.ffn_up.wgrad", "L11.attn_qkv"}) {
+    INFO(name);
+    CHECK(find_op(step.graph, name).weight_family == "float8");
+  }
+  // The dgrad GEMM reads the fp8 weight copy: one byte per weight (768 x 3072 for ffn_up).
+  CHECK(find_op(step.graph, "L0.ffn_up.dgrad").weight_bytes == 768.0 * 3072);
+  CHECK(find_op(step.graph, "lm_head").weight_family == "bfloat16");
+  CHECK(find_op(step.graph, "L0.attention").operand_family == "bfloat16");
+  CHECK(precision_bytes("fp8").fp8_gemms());
+  CHECK_FALSE(precision_bytes("mixed-bf16").fp8_gemms());
 }
 
 TEST_CASE("activation checkpointing trades one more forward for less saved memory", "[workloads][training]") {
@@ -197,7 +225,7 @@ TEST_CASE("bad training input is refused with the field named", "[workloads][tra
   }
   SECTION("an unknown precision") {
     auto o = f.options(1, 128);
-    o.precision = "fp8";
+    o.precision = "fp4";  // FP4 training is not modelled
     CHECK_THROWS_AS(f.lower("gpt2", o), InputError);
   }
   SECTION("an unknown block type in a model file") {
