@@ -4,11 +4,11 @@
 #include <cstdlib>
 #include <memory>
 
-#include "common/input_error.hpp"
-#include "common/output_files.hpp"
 #include "app/commands.hpp"
 #include "app/progress_display.hpp"
 #include "app/recorded_steps.hpp"
+#include "common/input_error.hpp"
+#include "common/output_files.hpp"
 #include "sim/op_table_writer.hpp"
 #include "sim/predictor.hpp"
 #include "sim/report.hpp"
@@ -36,8 +36,8 @@ void add_expert_options(CLI::App* cmd, sim::PredictRequest& r) {
 }
 
 // Where the model runs: placement policy, devices, offload and collectives.
-void add_placement_options(CLI::App* cmd, sim::PlacementSpec& spec, std::string& op_classes) {
-  cmd->add_option("--placement", spec.policy, "single, by-op-class, layer-split or offload")->capture_default_str();
+void add_placement_options(CLI::App* cmd, sim::PlacementSpec& spec, std::string& policy, std::string& op_classes) {
+  cmd->add_option("--placement", policy, "single, by-op-class, layer-split or offload")->capture_default_str();
   cmd->add_option("--devices", spec.devices, "devices for the placement or one per tp x pp rank (ids or kinds)")
       ->delimiter(',');
   cmd->add_option("--op-classes", op_classes, "by-op-class map, e.g. attention=npu,mlp=gpu,default=gpu");
@@ -100,13 +100,15 @@ void add_predict_command(CLI::App& app, Action& action) {
   cmd->add_option("--image-tiles", request->image_tiles, "tiles per image (default: the encoder's maximum)");
   add_price_option(cmd, request->usd_per_hour);
   auto op_classes = std::make_shared<std::string>();
-  add_placement_options(cmd, request->placement, *op_classes);
+  auto policy = std::make_shared<std::string>("single");
+  add_placement_options(cmd, request->placement, *policy, *op_classes);
   cmd->add_option("--software", request->software, "software profile: llama.cpp vllm trtllm pytorch")
       ->capture_default_str();
   cmd->add_flag("--json", *json, "print one JSON object instead of the text report");
   cmd->add_option("--trace", *trace, "write a Chrome/Perfetto trace JSON here");
   cmd->add_option("--ops-csv", *ops_csv, "write the per-op table here");
   cmd->callback([=, &action]() {
+    request->placement.policy = sim::parse_placement_policy(*policy, "--placement");  // parsed once, here
     request->placement.op_classes = parse_assignments(*op_classes, "--op-classes");
     action = [=](const sim::DataPaths& paths) {
       sim::TraceWriter tracer;

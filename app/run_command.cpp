@@ -30,7 +30,7 @@ nlohmann::ordered_json request_json(const sim::PredictRequest& r) {
           {"replicas", r.replicas}, {"threads", r.threads}, {"ubatch", r.ubatch}, {"extend_context", r.extend_context}, {"images", r.images},   {"image_tiles", r.image_tiles},
           {"usd_per_hour", r.usd_per_hour}, {"usd_per_hour_source", r.usd_per_hour_source},
           {"placement",
-           {{"policy", p.policy}, {"devices", p.devices}, {"op_classes", p.op_classes},
+           {{"policy", sim::to_string(p.policy)}, {"devices", p.devices}, {"op_classes", p.op_classes},
             {"split_layer", p.split_layer}, {"offload_memory", p.offload_memory},
             {"memory_fraction", p.memory_fraction}, {"prefetch", p.prefetch}, {"collectives", p.collectives}}}};
 }

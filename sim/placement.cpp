@@ -19,15 +19,22 @@ using workloads::OpKind;
 
 namespace {
 
-const std::vector<std::string> kPolicies = {"single", "by-op-class", "layer-split", "offload"};
+const std::vector<std::pair<PlacementPolicy, std::string>> kPolicies = {{PlacementPolicy::single, "single"},
+                                                                        {PlacementPolicy::by_op_class, "by-op-class"},
+                                                                        {PlacementPolicy::layer_split, "layer-split"},
+                                                                        {PlacementPolicy::offload, "offload"}};
 
 // Builds the executable graph of one step, op by op in the logical graph's order.
 class StepPlacer {
  public:
   StepPlacer(const Placer& placer, const Platform& platform, const std::vector<DeviceModel>& devices,
              const std::vector<bool>& offloaded, std::size_t offload_memory, bool symmetric)
-      : placer_(placer), platform_(platform), devices_(devices), offloaded_(offloaded),
-        offload_memory_(offload_memory), symmetric_(symmetric) {}
+      : placer_(placer),
+        platform_(platform),
+        devices_(devices),
+        offloaded_(offloaded),
+        offload_memory_(offload_memory),
+        symmetric_(symmetric) {}
 
   PlacedStep run(const OpGraph& logical) {
     remap_.assign(logical.size(), {});
@@ -104,8 +111,8 @@ class StepPlacer {
         auto it = moved_.find(key);
         if (it == moved_.end()) {
           const double bytes = step_.graph.op(produced).output_bytes;
-          const OpId c = copy(fmt::format("{}->{}", step_.graph.op(produced).name, platform_.memory_name(mem)),
-                              "comm", op.layer, bytes, where, mem, d, placer_copy_stream(d), launch_of(d), {produced});
+          const OpId c = copy(fmt::format("{}->{}", step_.graph.op(produced).name, platform_.memory_name(mem)), "comm",
+                              op.layer, bytes, where, mem, d, placer_copy_stream(d), launch_of(d), {produced});
           it = moved_.emplace(key, c).first;
         }
         std::replace(inputs.begin(), inputs.end(), produced, it->second);
@@ -139,9 +146,9 @@ class StepPlacer {
       inputs.push_back(c);
     }
     const OpCost cost = cost_op(op, devices_[d]);
-    const PlannedOp plan = PlannedOp::on_device(placer_compute_stream(d), platform_.device_host(d),
-                                                platform_.memory_host(mem), cost.launch_s, cost.compute_s,
-                                                cost.link_bytes);
+    const PlannedOp plan =
+        PlannedOp::on_device(placer_compute_stream(d), platform_.device_host(d), platform_.memory_host(mem),
+                             cost.launch_s, cost.compute_s, cost.link_bytes);
     const OpId id = add(op, inputs, cost, plan, d, mem);
     if (op.layer >= 0 && !layer_first_.count(op.layer)) layer_first_[op.layer] = id;
     return id;
@@ -187,8 +194,8 @@ class StepPlacer {
     for (std::size_t i = 0; i < (symmetric_ ? 1 : n); ++i) {
       for (std::size_t j = 0; j < n; ++j) {
         if (j == i || mem[i] == mem[j]) continue;
-        out.push_back(copy(fmt::format("{}.a2a{}>{}", op.name, i, j), "all_to_all", op.layer, share, mem[i], mem[j], dev[i],
-                           placer_comm_stream(dev[i]), launch_of(dev[i]), inputs));
+        out.push_back(copy(fmt::format("{}.a2a{}>{}", op.name, i, j), "all_to_all", op.layer, share, mem[i], mem[j],
+                           dev[i], placer_comm_stream(dev[i]), launch_of(dev[i]), inputs));
       }
     }
     return out.empty() ? inputs : out;
@@ -212,9 +219,9 @@ class StepPlacer {
     sum.vector_ops = (ranks - 1) * op.comm_bytes / 2;
     sum.output_bytes = op.comm_bytes;
     const OpCost cost = cost_op(sum, devices_[d]);
-    const PlannedOp plan = PlannedOp::on_device(placer_compute_stream(d), platform_.device_host(d),
-                                                platform_.memory_host(mem), cost.launch_s, cost.compute_s,
-                                                cost.link_bytes);
+    const PlannedOp plan =
+        PlannedOp::on_device(placer_compute_stream(d), platform_.device_host(d), platform_.memory_host(mem),
+                             cost.launch_s, cost.compute_s, cost.link_bytes);
     return {add(sum, inputs, cost, plan, d, mem)};
   }
 
@@ -229,14 +236,16 @@ class StepPlacer {
       for (std::size_t i = 0; i + step < n; i += 2 * step) {
         std::vector<OpId> after = ready[i];
         after.insert(after.end(), ready[i + step].begin(), ready[i + step].end());
-        ready[i] = {copy(fmt::format("{}.reduce{}<{}", op.name, i, i + step), "comm", op.layer, op.comm_bytes, mem[i + step],
-                         mem[i], dev[i + step], placer_comm_stream(dev[i + step]), launch_of(dev[i + step]), after)};
+        ready[i] = {copy(fmt::format("{}.reduce{}<{}", op.name, i, i + step), "comm", op.layer, op.comm_bytes,
+                         mem[i + step], mem[i], dev[i + step], placer_comm_stream(dev[i + step]),
+                         launch_of(dev[i + step]), after)};
       }
     }
     for (std::size_t step = top / 2; step >= 1; step /= 2) {
       for (std::size_t i = 0; i + step < n; i += 2 * step) {
-        ready[i + step] = {copy(fmt::format("{}.bcast{}>{}", op.name, i, i + step), "comm", op.layer, op.comm_bytes, mem[i],
-                                mem[i + step], dev[i], placer_comm_stream(dev[i]), launch_of(dev[i]), ready[i])};
+        ready[i + step] = {copy(fmt::format("{}.bcast{}>{}", op.name, i, i + step), "comm", op.layer, op.comm_bytes,
+                                mem[i], mem[i + step], dev[i], placer_comm_stream(dev[i]), launch_of(dev[i]),
+                                ready[i])};
       }
       if (step == 1) break;
     }
@@ -277,18 +286,43 @@ class StepPlacer {
 
 }  // namespace
 
+std::optional<PlacementPolicy> placement_policy_named(const std::string& name) {
+  for (const auto& [policy, text] : kPolicies) {
+    if (text == name) return policy;
+  }
+  return std::nullopt;
+}
+
+std::string to_string(PlacementPolicy policy) {
+  for (const auto& [p, text] : kPolicies) {
+    if (p == policy) return text;
+  }
+  return "?";
+}
+
+std::string placement_policy_names() {
+  std::vector<std::string> names;
+  for (const auto& entry : kPolicies) names.push_back(entry.second);
+  return join_names(names);
+}
+
+PlacementPolicy parse_placement_policy(const std::string& name, const std::string& where) {
+  if (auto p = placement_policy_named(name)) return *p;
+  throw InputError(where, fmt::format("unknown placement '{}'; known: {}", name, placement_policy_names()));
+}
+
 Placer::Placer(const hwmodels::System& system, const Platform& platform, const std::vector<DeviceModel>& devices,
                PlacementSpec spec, int ranks, std::vector<bool> offloaded_layers)
-    : system_(system), platform_(platform), devices_(devices), spec_(std::move(spec)), ranks_(ranks),
+    : system_(system),
+      platform_(platform),
+      devices_(devices),
+      spec_(std::move(spec)),
+      ranks_(ranks),
       offloaded_(std::move(offloaded_layers)) {
   for (std::size_t d = 0; d < devices.size(); ++d) {
     const std::string& id = devices[d].device->id;
     stream_names_.insert(stream_names_.end(), {id, id + " copy", id + " comm"});
     stream_limits_.insert(stream_limits_.end(), {devices[d].efficiency.streams, 1, 1});
-  }
-  if (std::find(kPolicies.begin(), kPolicies.end(), spec_.policy) == kPolicies.end()) {
-    throw InputError("--placement",
-                     fmt::format("unknown placement '{}'; known: {}", spec_.policy, join_names(kPolicies)));
   }
   if (spec_.collectives != "ring" && spec_.collectives != "tree") {
     throw InputError("--collectives", fmt::format("must be ring or tree, got '{}'", spec_.collectives));
@@ -303,20 +337,21 @@ Placer::Placer(const hwmodels::System& system, const Platform& platform, const s
     host_memory_ = platform.memory_of_device(host_device_);
   }
   if (ranks_ > 1) {
-    if (spec_.policy != "single") {
-      throw InputError("--placement", fmt::format("'{}' cannot be combined with tensor/pipeline parallelism", spec_.policy));
+    if (spec_.policy != PlacementPolicy::single) {
+      throw InputError("--placement", fmt::format("'{}' cannot be combined with tensor/pipeline parallelism",
+                                                  to_string(spec_.policy)));
     }
     if (spec_.devices.empty()) {
       for (const auto* d : system.devices_of(hwmodels::DeviceKind::gpu)) spec_.devices.push_back(d->id);
       if (static_cast<int>(spec_.devices.size()) < ranks_) {
-        throw InputError("--tp/--pp", fmt::format("{} ranks need {} devices; system '{}' has {} GPU(s)", ranks_,
-                                                  ranks_, system.id, spec_.devices.size()));
+        throw InputError("--tp/--pp", fmt::format("{} ranks need {} devices; system '{}' has {} GPU(s)", ranks_, ranks_,
+                                                  system.id, spec_.devices.size()));
       }
       spec_.devices.resize(static_cast<std::size_t>(ranks_));
     }
     if (static_cast<int>(spec_.devices.size()) != ranks_) {
-      throw InputError("--devices", fmt::format("{} ranks (tp x pp) need {} devices, got {}", ranks_, ranks_,
-                                                spec_.devices.size()));
+      throw InputError("--devices",
+                       fmt::format("{} ranks (tp x pp) need {} devices, got {}", ranks_, ranks_, spec_.devices.size()));
     }
     std::set<std::size_t> seen;
     for (const auto& ref : spec_.devices) {
@@ -329,23 +364,24 @@ Placer::Placer(const hwmodels::System& system, const Platform& platform, const s
   }
   if (spec_.devices.empty()) throw InputError("--device", "no device given for the placement");
   default_device_ = resolve(spec_.devices[0], "--device");
-  if (spec_.policy == "layer-split") {
+  if (spec_.policy == PlacementPolicy::layer_split) {
     if (spec_.devices.size() != 2) {
       throw InputError("--devices", "layer-split needs two devices: the first layers' and the rest's");
     }
     second_device_ = resolve(spec_.devices[1], "--devices");
   }
-  if (spec_.policy == "by-op-class") {
-    if (spec_.op_classes.empty()) throw InputError("--op-classes", "by-op-class needs a map like attention=npu,mlp=gpu");
+  if (spec_.policy == PlacementPolicy::by_op_class) {
+    if (spec_.op_classes.empty())
+      throw InputError("--op-classes", "by-op-class needs a map like attention=npu,mlp=gpu");
     for (const auto& [cls, ref] : spec_.op_classes) class_device_[cls] = resolve(ref, "--op-classes " + cls);
     if (class_device_.count("default")) default_device_ = class_device_.at("default");
   }
-  if (spec_.policy == "offload") {
+  if (spec_.policy == PlacementPolicy::offload) {
     const std::size_t local = platform.memory_of_device(default_device_);
     if (!spec_.offload_memory.empty()) {
       if (!system.find_memory(spec_.offload_memory)) {
-        throw InputError("--offload-memory", fmt::format("system '{}' has no memory '{}'", system.id,
-                                                         spec_.offload_memory));
+        throw InputError("--offload-memory",
+                         fmt::format("system '{}' has no memory '{}'", system.id, spec_.offload_memory));
       }
       offload_memory_ = platform.memory_index(spec_.offload_memory);
     } else {
@@ -357,8 +393,9 @@ Placer::Placer(const hwmodels::System& system, const Platform& platform, const s
         }
       }
       if (offload_memory_ == local) {
-        throw InputError("--placement", fmt::format("offload needs a second memory linked to '{}'; system '{}' has none",
-                                                    platform.memory_name(local), system.id));
+        throw InputError("--placement",
+                         fmt::format("offload needs a second memory linked to '{}'; system '{}' has none",
+                                     platform.memory_name(local), system.id));
       }
     }
   }
@@ -379,14 +416,14 @@ std::size_t Placer::resolve(const std::string& ref, const std::string& what) con
 std::size_t Placer::device_for(const Op& op) const {
   if (op.host_expert && spec_.host_experts == "cpu") return host_device_;
   if (ranks_ > 1) return rank_device_.at(static_cast<std::size_t>(op.rank));
-  if (spec_.policy == "by-op-class") {
+  if (spec_.policy == PlacementPolicy::by_op_class) {
     for (const std::string& key : {to_string(op.kind), op.group}) {
       auto it = class_device_.find(key);
       if (it != class_device_.end()) return it->second;
     }
     return default_device_;
   }
-  if (spec_.policy == "layer-split") {
+  if (spec_.policy == PlacementPolicy::layer_split) {
     if (op.layer >= 0) return op.layer < spec_.split_layer ? default_device_ : second_device_;
     return op.group == "embedding" ? default_device_ : second_device_;
   }
@@ -397,7 +434,7 @@ std::vector<std::size_t> Placer::used_devices() const {
   std::set<std::size_t> used(rank_device_.begin(), rank_device_.end());
   if (ranks_ <= 1) {
     used.insert(default_device_);
-    if (spec_.policy == "layer-split") used.insert(second_device_);
+    if (spec_.policy == PlacementPolicy::layer_split) used.insert(second_device_);
     for (const auto& [cls, d] : class_device_) used.insert(d);
   }
   std::vector<std::size_t> out(used.begin(), used.end());
@@ -407,7 +444,8 @@ std::vector<std::size_t> Placer::used_devices() const {
 }
 
 bool Placer::has_offload() const {
-  return spec_.policy == "offload" && std::any_of(offloaded_.begin(), offloaded_.end(), [](bool b) { return b; });
+  return spec_.policy == PlacementPolicy::offload &&
+         std::any_of(offloaded_.begin(), offloaded_.end(), [](bool b) { return b; });
 }
 
 PlacedStep Placer::place(const OpGraph& logical, bool symmetric) const {

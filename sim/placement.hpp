@@ -12,6 +12,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,16 +23,28 @@
 
 namespace llmsim::sim {
 
+// How a model's ops are spread over a system's devices (docs/heterogeneous.md).
+enum class PlacementPolicy { single, by_op_class, layer_split, offload };
+
+/// The policy named "single", "by-op-class", "layer-split" or "offload"; nullopt otherwise.
+std::optional<PlacementPolicy> placement_policy_named(const std::string& name);
+/// The name of a policy, as users write it.
+std::string to_string(PlacementPolicy policy);
+/// "single, by-op-class, layer-split, offload", for error messages.
+std::string placement_policy_names();
+/// The policy named `name`; InputError at `where` listing the known names otherwise.
+PlacementPolicy parse_placement_policy(const std::string& name, const std::string& where);
+
 struct PlacementSpec {
-  std::string policy = "single";  // single | by-op-class | layer-split | offload
+  PlacementPolicy policy = PlacementPolicy::single;
   // Device ids or kinds (cpu, gpu, npu). single/offload: the device; layer-split: [first, rest];
   // with tp x pp > 1: one per rank (default: the first tp x pp GPUs).
   std::vector<std::string> devices;
   std::map<std::string, std::string> op_classes;  // by-op-class: group or op kind -> device; "default" too
-  int split_layer = 0;            // layer-split
-  std::string offload_memory;     // offload: where offloaded weights stay ("" = a memory linked to the device's)
-  double memory_fraction = 1.0;   // offload: share of the device memory the model may use
-  bool prefetch = false;          // offload: copy the next layer's weights while this one computes
+  int split_layer = 0;                            // layer-split
+  std::string offload_memory;        // offload: where offloaded weights stay ("" = a memory linked to the device's)
+  double memory_fraction = 1.0;      // offload: share of the device memory the model may use
+  bool prefetch = false;             // offload: copy the next layer's weights while this one computes
   std::string collectives = "ring";  // ring | tree
   // Routed experts the lowering keeps in host memory (host_expert ops): "cpu" computes them on
   // the system's first CPU (llama.cpp --n-cpu-moe), "stream" copies their weights to the
@@ -41,11 +54,11 @@ struct PlacementSpec {
 
 /// A step ready to execute.
 struct PlacedStep {
-  workloads::OpGraph graph;            // the logical ops plus copies, collectives expanded
+  workloads::OpGraph graph;  // the logical ops plus copies, collectives expanded
   std::vector<OpCost> costs;
   std::vector<PlannedOp> plan;
-  std::vector<std::size_t> device;     // device of each op (the sending or receiving device for copies)
-  std::vector<std::size_t> memory;     // memory a compute op reads; destination memory of a copy
+  std::vector<std::size_t> device;  // device of each op (the sending or receiving device for copies)
+  std::vector<std::size_t> memory;  // memory a compute op reads; destination memory of a copy
 };
 
 class Placer {

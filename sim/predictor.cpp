@@ -81,16 +81,16 @@ std::string describe_placement(const PlacementSpec& spec, const PredictRequest& 
         spec.host_experts == "cpu" ? "computed by the host CPU" : "copied to the device per use",
         100 * r.expert_cache_hit);
   }
-  if (spec.policy == "by-op-class") {
+  if (spec.policy == PlacementPolicy::by_op_class) {
     std::string map;
     for (const auto& [cls, dev] : spec.op_classes) map += (map.empty() ? "" : ", ") + cls + "=" + dev;
     return fmt::format("by op class ({}) on {}", map, devices);
   }
-  if (spec.policy == "layer-split") {
+  if (spec.policy == PlacementPolicy::layer_split) {
     return fmt::format("layers 0-{} on {}, the rest and the LM head on {}", spec.split_layer - 1, spec.devices[0],
                        spec.devices[1]);
   }
-  if (spec.policy == "offload") {
+  if (spec.policy == PlacementPolicy::offload) {
     const auto n = std::count(offloaded.begin(), offloaded.end(), true);
     return fmt::format("{} computes; weights of {} of {} layers stay in {} and are copied in {}", devices, n,
                        offloaded.size(), platform.memory_name(placer.offload_memory()),
@@ -240,7 +240,7 @@ PredictPlan resolve(const PredictRequest& request_in, const SimulationContext& s
   plan.context = request.prompt + request.gen;
   check_context(request, model, plan.context);
   const PlacementSpec& spec = request.placement;
-  if (spec.policy == "offload") {
+  if (spec.policy == PlacementPolicy::offload) {
     const DeviceModel& device = setup.devices[plan.primary];
     const double budget = device.memory->capacity_bytes() * spec.memory_fraction -
                           workloads::kv_cache_bytes(model, request.batch, plan.context, *setup.kv_format);

@@ -1,5 +1,7 @@
 #include "sim/scenario.hpp"
 
+#include <fmt/format.h>
+
 #include <filesystem>
 
 #include "common/yaml_fields.hpp"
@@ -16,7 +18,15 @@ std::string resolve(const std::string& value, const std::filesystem::path& base)
 
 void read_placement(const YAML::Node& node, const std::string& file, PlacementSpec& spec) {
   YamlFields p(node, file, "placement");
-  spec.policy = p.optional_string("policy", spec.policy);
+  if (auto policy = p.optional("policy")) {
+    const auto named = placement_policy_named(policy->as<std::string>());
+    if (!named) {
+      throw p.error_at(
+          *policy, "policy",
+          fmt::format("unknown placement '{}'; known: {}", policy->as<std::string>(), placement_policy_names()));
+    }
+    spec.policy = *named;
+  }
   if (auto devices = p.optional("devices")) {
     if (!devices->IsSequence()) throw p.error_at(*devices, "devices", "must be a list of device ids or kinds");
     for (const auto& d : *devices) spec.devices.push_back(d.as<std::string>());
@@ -54,7 +64,8 @@ void read_request(YamlFields& f, const std::filesystem::path& base, const std::s
   r.expert_cache_hit = f.optional_number("expert_cache_hit", r.expert_cache_hit, 0, 1);
   r.expert_cache_slots =
       static_cast<int64_t>(f.optional_integer("expert_cache_slots", static_cast<double>(r.expert_cache_slots), 0, 1e5));
-  r.microbatches = static_cast<int64_t>(f.optional_integer("microbatches", static_cast<double>(r.microbatches), 0, 1e6));
+  r.microbatches =
+      static_cast<int64_t>(f.optional_integer("microbatches", static_cast<double>(r.microbatches), 0, 1e6));
   r.replicas = static_cast<int>(f.optional_integer("replicas", r.replicas, 1, 4096));
   r.threads = static_cast<int>(f.optional_integer("threads", r.threads, 0, 100000));
   r.ubatch = static_cast<int64_t>(f.optional_integer("ubatch", static_cast<double>(r.ubatch), 0, 1e7));

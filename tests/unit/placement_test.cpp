@@ -83,7 +83,7 @@ TEST_CASE("an offloaded layer costs its weight bytes over the link, plus a copy'
     sim::Predictor predictor{sim::DataPaths(test::source_dir())};
     auto local = tiny_on("test-box", "accel");
     auto offloaded = local;
-    offloaded.placement.policy = "offload";
+    offloaded.placement.policy = sim::PlacementPolicy::offload;
     offloaded.placement.memory_fraction = 1e-6;  // nothing fits: every layer offloaded
     const auto a = predictor.predict(local);
     return std::vector<double>{a.decode.seconds};
@@ -91,7 +91,7 @@ TEST_CASE("an offloaded layer costs its weight bytes over the link, plus a copy'
   const auto w = test::in_fresh_process([] {
     sim::Predictor predictor{sim::DataPaths(test::source_dir())};
     auto offloaded = tiny_on("test-box", "accel");
-    offloaded.placement.policy = "offload";
+    offloaded.placement.policy = sim::PlacementPolicy::offload;
     offloaded.placement.memory_fraction = 1e-6;
     const auto b = predictor.predict(offloaded);
     return std::vector<double>{b.decode.seconds, static_cast<double>(b.offloaded_layers.size())};
@@ -105,7 +105,7 @@ TEST_CASE("an offloaded layer costs its weight bytes over the link, plus a copy'
   // copying in line, never faster than the copies alone back to back.
   const auto p = test::in_fresh_process([] {
     auto r = tiny_on("test-box", "accel");
-    r.placement.policy = "offload";
+    r.placement.policy = sim::PlacementPolicy::offload;
     r.placement.memory_fraction = 1e-6;
     r.placement.prefetch = true;
     return std::vector<double>{sim::Predictor(sim::DataPaths(test::source_dir())).predict(r).decode.seconds};
@@ -121,7 +121,7 @@ TEST_CASE("devices sharing a memory hand over without copies; others copy the ac
     sim::Platform platform(system, devices);
     auto count_copies = [&](const std::string& other) {
       sim::PlacementSpec spec;
-      spec.policy = "by-op-class";
+      spec.policy = sim::PlacementPolicy::by_op_class;
       spec.devices = {"gpu"};
       spec.op_classes = {{"attention", other}, {"default", "gpu"}};
       const sim::Placer placer(system, platform, devices, spec, 1, {});
@@ -185,26 +185,29 @@ TEST_CASE("impossible placements are refused with what is wrong", "[sim][placeme
                       Contains(fragment));
   };
   auto r = tiny_on("test-box", "gpu");
-  r.placement.policy = "by-op-class";
+  r.placement.policy = sim::PlacementPolicy::by_op_class;
   r.placement.op_classes = {{"attention", "tpu"}};
   check_error(r, "no device 'tpu'");
   r = tiny_on("test-ring", "gpu0");
   r.tp = 3;
   check_error(r, "4 attention heads of tiny-llama cannot be split over 3 ranks");
   r = tiny_on("test-ring", "gpu0");
-  r.placement.policy = "by-op-class";
+  r.placement.policy = sim::PlacementPolicy::by_op_class;
   r.placement.op_classes = {{"attention", "lonely"}};
   check_error(r, "no link joins them");
   r = tiny_on("test-ring", "lonely");
-  r.placement.policy = "offload";
+  r.placement.policy = sim::PlacementPolicy::offload;
   check_error(r, "offload needs a second memory linked to 'island'");
   r = tiny_on("test-ring", "gpu0");
   r.tp = 2;
   r.pp = 4;
   check_error(r, "8 ranks need 8 devices");
-  r = tiny_on("test-box", "gpu");
-  r.placement.policy = "round-robin";
-  check_error(r, "unknown placement 'round-robin'");
+  // A policy is parsed once, where it is read (flag or scenario key), and named when unknown.
+  CHECK_THROWS_WITH(sim::parse_placement_policy("round-robin", "--placement"),
+                    Catch::Contains("--placement") && Catch::Contains("unknown placement 'round-robin'") &&
+                        Catch::Contains("single, by-op-class, layer-split, offload"));
+  CHECK(sim::parse_placement_policy("layer-split", "--placement") == sim::PlacementPolicy::layer_split);
+  CHECK(sim::to_string(sim::PlacementPolicy::by_op_class) == "by-op-class");
 }
 
 TEST_CASE("a catalog cluster is its node times the node count, joined by the fabric's rails", "[hwmodels][cluster]") {
