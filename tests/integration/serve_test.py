@@ -70,7 +70,7 @@ class Serve(unittest.TestCase):
             out_dir = os.path.join(tmp, "trace_out")
             out = llmsim("serve", path, "--out", out_dir, "--quiet")
             self.assertEqual(out.returncode, 1, out.stdout)
-            self.assertIn("'output_tokens' is missing", out.stderr)
+            self.assertIn("the header has no column 'output_tokens'", out.stderr)
             self.assertFalse(os.path.exists(out_dir))
             path = scenario(tmp, "8", "kv: {gpu_memory_utilization: 0.19}\n")  # 16 GB of 86: not even the weights
             out = llmsim("serve", path, "--out", out_dir, "--quiet")
