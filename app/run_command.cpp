@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "common/input_error.hpp"
+#include "common/input_file.hpp"
 #include "common/output_files.hpp"
 #include "app/commands.hpp"
 #include "app/recorded_steps.hpp"
@@ -206,7 +207,7 @@ void add_run_command(CLI::App& app, Action& action) {
   cmd->callback([=, &action]() {
     action = [=](const sim::DataPaths& paths) {
       std::string path = *file;
-      if (!fs::exists(path)) {
+      if (!path_exists(path)) {
         const auto shipped = fs::path(paths.scenarios()) / (path + (path.ends_with(".yaml") ? "" : ".yaml"));
         if (fs::exists(shipped)) path = shipped.string();
       }

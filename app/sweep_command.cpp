@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "app/commands.hpp"
+#include "common/input_file.hpp"
 #include "sim/sweep/sweep_runner.hpp"
 #include "sim/sweep/sweep_store.hpp"
 
@@ -61,7 +62,7 @@ void add_sweep_commands(CLI::App& app, Action& action) {
     action = [=](const sim::DataPaths& paths) {
       sim::sweep::SweepOptions o = *options;
       o.scenario = *file;
-      if (!fs::exists(o.scenario)) {
+      if (!path_exists(o.scenario)) {
         const auto shipped = fs::path(paths.scenarios()) / (*file + (file->ends_with(".yaml") ? "" : ".yaml"));
         if (fs::exists(shipped)) o.scenario = shipped.string();
       }

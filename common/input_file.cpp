@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -14,12 +15,18 @@ namespace {
 
 std::string stat_failure(int error) {
   switch (error) {
-    case ENOENT: return "file not found";
-    case ENOTDIR: return "file not found (a part of the path is not a directory)";
-    case ELOOP: return "cannot be read: too many levels of symbolic links (a symlink loop?)";
-    case ENAMETOOLONG: return "cannot be read: the file name is too long";
-    case EACCES: return "cannot be read: permission denied";
-    default: return std::string("cannot be read: ") + std::strerror(error);
+    case ENOENT:
+      return "file not found";
+    case ENOTDIR:
+      return "file not found (a part of the path is not a directory)";
+    case ELOOP:
+      return "cannot be read: too many levels of symbolic links (a symlink loop?)";
+    case ENAMETOOLONG:
+      return "cannot be read: the file name is too long";
+    case EACCES:
+      return "cannot be read: permission denied";
+    default:
+      return std::string("cannot be read: ") + std::strerror(error);
   }
 }
 
@@ -33,8 +40,10 @@ std::string not_regular(mode_t mode) {
 
 std::string size_text(std::uintmax_t bytes) {
   std::ostringstream out;
-  if (bytes >= (1ull << 30)) out << bytes / double(1ull << 30) << " GiB";
-  else out << bytes / double(1ull << 20) << " MiB";
+  if (bytes >= (1ull << 30))
+    out << bytes / double(1ull << 30) << " GiB";
+  else
+    out << bytes / double(1ull << 20) << " MiB";
   return out.str();
 }
 
@@ -48,8 +57,8 @@ std::uintmax_t check_input_file(const std::string& path, std::uintmax_t max_byte
   if (!S_ISREG(info.st_mode)) throw InputError(path, not_regular(info.st_mode));
   const auto size = static_cast<std::uintmax_t>(info.st_size);
   if (size > max_bytes) {
-    throw InputError(path, "is " + size_text(size) + "; files of this kind are limited to " +
-                               size_text(max_bytes) + " (docs/reliability.md)");
+    throw InputError(path, "is " + size_text(size) + "; files of this kind are limited to " + size_text(max_bytes) +
+                               " (docs/reliability.md)");
   }
   return size;
 }
@@ -73,8 +82,10 @@ void refuse_deep_json(const std::string& text, const std::string& where, int max
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
@@ -85,6 +96,21 @@ void refuse_deep_json(const std::string& text, const std::string& where, int max
       --depth;
     }
   }
+}
+
+bool is_regular_file_path(const std::string& path) noexcept {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(path, ec);
+}
+
+bool is_directory_path(const std::string& path) noexcept {
+  std::error_code ec;
+  return std::filesystem::is_directory(path, ec);
+}
+
+bool path_exists(const std::string& path) noexcept {
+  std::error_code ec;
+  return std::filesystem::exists(path, ec);
 }
 
 }  // namespace llmsim

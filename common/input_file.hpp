@@ -26,6 +26,14 @@ std::string read_input_file(const std::string& path, std::uintmax_t max_bytes);
 /// JSON deeper than any llmsim format needs is refused before it is parsed: nlohmann's parser
 /// copes, but walking such a value (to describe it in a message, to free it) recurses once per
 /// level and overflows the stack near 50,000 levels. Scans the text, skipping strings.
+/// Whether a user-given path names a regular file / a directory / anything, without throwing:
+/// std::filesystem's plain overloads throw on a name too long for the OS or a component that
+/// is not a directory (found by fuzzing a cluster's `node:`); here that is simply "no", and the
+/// reader that opens the path says why.
+bool is_regular_file_path(const std::string& path) noexcept;
+bool is_directory_path(const std::string& path) noexcept;
+bool path_exists(const std::string& path) noexcept;
+
 inline constexpr int kMaxJsonDepth = 64;
 void refuse_deep_json(const std::string& text, const std::string& where, int max_depth = kMaxJsonDepth);
 

@@ -1,4 +1,5 @@
 #include "common/name_listing.hpp"
+#include "common/input_file.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -8,7 +9,7 @@ namespace llmsim {
 std::vector<std::string> file_stems(const std::string& directory, const std::string& extension) {
   namespace fs = std::filesystem;
   std::vector<std::string> out;
-  if (!fs::is_directory(directory)) return out;
+  if (!is_directory_path(directory)) return out;
   for (const auto& entry : fs::directory_iterator(directory)) {
     if (entry.is_regular_file() && entry.path().extension() == extension) out.push_back(entry.path().stem().string());
   }

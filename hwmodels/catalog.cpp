@@ -1,4 +1,5 @@
 #include "hwmodels/catalog.hpp"
+#include "common/input_file.hpp"
 
 #include <fmt/format.h>
 
@@ -20,7 +21,7 @@ System Catalog::load(const std::string& id_or_path) const {
   const bool looks_like_path = id_or_path.find('/') != std::string::npos || id_or_path.ends_with(".yaml");
   if (looks_like_path) return load_system(id_or_path);
   const fs::path file = fs::path(directory_) / (id_or_path + ".yaml");
-  if (!fs::is_regular_file(file)) {
+  if (!is_regular_file_path(file.string())) {
     throw InputError("--hardware",
                      fmt::format("unknown hardware id '{}'; known ids: {}", id_or_path, join_names(ids())));
   }

@@ -1,4 +1,5 @@
 #include "hwmodels/cluster_loader.hpp"
+#include "common/input_file.hpp"
 
 #include <fmt/format.h>
 
@@ -98,7 +99,7 @@ System read_cluster(const std::string& file, const YAML::Node& root) {
   // A catalog id names the file beside the cluster's; a path is taken relative to it.
   const bool path = node_id.find('/') != std::string::npos || node_id.ends_with(".yaml");
   const auto node_file = std::filesystem::path(file).parent_path() / (path ? node_id : node_id + ".yaml");
-  if (!std::filesystem::is_regular_file(node_file)) {
+  if (!is_regular_file_path(node_file.string())) {
     throw top.error("node", fmt::format("'{}' is not a system file next to the cluster ({})", node_id,
                                         node_file.string()));
   }

@@ -1,4 +1,5 @@
 #include "hwmodels/software_profile.hpp"
+#include "common/input_file.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -153,9 +154,9 @@ std::vector<std::string> ProfileSet::ids() const { return file_stems(directory_,
 
 SoftwareProfile ProfileSet::load(const std::string& id) const {
   // A path to a profile file (such as a copy fitted by `llmsim calibrate-profile`) is read as is.
-  if (id.ends_with(".yaml") && fs::is_regular_file(id)) return load_software_profile(id);
+  if (id.ends_with(".yaml") && is_regular_file_path(id)) return load_software_profile(id);
   const fs::path file = fs::path(directory_) / (id + ".yaml");
-  if (!fs::is_regular_file(file)) {
+  if (!is_regular_file_path(file.string())) {
     throw InputError("--software", fmt::format("unknown software profile '{}'; known: {}", id, join_names(ids())));
   }
   return load_software_profile(file.string());

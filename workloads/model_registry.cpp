@@ -1,4 +1,5 @@
 #include "workloads/model_registry.hpp"
+#include "common/input_file.hpp"
 
 #include <fmt/format.h>
 
@@ -24,7 +25,7 @@ ModelConfig ModelRegistry::load(const std::string& id_or_path) const {
     return read_hf_config(id_or_path, defaults_file_);
   }
   const fs::path file = fs::path(models_dir_) / (id_or_path + ".json");
-  if (!fs::is_regular_file(file)) {
+  if (!is_regular_file_path(file.string())) {
     throw InputError("--model", fmt::format("unknown model id '{}'; known ids: {}", id_or_path, join_names(ids())));
   }
   return read_hf_config(file.string(), defaults_file_);

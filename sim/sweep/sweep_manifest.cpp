@@ -57,7 +57,7 @@ nlohmann::ordered_json SweepManifest::to_json() const {
 }
 
 SweepManifest SweepManifest::read(const std::string& path) {
-  if (!std::filesystem::exists(path)) {
+  if (!path_exists(path)) {
     throw InputError(path, "missing: every sweep CSV has this manifest beside it (copy it with the CSV)");
   }
   const std::string text = read_input_file(path, kMaxConfigBytes);

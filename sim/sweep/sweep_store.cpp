@@ -1,4 +1,5 @@
 #include "sim/sweep/sweep_store.hpp"
+#include "common/input_file.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -103,7 +104,7 @@ void SweepStore::start(const SweepManifest& manifest) {
 
 void SweepStore::check_resumable(const SweepManifest& manifest) const {
   const std::string path = manifest_path(csv_path_);
-  if (!fs::exists(path)) throw InputError(path, "nothing to resume: no earlier sweep wrote this CSV");
+  if (!path_exists(path)) throw InputError(path, "nothing to resume: no earlier sweep wrote this CSV");
   const SweepManifest stored = SweepManifest::read(path);
   if (!stored.same_grid(manifest) || stored.kind != manifest.kind) {
     // Say what differs: equal hashes printed as "changed" misled (the point count or kind had).
@@ -129,7 +130,7 @@ std::map<std::size_t, std::string> SweepStore::load_rows(const SweepTable& table
   std::map<std::size_t, std::string> rows;
   for (const std::size_t i : points) {
     const std::string path = row_path(i);
-    if (!fs::exists(path)) continue;
+    if (!path_exists(path)) continue;
     const std::string row = read_all(path);
     if (!table.row_matches(row, i, grid.point(i))) {
       dropped.push_back(path + ": not a complete row of this grid; the point runs again");

@@ -1,4 +1,5 @@
 #include "workloads/chakra/trace_importer.hpp"
+#include "common/input_file.hpp"
 
 #include <fmt/format.h>
 
@@ -203,7 +204,7 @@ ImportedTrace import_trace(const std::string& prefix, int ranks) {
   std::vector<TraceFile> files;
   for (int r = 0; r < ranks; ++r) {
     const std::string path = rank_file_path(prefix, r);
-    if (!std::filesystem::exists(path)) {
+    if (!path_exists(path)) {
       throw InputError(path, fmt::format("missing: --ranks {} needs one file per rank, {} .. {}", ranks,
                                          rank_file_path(prefix, 0), rank_file_path(prefix, ranks - 1)));
     }

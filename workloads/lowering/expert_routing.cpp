@@ -19,7 +19,7 @@ namespace llmsim::workloads {
 namespace {
 
 std::vector<double> read_histogram(const std::string& path) {
-  if (!std::filesystem::exists(path)) {
+  if (!path_exists(path)) {
     throw InputError("--routing", fmt::format("'{}' is neither uniform, zipf:S nor a readable file", path));
   }
   std::istringstream in(read_input_file(path, kMaxConfigBytes));

@@ -1,4 +1,5 @@
 #include "validate/runner/core/data_locator.hpp"
+#include "common/input_file.hpp"
 
 #include <fmt/format.h>
 
@@ -51,7 +52,7 @@ std::vector<std::string> DataLocator::suite_names() const {
 
 std::string DataLocator::suite(const std::string& name_or_path) const {
   if (is_path(name_or_path)) {
-    if (!fs::is_regular_file(name_or_path)) throw InputError(name_or_path, "suite file not found");
+    if (!is_regular_file_path(name_or_path)) throw InputError(name_or_path, "suite file not found");
     return name_or_path;
   }
   const fs::path file = fs::path(root_) / kSuites / (name_or_path + ".yaml");
@@ -64,7 +65,7 @@ std::string DataLocator::suite(const std::string& name_or_path) const {
 
 std::string DataLocator::model_config(const std::string& id_or_path) const {
   if (is_path(id_or_path)) {
-    if (!fs::is_regular_file(id_or_path)) throw InputError(id_or_path, "model config file not found");
+    if (!is_regular_file_path(id_or_path)) throw InputError(id_or_path, "model config file not found");
     return id_or_path;
   }
   const fs::path file = fs::path(root_) / kModels / (id_or_path + ".json");
