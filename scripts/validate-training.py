@@ -63,15 +63,32 @@ def layout(row, f, gpus):
     m = re.search(r"GAS=(\d+)", f.get("fix_hp", ""))
     if m:
         gas = m.group(1)
+    m = re.search(r"gbs=(\d+)", f.get("fix_hp", ""))  # a run's own global batch overrides the default
+    if m:
+        gas = str(max(1, int(m.group(1)) // (mbs * dp)))
     if gas:
         accumulation = int(gas)
     else:
         accumulation = 4 * pp if pp > 1 else 1
         notes.append(f"micro-batches per step not stated: {accumulation} assumed")
-    ac = f.get("recompute") == "1" or f.get("ac") == "full"
+    if f.get("recompute") == "selective":
+        ac = "selective"
+    elif f.get("recompute") == "1" or f.get("ac") == "full":
+        ac = "full"
+    else:
+        ac = "none"
     if int(f.get("vp", 1)) > 1:
         notes.append(f"interleaved schedule (vp={f['vp']}) modelled as plain 1F1B")
     return tp, pp, dp, zero, mbs, accumulation, ac, notes
+
+
+# Megatron-based stacks shard the fp32 main weights and Adam moments over the data-parallel
+# replicas (Megatron's distributed optimizer, ZeRO-1 in llmsim's terms): NeMo's recipe optimizer
+# sets `use_distributed_optimizer=True` (nemo/collections/llm/recipes/optim/adam.py), FlagPerf's
+# Megatron launch scripts pass `--use-distributed-optimizer`, its Megatron-DeepSpeed config sets
+# ZeRO stage 1 (training/nvidia/llama2_7b-megatron-deepspeed/config/ds_config.json), and the
+# Megatron-LM rows follow NeMo's performance scripts.
+MEGATRON = re.compile(r"Megatron|NeMo|FlagScale")
 
 
 def row_precision(row):
@@ -79,7 +96,7 @@ def row_precision(row):
     copies and no autocast casts (mixed-bf16), with Transformer Engine FP8 GEMMs when the row
     says FP8; PyTorch FSDP stacks (torchtitan, fms-fsdp) run torch.autocast (amp-bf16)."""
     fp8 = "fp8" in row["dtype"].lower()
-    if re.search(r"Megatron|NeMo|FlagScale", row["software"]):
+    if MEGATRON.search(row["software"]):
         return "fp8" if fp8 else "mixed-bf16"
     return "fp8" if fp8 else "amp-bf16"
 
@@ -136,13 +153,15 @@ def main():
                 skipped.append((row["id"], row["model"], why))
                 continue
             tp, pp, dp, zero, mbs, acc, ac, notes = lay
+            if zero == 0 and dp > 1 and MEGATRON.search(row["software"]):
+                zero = 1  # the distributed optimizer (MEGATRON's comment)
             if "A800" in row["hardware"]:
                 notes.append("A800 modelled as A100 SXM4 (NVLink 600 GB/s where the A800 has 400)")
             precision = row_precision(row)
             scenario = os.path.join(tmp, f"r{row['id']}.yaml")
             with open(scenario, "w") as out:
                 out.write(f"hardware: {hw}\nmodel: {MODELS[row['model']]}\nsoftware: pytorch\nprecision: {precision}\n"
-                          f"seq_len: {seq}\nbatch: {mbs}\naccumulation: {acc}\ncheckpointing: {str(ac).lower()}\n"
+                          f"seq_len: {seq}\nbatch: {mbs}\naccumulation: {acc}\ncheckpointing: {ac}\n"
                           f"flash_attention: true\nfused_optimizer: true\ntp: {tp}\npp: {pp}\ndp: {dp}\nzero: {zero}\n")
             res = subprocess.run([args.llmsim, "train", scenario, "--out", os.path.join(tmp, row["id"]), "--quiet"],
                                  capture_output=True, text=True)

@@ -10,6 +10,22 @@
 
 namespace llmsim::workloads {
 
+std::optional<Checkpointing> checkpointing_named(const std::string& text) {
+  if (text == "none" || text == "false") return Checkpointing::none;
+  if (text == "full" || text == "true") return Checkpointing::full;
+  if (text == "selective") return Checkpointing::selective;
+  return std::nullopt;
+}
+
+const char* to_string(Checkpointing c) {
+  switch (c) {
+    case Checkpointing::full: return "full";
+    case Checkpointing::selective: return "selective";
+    case Checkpointing::none: break;
+  }
+  return "none";
+}
+
 PrecisionBytes precision_bytes(const std::string& precision) {
   PrecisionBytes p;
   if (precision == "fp32") return p;
@@ -235,7 +251,7 @@ class TrainingBuilder {
   }
 
   // The backward ops in reverse order, with each layer's recomputation before its backward
-  // when checkpointing; returns the last.
+  // under full checkpointing, or each attention's under selective; returns the last.
   OpId backward_pass(int rank, int64_t mb, OpId loss_id, const std::vector<OpId>& fwd_id, LayerOps& layer_ops,
                      std::vector<Grad>* grads) {
     // Backward in reverse order; grad_of[v] is the op that produced dL/d(output of v).
@@ -249,7 +265,7 @@ class TrainingBuilder {
       const Op& f = fwd_.op(i);
       std::vector<OpId> deps = grad_inputs[i];
       if (deps.empty()) deps.push_back(last);
-      if (o_.checkpointing && f.layer >= 0 && !recomputed.count(f.layer)) {
+      if (o_.checkpointing == Checkpointing::full && f.layer >= 0 && !recomputed.count(f.layer)) {
         // Recompute this layer's forward from its saved input before its backward.
         recomputed.insert(f.layer);
         for (OpId v : layer_ops[f.layer]) {
@@ -263,6 +279,13 @@ class TrainingBuilder {
           last = recompute_id[v];
         }
       }
+      if (o_.checkpointing == Checkpointing::selective && f.kind == OpKind::attention) {
+        // Recompute the core attention alone from the q, k and v that were kept.
+        Op again = g_.op(fwd_id[i]);
+        again.name += ".recompute";
+        again.group = "recompute";
+        recompute_id[i] = add(again, rank, {last});
+      }
       if (recompute_id.count(i)) deps.push_back(recompute_id[i]);
       const OpId dx = backward(f, rank, mb, deps, grads);
       last = dx;
@@ -271,7 +294,8 @@ class TrainingBuilder {
     return last;
   }
 
-  // Saved activations: everything the backward reads, or only layer inputs when checkpointing.
+  // Saved activations: everything the backward reads, or only layer inputs under full
+  // checkpointing.
   void count_saved_activations(const LayerOps& layer_ops, TrainingStep& step) const {
     double all = 0, layer_inputs = 0, largest_layer = 0, workspace = 0;
     std::map<int, double> per_layer;
@@ -279,8 +303,9 @@ class TrainingBuilder {
       const Op& op = fwd_.op(v);
       // Unfused attention also keeps its softmax probabilities (half of the score traffic
       // it writes beyond its output) for the backward pass.
-      const double kept =
-          op.output_bytes + (op.kind == OpKind::attention ? (op.act_write_bytes - op.output_bytes) / 2 : 0.0);
+      // Selective recomputation recomputes those instead of keeping them.
+      const bool keeps_scores = op.kind == OpKind::attention && o_.checkpointing != Checkpointing::selective;
+      const double kept = op.output_bytes + (keeps_scores ? (op.act_write_bytes - op.output_bytes) / 2 : 0.0);
       all += kept;
       per_layer[op.layer] += kept;
       workspace = std::max(workspace, op.act_read_bytes + op.act_write_bytes);
@@ -290,7 +315,8 @@ class TrainingBuilder {
     }
     // Each layer's input is the hidden state: the size of the embedding's output.
     layer_inputs = static_cast<double>(layer_ops.size()) * fwd_.op(0).output_bytes;
-    step.saved_activations = (o_.checkpointing ? layer_inputs + largest_layer : all) + workspace;
+    step.saved_activations =
+        (o_.checkpointing == Checkpointing::full ? layer_inputs + largest_layer : all) + workspace;
   }
 
   // The backward op(s) of forward op f; returns the one producing the gradient of f's input.

@@ -5,18 +5,31 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "workloads/lowering.hpp"
 
 namespace llmsim::workloads {
 
+/// What the forward keeps for the backward pass. `full` keeps only each layer's input and
+/// recomputes the whole layer before its backward (torch.utils.checkpoint per block, Megatron's
+/// --recompute-granularity full); `selective` recomputes only the core attention (scores,
+/// softmax, weighted sum) before its backward and keeps everything else (Megatron's
+/// --recompute-activations): it drops the score matrix an unfused kernel would keep, for one more
+/// attention forward.
+enum class Checkpointing { none, full, selective };
+/// "none"/"false", "full"/"true" or "selective"; nullopt for anything else.
+std::optional<Checkpointing> checkpointing_named(const std::string& text);
+inline constexpr const char* kCheckpointingChoices = "none, full or selective (true means full)";
+const char* to_string(Checkpointing c);
+
 struct TrainingOptions {
   int64_t micro_batch = 8;      // sequences per micro-batch (per data-parallel rank)
   int64_t seq_len = 256;
   int64_t accumulation = 1;     // micro-batches per optimizer step
   std::string precision = "fp32";  // fp32 | amp-fp16 | amp-bf16 | bf16 | mixed-bf16 | fp8
-  bool checkpointing = false;   // keep only layer inputs; recompute each layer before its backward
+  Checkpointing checkpointing = Checkpointing::none;
   bool fused = false;           // torch.compile-like fusion of element-wise chains
   bool fused_optimizer = false; // one fused AdamW kernel instead of foreach launches
   int dp = 1;                   // data-parallel ranks

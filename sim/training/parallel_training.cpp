@@ -236,8 +236,10 @@ void add_layout_assumptions(TrainResult& t, const std::vector<std::string>& devi
                   r.precision, precision.weight + precision.master, precision.grad, precision.optimizer,
                   precision.activation, used));
   a.push_back(fmt::format("efficiency: {}", efficiency_basis));
-  if (r.checkpointing)
+  if (r.checkpointing == workloads::Checkpointing::full)
     a.push_back("activation checkpointing: layer inputs kept, each layer recomputed before its backward");
+  if (r.checkpointing == workloads::Checkpointing::selective)
+    a.push_back("selective activation checkpointing: each layer's core attention recomputed before its backward");
   a.push_back(
       "activations: the micro-batch's saved activations split evenly over the stages, times the micro-batches "
       "1F1B keeps in flight (pp - stage); communication buffers are not counted");

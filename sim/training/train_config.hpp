@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "workloads/training_lowering.hpp"
+
 namespace YAML {
 class Node;
 }
@@ -21,8 +23,8 @@ struct TrainRequest {
   int64_t batch = 8;                 // sequences per micro-batch per rank
   int64_t seq_len = 256;
   int64_t accumulation = 1;
-  std::string precision = "fp32";    // fp32 | amp-fp16 | amp-bf16 | bf16
-  bool checkpointing = false;
+  std::string precision = "fp32";    // fp32 | amp-fp16 | amp-bf16 | bf16 | mixed-bf16 | fp8
+  workloads::Checkpointing checkpointing = workloads::Checkpointing::none;
   bool compile = false;              // torch.compile: fused element-wise chains
   bool fused_optimizer = false;
   std::optional<bool> flash_attention;  // unset: the software profile's

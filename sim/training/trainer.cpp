@@ -91,8 +91,10 @@ std::vector<std::string> single_device_assumptions(const TrainResult& t, const S
     a.push_back(o.base.flash_attention ? "fused (flash) attention: no score matrix in memory"
                                        : "unfused attention: the f32 score matrix is written and read in memory");
   }
-  if (r.checkpointing)
+  if (r.checkpointing == workloads::Checkpointing::full)
     a.push_back("activation checkpointing: layer inputs kept, each layer recomputed before its backward");
+  if (r.checkpointing == workloads::Checkpointing::selective)
+    a.push_back("selective activation checkpointing: each layer's core attention recomputed before its backward");
   if (r.dp > 1) a.push_back("data parallel: gradients all-reduced in 25 MB buckets as the backward produces them");
   return a;
 }
@@ -167,7 +169,7 @@ nlohmann::ordered_json to_json(const TrainResult& r) {
           {"seq_len", q.seq_len},
           {"accumulation", q.accumulation},
           {"dp", q.dp},
-          {"checkpointing", q.checkpointing},
+          {"checkpointing", workloads::to_string(q.checkpointing)},
           {"compile", q.compile},
           {"dataloader_workers", q.dataloader_workers},
           {"step_s", r.step_s},
@@ -209,12 +211,14 @@ nlohmann::ordered_json to_json(const TrainResult& r) {
 
 std::string to_text(const TrainResult& r) {
   const auto& q = r.request;
+  const std::string checkpointing = q.checkpointing == workloads::Checkpointing::none
+                                        ? ""
+                                        : fmt::format(", {} checkpointing", workloads::to_string(q.checkpointing));
   std::string out = fmt::format(
       "{} ({:.2f} M parameters) training on {} ({}), {} x {} tokens x {} micro-batch(es), "
       "{}, {}{}{}\n\n",
       r.model, r.parameters / 1e6, r.hardware_name, r.device, q.batch, q.seq_len, q.accumulation, q.precision,
-      r.layout.empty() ? fmt::format("dp={}", q.dp) : r.layout, q.checkpointing ? ", checkpointing" : "",
-      q.compile ? ", compiled" : "");
+      r.layout.empty() ? fmt::format("dp={}", q.dp) : r.layout, checkpointing, q.compile ? ", compiled" : "");
   out +=
       fmt::format("step {:.4f} s ({:.4f} s simulated graph + {:.4f} s data loading)   {:.0f} tokens/s   MFU {:.1f}%\n",
                   r.step_s, r.compute_step_s, r.dataloader_s, r.tokens_per_s, 100 * r.mfu);

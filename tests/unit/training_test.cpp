@@ -143,7 +143,7 @@ TEST_CASE("activation checkpointing trades one more forward for less saved memor
   Fixture f;
   const auto plain = f.lower("gpt2", f.options(4, 128));
   auto o = f.options(4, 128);
-  o.checkpointing = true;
+  o.checkpointing = Checkpointing::full;
   const auto ckpt = f.lower("gpt2", o);
   // The layers' forward runs again: their matrices and attention, not the LM head.
   const double layers_forward = 2 * kTokens * 12 * kGpt2LayerMatrix + 12 * kAttentionPerLayer;
@@ -156,6 +156,29 @@ TEST_CASE("activation checkpointing trades one more forward for less saved memor
   const double logits = kTokens * 50257 * 4;
   CHECK(ckpt.saved_activations > layer_inputs + logits);
   CHECK(ckpt.saved_activations < plain.saved_activations / 3);
+}
+
+TEST_CASE("selective checkpointing recomputes only the core attention and keeps no score matrix",
+          "[workloads][training]") {
+  Fixture f;
+  auto o = f.options(4, 128);
+  o.base.flash_attention = false;  // unfused: the score matrix is what selective recomputation saves
+  const auto plain = f.lower("gpt2", o);
+  o.checkpointing = Checkpointing::selective;
+  const auto selective = f.lower("gpt2", o);
+  // One more attention forward per layer, no matrix recomputed. Unfused attention computes the
+  // whole 128 x 128 score square (the causal mask is applied, not skipped): 4 FLOPs per score
+  // and head dim (QK^T and PV, a multiply-add each).
+  const double unfused_attention = 4.0 * 12 * 64 * (4 * 128.0 * 128);
+  CHECK(total_flops(selective.graph) - total_flops(plain.graph) == Approx(12 * unfused_attention).epsilon(1e-12));
+  CHECK(selective.model_flops == plain.model_flops);
+  // Not kept: each layer's 4 x 12 heads x 128 x 128 f32 softmax probabilities.
+  const double probabilities = 12 * 4.0 * 12 * 128 * 128 * 4;
+  CHECK(plain.saved_activations - selective.saved_activations == Approx(probabilities).epsilon(1e-12));
+  CHECK(find_op(selective.graph, "L0.attention.recompute").flops == Approx(unfused_attention).epsilon(1e-12));
+  CHECK(checkpointing_named("true") == Checkpointing::full);
+  CHECK(checkpointing_named("selective") == Checkpointing::selective);
+  CHECK_FALSE(checkpointing_named("attention"));
 }
 
 TEST_CASE("data-parallel ranks all-reduce every gradient once, in buckets", "[workloads][training]") {
