@@ -153,8 +153,12 @@ def main():
                 skipped.append((row["id"], row["model"], why))
                 continue
             tp, pp, dp, zero, mbs, acc, ac, notes = lay
-            if zero == 0 and dp > 1 and MEGATRON.search(row["software"]):
+            megatron = bool(MEGATRON.search(row["software"]))
+            if zero == 0 and dp > 1 and megatron:
                 zero = 1  # the distributed optimizer (MEGATRON's comment)
+            # Sequence parallelism with tensor parallelism: FlagPerf's launch scripts pass
+            # --sequence-parallel, NeMo's Llama recipes set sequence_parallel=True where tp > 1.
+            sp = megatron and tp > 1
             if "A800" in row["hardware"]:
                 notes.append("A800 modelled as A100 SXM4 (NVLink 600 GB/s where the A800 has 400)")
             precision = row_precision(row)
@@ -162,7 +166,8 @@ def main():
             with open(scenario, "w") as out:
                 out.write(f"hardware: {hw}\nmodel: {MODELS[row['model']]}\nsoftware: pytorch\nprecision: {precision}\n"
                           f"seq_len: {seq}\nbatch: {mbs}\naccumulation: {acc}\ncheckpointing: {ac}\n"
-                          f"flash_attention: true\nfused_optimizer: true\ntp: {tp}\npp: {pp}\ndp: {dp}\nzero: {zero}\n")
+                          f"flash_attention: true\nfused_optimizer: true\ntp: {tp}\npp: {pp}\ndp: {dp}\nzero: {zero}\n"
+                          f"sequence_parallel: {str(sp).lower()}\n")
             res = subprocess.run([args.llmsim, "train", scenario, "--out", os.path.join(tmp, row["id"]), "--quiet"],
                                  capture_output=True, text=True)
             path = os.path.join(tmp, row["id"], "train.json")

@@ -163,14 +163,17 @@ class StepPlacer {
       mem.push_back(platform_.memory_of_device(dev.back()));
     }
     const bool gather = op.collective == "all_gather";
+    // A reduce-scatter is an all-reduce's first half: (N-1)/N of the payload in N-1 steps.
+    const bool half_ring = gather || op.collective == "reduce_scatter";
     const bool same_memory = std::all_of(mem.begin(), mem.end(), [&](std::size_t m) { return m == mem.front(); });
     if (op.collective == "all_to_all") return same_memory ? inputs : all_to_all(op, inputs, dev, mem);
     if (same_memory) return shared_memory_collective(op, inputs, dev.front(), mem.front(), gather);
-    if (placer_.spec().collectives == "tree" && !gather && !symmetric_) return tree_all_reduce(op, inputs, dev, mem);
+    if (placer_.spec().collectives == "tree" && !half_ring && !symmetric_) return tree_all_reduce(op, inputs, dev, mem);
     // Ring: every rank sends to the next at once; all-reduce moves 2(N-1)/N of the payload per
-    // link in 2(N-1) steps (reduce-scatter then all-gather), all-gather (N-1)/N in N-1 steps.
+    // link in 2(N-1) steps (reduce-scatter then all-gather), all-gather and reduce-scatter
+    // (N-1)/N in N-1 steps.
     const double nd = static_cast<double>(n);
-    const double steps = gather ? nd - 1 : 2 * (nd - 1);
+    const double steps = half_ring ? nd - 1 : 2 * (nd - 1);
     const double bytes = op.comm_bytes * steps / nd;
     std::vector<OpId> out;
     for (std::size_t i = 0; i < (symmetric_ ? 1 : n); ++i) {

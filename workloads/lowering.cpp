@@ -151,6 +151,14 @@ void check_parallelism(const ModelConfig& m, const LoweringOptions& o) {
                                          "ranks", m.id, m.deltanet->key_heads, m.deltanet->value_heads, o.tp));
   }
   check_expert_parallelism(m, o);
+  if (o.sequence_parallel && o.tp > 1) {
+    if (o.ep > 1) throw InputError("sequence_parallel", "is not modelled together with expert parallelism (ep > 1)");
+    for (int64_t l = 0; l < m.layers; ++l) {
+      if (m.is_cross_attention_layer(static_cast<int>(l))) {
+        throw InputError("sequence_parallel", fmt::format("is not modelled for {}'s cross-attention layers", m.id));
+      }
+    }
+  }
   if (m.heads % o.tp != 0) {
     throw InputError("--tp", fmt::format("{} attention heads of {} cannot be split over {} ranks", m.heads, m.id, o.tp));
   }

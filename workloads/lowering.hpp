@@ -65,6 +65,11 @@ struct LoweringOptions {
                                               // overrides "matmul" for weights of that format family
   bool sample = true;               // add the sampling op after the LM head
   int tp = 1;                       // tensor-parallel ranks per pipeline stage (Megatron-style splits)
+  // Megatron's --sequence-parallel (with tp > 1): norms, residuals and dropout run on each rank's
+  // tokens / tp; each tensor-parallel block starts with an all-gather of the sequence and ends
+  // with a reduce-scatter, in place of the all-reduce (the same ring volume, less activation
+  // memory). Attention-only decoders without expert parallelism.
+  bool sequence_parallel = false;
   int pp = 1;                       // pipeline stages (contiguous layer ranges)
   // Expert parallelism: 1 = every expert split over the tp ranks; else ep ranks per stage (a
   // multiple of tp) each hold experts/ep whole experts. ep / tp attention data-parallel groups

@@ -13,9 +13,9 @@ namespace llmsim::sim::sweep {
 
 namespace {
 
-const char* const kTrainOnlyKeys[] = {"seq_len",    "precision",       "accumulation",    "checkpointing",
-                                      "compile",    "fused_optimizer", "flash_attention", "dp",
-                                      "dataloader", "kernels_per_op"};
+const char* const kTrainOnlyKeys[] = {"seq_len",         "precision",         "accumulation", "checkpointing",
+                                      "compile",         "fused_optimizer",   "flash_attention", "dp",
+                                      "dataloader",      "kernels_per_op",    "sequence_parallel"};
 
 ScenarioKind guess_kind(const YAML::Node& root) {
   if (!root.IsMap()) return ScenarioKind::kRun;  // the loader will say what is wrong

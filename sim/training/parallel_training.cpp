@@ -213,7 +213,13 @@ void add_layout_assumptions(TrainResult& t, const std::vector<std::string>& devi
                   "hand-overs on the links; tensor rank 0 stands for its alike peers); 1F1B over {} "
                   "micro-batches simulated per stage from its forward and backward times",
                   r.batch, r.seq_len, r.accumulation));
-  a.push_back("sequence parallelism, interleaved pipeline stages and context parallelism are not modelled");
+  if (r.sequence_parallel && r.tp > 1) {
+    a.push_back(fmt::format("sequence parallelism over the {} tensor ranks: norms and residuals on 1/{} of the tokens, an "
+                            "all-gather before and a reduce-scatter after each tensor-parallel block; the backward's "
+                            "second gather of the input for the weight gradient is not simulated",
+                            r.tp, r.tp));
+  }
+  a.push_back("interleaved pipeline stages and context parallelism are not modelled");
   if (r.dp > 1) {
     a.push_back(
         fmt::format("data parallel: each (stage, tensor rank) reduces its {} gradients over the {} replicas "

@@ -15,6 +15,7 @@ workloads::TrainingOptions training_options(const SimulationContext& c, const Tr
   o.fused_optimizer = r.fused_optimizer;
   o.dp = r.dp;
   o.base = base;
+  o.base.sequence_parallel = r.sequence_parallel;
   for (const auto& [key, count] : r.kernels_per_op) o.base.kernels_per_op[key] = count;
   if (r.flash_attention) o.base.flash_attention = *r.flash_attention;
   const char* activations = precision.activation == 4 ? "f32" : precision.compute_dtype == "float16" ? "f16" : "bf16";

@@ -2,6 +2,8 @@
 // tensor/pipeline training graph keeps every op on its own rank.
 #include <catch2/catch.hpp>
 
+#include <map>
+
 #include "common/input_error.hpp"
 #include "sim/training/parallel_training.hpp"
 #include "sim/training/pipeline_schedule.hpp"
@@ -78,4 +80,62 @@ TEST_CASE("a tensor x pipeline training graph keeps each op on its stage's ranks
   CHECK(optimizers == 4);
   o.dp = 2;
   CHECK_THROWS_AS(workloads::lower_training_step(m, w, o), InputError);
+}
+
+TEST_CASE("sequence parallelism trades each all-reduce for a reduce-scatter and an all-gather of the same volume",
+          "[workloads][training]") {
+  const auto formats = workloads::FormatTable::load(test::formats_file());
+  const workloads::ModelRegistry registry(test::models_dir(), test::model_defaults());
+  const auto m = registry.load("gpt2");
+  const workloads::ModelWeights w(m, formats, formats.mix("f32"));
+  workloads::TrainingOptions o;
+  o.micro_batch = 2;
+  o.seq_len = 64;
+  o.precision = "fp32";
+  o.base.kv_format = o.base.activation_format = &formats.format("f32");
+  o.base.flash_attention = true;
+  o.base.tp = 2;
+  o.base.symmetric_ranks = true;  // rank 0's ops stand for both, as `llmsim train` lowers them
+  const auto plain = workloads::lower_training_step(m, w, o);
+  o.base.sequence_parallel = true;
+  const auto sp = workloads::lower_training_step(m, w, o);
+  // Ring bytes per link, forward and backward: an all-reduce of B moves 2(N-1)/N x B, a
+  // reduce-scatter or all-gather (N-1)/N x B; with N = 2 that is B and B/2.
+  const double hidden = 128 * 768 * 4.0;  // 2 x 64 tokens of 768 f32 values
+  auto ring_bytes = [](const workloads::TrainingStep& s, std::map<std::string, int>* count) {
+    double bytes = 0;
+    for (workloads::OpId v = 0; v < s.graph.size(); ++v) {
+      const auto& op = s.graph.op(v);
+      if (op.kind != workloads::OpKind::collective || op.collective.empty()) continue;
+      ++(*count)[op.collective];
+      bytes += op.comm_bytes * (op.collective == "all_reduce" ? 1.0 : 0.5);
+    }
+    return bytes;
+  };
+  std::map<std::string, int> plain_count, sp_count;
+  const double plain_bytes = ring_bytes(plain, &plain_count);
+  const double sp_bytes = ring_bytes(sp, &sp_count);
+  // Without: per layer two all-reduces forward and two backward, plus the embedding's (48 + 2).
+  CHECK(plain_count["all_reduce"] == 12 * 4 + 2);
+  CHECK(plain_count["reduce_scatter"] == 0);
+  // With: per layer two all-gathers and two reduce-scatters forward, their conjugates backward
+  // (48 + 48), the embedding's reduce-scatter and the final norm's all-gather, each with its
+  // backward (2 + 2); the vocabulary-parallel logits' all-gathers are there in both.
+  CHECK(sp_count["all_reduce"] == 0);
+  CHECK(sp_count["all_gather"] + sp_count["reduce_scatter"] == plain_count["all_gather"] + 12 * 8 + 4);
+  // The same volume per block (B = B/2 + B/2); the embedding's B/2 reduce-scatter instead of a
+  // B all-reduce saves B over forward and backward, which the final norm's two B/2 gathers add.
+  CHECK(sp_bytes == Approx(plain_bytes).epsilon(1e-12));
+  // Each layer's two norms and two residuals work on half the tokens.
+  double plain_norm_ops = 0, sp_norm_ops = 0;
+  for (workloads::OpId v = 0; v < plain.graph.size(); ++v)
+    if (plain.graph.op(v).kind == workloads::OpKind::norm) plain_norm_ops += plain.graph.op(v).vector_ops;
+  for (workloads::OpId v = 0; v < sp.graph.size(); ++v)
+    if (sp.graph.op(v).kind == workloads::OpKind::norm) sp_norm_ops += sp.graph.op(v).vector_ops;
+  CHECK(sp_norm_ops == Approx(plain_norm_ops / 2).epsilon(1e-12));
+  // Kept for the backward, per layer: norm and residual outputs (4 x B) halve, and the two
+  // all-reduced block outputs (2 x B) become two gathered and two scattered shards (4 x B/2):
+  // 2 x B less a layer; the embedding's all-reduced B becomes a B/2 shard, and the final norm's
+  // B becomes a B/2 shard plus a B/2 gathered shard.
+  CHECK(plain.saved_activations - sp.saved_activations == Approx(12 * 2 * hidden + hidden / 2).epsilon(1e-9));
 }

@@ -36,13 +36,19 @@ ChakraProtoMsg::AttributeProto& add(Node& node, const char* name) {
   return *a;
 }
 
+ChakraProtoMsg::CollectiveCommType chakra_comm_type(const std::string& collective) {
+  if (collective == "all_gather") return ChakraProtoMsg::ALL_GATHER;
+  if (collective == "reduce_scatter") return ChakraProtoMsg::REDUCE_SCATTER;
+  if (collective == "all_to_all") return ChakraProtoMsg::ALL_TO_ALL;
+  return ChakraProtoMsg::ALL_REDUCE;
+}
+
 // Chakra's attributes with the types its feeder reads them as.
 void write_chakra_attributes(const Op& op, OpId id, int rank, Node& node) {
   add(node, "is_cpu_op").set_bool_val(false);
   if (op.kind == OpKind::collective && !op.ranks.empty()) {
     node.set_type(ChakraProtoMsg::COMM_COLL_NODE);
-    add(node, "comm_type")
-        .set_int64_val(op.collective == "all_gather" ? ChakraProtoMsg::ALL_GATHER : ChakraProtoMsg::ALL_REDUCE);
+    add(node, "comm_type").set_int64_val(chakra_comm_type(op.collective));
     add(node, "comm_size").set_int64_val(whole(op.comm_bytes));
     add(node, "pg_name").set_string_val(fmt::format("ranks {}", fmt::join(op.ranks, ",")));
   } else if (ranks_of(op).size() == 2) {

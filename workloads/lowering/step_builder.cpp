@@ -36,7 +36,7 @@ OpGraph StepBuilder::build() {
       }
     }
     stage_ = o_.pp - 1;
-    x = norm("output_norm", -1, "norm", x);
+    x = gather_sequence("output_allgather", -1, norm("output_norm", -1, "norm", x, 0, sequence_rows()));
     OpId logits = lm_head(x);
     if (o_.sample && !o_.training) sampling(logits);
   }
@@ -65,11 +65,29 @@ Ranked StepBuilder::collective(const std::string& what, int layer, const std::st
   return Ranked(static_cast<std::size_t>(emitted_ranks_), id);
 }
 
+Ranked StepBuilder::reduce_block_output(const std::string& what, int layer, const Ranked& partial) {
+  const double bytes = tokens_ * h_ * act_;
+  if (!sp_) return collective(what, layer, "all_reduce", bytes, partial);
+  const std::string name = what.substr(0, what.find("_allreduce")) + "_reducescatter";
+  Ranked out = collective(name, layer, "reduce_scatter", bytes, partial);
+  for (OpId id : out) g_.op(id).output_bytes = bytes / tp_;  // each rank keeps its shard
+  return out;
+}
+
+Ranked StepBuilder::gather_sequence(const std::string& what, int layer, const Ranked& shard) {
+  if (!sp_) return shard;
+  Ranked out = collective(what, layer, "all_gather", tokens_ * h_ * act_, shard);
+  // Megatron keeps the shard, not the gathered copy, for the backward (it gathers again there,
+  // overlapped with the data gradient; that second gather is not simulated).
+  for (OpId id : out) g_.op(id).output_bytes = tokens_ * h_ * act_ / tp_;
+  return out;
+}
+
 Ranked StepBuilder::send_from_previous_stage(const Ranked& x) {
   Ranked out;
   for (int t = 0; t < emitted_ranks_; ++t) {
     Op op = make("stage_send", OpKind::send, "comm", -1, "send", t);
-    op.comm_bytes = tokens_ * h_ * act_;
+    op.comm_bytes = sequence_rows() * h_ * act_;  // a sequence shard under sequence parallelism
     op.output_bytes = op.comm_bytes;
     op.ranks = {(stage_ - 1) * ranks_per_stage_ + t, rank(t)};
     out.push_back(g_.add(op, {x[static_cast<std::size_t>(t)]}));
@@ -94,7 +112,7 @@ Ranked StepBuilder::embedding() {
     op.output_bytes = op.act_write_bytes;
     out.push_back(g_.add(op, {}));
   }
-  return collective("embedding_allreduce", -1, "all_reduce", tokens_ * h_ * act_, out);
+  return reduce_block_output("embedding_allreduce", -1, out);
 }
 
 Ranked StepBuilder::transformer_layer(int layer, const Ranked& x) {
@@ -106,17 +124,18 @@ Ranked StepBuilder::transformer_layer(int layer, const Ranked& x) {
     // Without an image the cross-attention layers are skipped (as transformers does).
     return o_.vision_tokens > 0 ? cross_attention_layer(layer, x) : x;
   }
-  Ranked normed = norm("attn_norm", layer, "norm", x);
+  const double rows = sequence_rows();
+  Ranked normed = gather_sequence("attn_allgather", layer, norm("attn_norm", layer, "norm", x, 0, rows));
   Ranked attn = type == "deltanet" ? deltanet_block(layer, normed) : attention_block(layer, normed);
-  if (m_.sandwich_norm) attn = norm("post_attention_norm", layer, "norm", attn);
+  if (m_.sandwich_norm) attn = norm("post_attention_norm", layer, "norm", attn, 0, rows);
   if (m_.parallel_residual) {
     Ranked mlp = mlp_block(layer, normed);
-    return elementwise("residual", layer, "other", "residual", tokens_ * h_, 3.0, {x, attn, mlp});
+    return elementwise("residual", layer, "other", "residual", rows * h_, 3.0, {x, attn, mlp});
   }
-  Ranked mid = elementwise("attn_residual", layer, "other", "residual", tokens_ * h_, 2.0, {x, attn});
-  Ranked mlp = mlp_block(layer, norm("ffn_norm", layer, "norm", mid));
-  if (m_.sandwich_norm) mlp = norm("post_ffw_norm", layer, "norm", mlp);
-  return elementwise("ffn_residual", layer, "other", "residual", tokens_ * h_, 2.0, {mid, mlp});
+  Ranked mid = elementwise("attn_residual", layer, "other", "residual", rows * h_, 2.0, {x, attn});
+  Ranked mlp = mlp_block(layer, gather_sequence("mlp_allgather", layer, norm("ffn_norm", layer, "norm", mid, 0, rows)));
+  if (m_.sandwich_norm) mlp = norm("post_ffw_norm", layer, "norm", mlp, 0, rows);
+  return elementwise("ffn_residual", layer, "other", "residual", rows * h_, 2.0, {mid, mlp});
 }
 
 OpId StepBuilder::lm_head(const Ranked& x) {

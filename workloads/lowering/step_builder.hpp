@@ -35,6 +35,7 @@ class StepBuilder {
     dp_ = ranks_per_stage_ / tp_;
     emitted_ranks_ = o_.symmetric_ranks ? 1 : tp_;
     kv_heads_rank_ = std::max<int64_t>(m_.kv_heads / tp_, 1);
+    sp_ = o_.sequence_parallel && tp_ > 1;
     activation_fn_ = activation_transcendental(m_.activation);
   }
 
@@ -117,6 +118,13 @@ class StepBuilder {
   Ranked collective(const std::string& what, int layer, const std::string& type, double bytes, const Ranked& in);
 
   Ranked send_from_previous_stage(const Ranked& x);
+  // Tokens each rank's norms and residuals see: all, or its 1/tp share under sequence parallelism.
+  double sequence_rows() const { return sp_ ? tokens_ / tp_ : tokens_; }
+  // The end of a tensor-parallel block: its partial sums all-reduced, or reduce-scattered over the
+  // sequence under sequence parallelism. `what` names the all-reduce ("attn_allreduce").
+  Ranked reduce_block_output(const std::string& what, int layer, const Ranked& partial);
+  // The start of one under sequence parallelism: the sequence shards all-gathered.
+  Ranked gather_sequence(const std::string& what, int layer, const Ranked& shard);
 
   Ranked embedding();
 
@@ -219,6 +227,7 @@ class StepBuilder {
   const LoweringOptions& o_;
   OpGraph g_;
   int tp_ = 1;
+  bool sp_ = false;          // sequence parallelism (LoweringOptions::sequence_parallel, tp > 1)
   int ranks_per_stage_ = 1;  // max(tp, ep): every rank of a stage, attention groups included
   int dp_ = 1;               // attention data-parallel groups (ep / tp)
   int emitted_ranks_ = 1;    // tensor ranks given ops: all, or only the first when they are identical
