@@ -26,6 +26,10 @@ MODELS = {
     "Llama2-architecture 70b (IBM FMS)": "llama-2-70b", "mixtral_8x7B": "mixtral-8x7b",
     "LLAMA2-7B": "llama-2-7b", "LLAMA2-13B": "llama-2-13b", "LLAMA2-70B": "llama-2-70b", "LLAMA3-8B": "llama-3-8b",
     "LLAMA3-70B": "llama-3-70b", "LLAMA3-405B": "llama-3.1-405b",
+    # NeMo's GPT-3 and Nemotron sizes (workloads/models/SOURCES.md: from NeMo's model classes).
+    "GPT3-5B": "gpt3-5b", "GPT3-20B": "gpt3-20b", "GPT3-175B": "gpt3-175b",
+    "Nemotron-8B": "nemotron-3-8b", "Nemotron-22B": "nemotron-3-22b", "Nemotron-15B": "nemotron-4-15b",
+    "Nemotron-340B": "nemotron-4-340b",
 }
 
 
@@ -39,21 +43,19 @@ def fields(backend):
 
 
 def layout(row, f, gpus):
-    """(tp, pp, dp, zero, micro-batch, accumulation, checkpointing, notes) or a reason to skip."""
-    tp, pp = int(f.get("tp", 1)), int(f.get("pp", 1))
-    if int(f.get("cp", 1)) > 1:
-        return "context parallelism is not modelled"
+    """(tp, cp, pp, dp, zero, micro-batch, accumulation, checkpointing, notes) or a reason to skip."""
+    tp, pp, cp = int(f.get("tp", 1)), int(f.get("pp", 1)), int(f.get("cp", 1))
     zero, notes = 0, []
     if "fsdp" in f:
         dp, zero = int(f["fsdp"]), 3
     elif f.get("sharding") in ("FSDP", "HSDP"):
-        dp, zero = gpus // (tp * pp), 3
+        dp, zero = gpus // (tp * pp * cp), 3
         if f["sharding"] == "HSDP":
             notes.append("HSDP modelled as full sharding")
     else:
-        dp = int(f.get("dp", gpus // (tp * pp)))
-    if tp * pp * dp != gpus:
-        return f"tp x pp x dp = {tp * pp * dp} is not the {gpus} GPUs"
+        dp = int(f.get("dp", gpus // (tp * pp * cp)))
+    if tp * pp * dp * cp != gpus:
+        return f"tp x cp x pp x dp = {tp * pp * dp * cp} is not the {gpus} GPUs"
     mbs = int(f.get("mbs", f.get("local_batch", row["batch"] or 0) or 0))
     if mbs < 1:
         return "no micro-batch size"
@@ -79,7 +81,7 @@ def layout(row, f, gpus):
         ac = "none"
     if int(f.get("vp", 1)) > 1:
         notes.append(f"interleaved schedule (vp={f['vp']}) modelled as plain 1F1B")
-    return tp, pp, dp, zero, mbs, accumulation, ac, notes
+    return tp, cp, pp, dp, zero, mbs, accumulation, ac, notes
 
 
 # Megatron-based stacks shard the fp32 main weights and Adam moments over the data-parallel
@@ -101,21 +103,22 @@ def row_precision(row):
     return "fp8" if fp8 else "amp-bf16"
 
 
-def cluster(gpus, tmp):
+def cluster(gpus, tmp, node_id="dgx-h100"):
     nodes = gpus // 8
     if gpus % 8 or nodes < 1:
         return None
     if nodes == 1:
-        return "dgx-h100"
-    if os.path.exists(os.path.join(ROOT, "hwmodels", "catalog", f"{nodes}x-dgx-h100.yaml")):
-        return f"{nodes}x-dgx-h100"
-    # Same fabric as the catalog's clusters, more nodes.
+        return node_id
+    if os.path.exists(os.path.join(ROOT, "hwmodels", "catalog", f"{nodes}x-{node_id}.yaml")):
+        return f"{nodes}x-{node_id}"
+    # The catalog's DGX H100 fabric (one 400 Gb/s NIC per GPU, rail-optimised), more nodes or
+    # another node.
     with open(os.path.join(ROOT, "hwmodels", "catalog", "2x-dgx-h100.yaml")) as f:
         text = f.read()
-    node = os.path.join(ROOT, "hwmodels", "catalog", "dgx-h100.yaml")
-    text = text.replace("id: 2x-dgx-h100", f"id: {nodes}x-dgx-h100-tmp").replace("node: dgx-h100", f"node: {node}")
+    node = os.path.join(ROOT, "hwmodels", "catalog", f"{node_id}.yaml")
+    text = text.replace("id: 2x-dgx-h100", f"id: {nodes}x-{node_id}-tmp").replace("node: dgx-h100", f"node: {node}")
     text = re.sub(r"^nodes: 2$", f"nodes: {nodes}", text, flags=re.M)
-    path = os.path.join(tmp, f"{nodes}x-dgx-h100-tmp.yaml")
+    path = os.path.join(tmp, f"{nodes}x-{node_id}-tmp.yaml")
     with open(path, "w") as f:
         f.write(text)
     return path
@@ -134,8 +137,9 @@ def main():
                 continue
             why = None
             a100_class = ("A800-SXM4-80GB" in row["hardware"] or "A100 80GB" in row["hardware"]) and "128x" not in row["hardware"]
-            if ("H100" not in row["hardware"] or "96GB" in row["hardware"]) and not a100_class:
-                why = "not an H100 80GB cluster or one A100/A800 node"
+            h800 = "H800 80GB" in row["hardware"]
+            if ("H100" not in row["hardware"] or "96GB" in row["hardware"]) and not a100_class and not h800:
+                why = "not an H100/H800 80GB cluster or one A100/A800 node"
             elif row["model"] not in MODELS:
                 why = "no config for the model"
             f = fields(row["backend"])
@@ -146,28 +150,30 @@ def main():
             if not why:
                 lay = layout(row, f, gpus)
                 why = lay if isinstance(lay, str) else None
-            hw = None if why else ("dgx-a100" if a100_class and gpus == 8 else cluster(gpus, tmp))
+            hw = None if why else ("dgx-a100" if a100_class and gpus == 8 else cluster(gpus, tmp, "dgx-h800" if h800 else "dgx-h100"))
             if not why and not hw:
                 why = f"{gpus} GPUs is not whole DGX nodes"
             if why:
                 skipped.append((row["id"], row["model"], why))
                 continue
-            tp, pp, dp, zero, mbs, acc, ac, notes = lay
+            tp, cp, pp, dp, zero, mbs, acc, ac, notes = lay
             megatron = bool(MEGATRON.search(row["software"]))
-            if zero == 0 and dp > 1 and megatron:
+            if zero == 0 and dp * cp > 1 and megatron:
                 zero = 1  # the distributed optimizer (MEGATRON's comment)
             # Sequence parallelism with tensor parallelism: FlagPerf's launch scripts pass
             # --sequence-parallel, NeMo's Llama recipes set sequence_parallel=True where tp > 1.
             sp = megatron and tp > 1
             if "A800" in row["hardware"]:
                 notes.append("A800 modelled as A100 SXM4 (NVLink 600 GB/s where the A800 has 400)")
+            if h800 and "200Gb/s" in row["hardware"]:
+                notes.append("DGX H800 nodes on the DGX H100 fabric (400 Gb/s per GPU) where the row says 200 Gb/s")
             precision = row_precision(row)
             scenario = os.path.join(tmp, f"r{row['id']}.yaml")
             with open(scenario, "w") as out:
                 out.write(f"hardware: {hw}\nmodel: {MODELS[row['model']]}\nsoftware: pytorch\nprecision: {precision}\n"
                           f"seq_len: {seq}\nbatch: {mbs}\naccumulation: {acc}\ncheckpointing: {ac}\n"
                           f"flash_attention: true\nfused_optimizer: true\ntp: {tp}\npp: {pp}\ndp: {dp}\nzero: {zero}\n"
-                          f"sequence_parallel: {str(sp).lower()}\n")
+                          f"sequence_parallel: {str(sp).lower()}\ncp: {cp}\n")
             res = subprocess.run([args.llmsim, "train", scenario, "--out", os.path.join(tmp, row["id"]), "--quiet"],
                                  capture_output=True, text=True)
             path = os.path.join(tmp, row["id"], "train.json")

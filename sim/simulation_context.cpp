@@ -37,15 +37,16 @@ std::string SimulationContext::default_device() const {
 }
 
 Deployment make_deployment(const SimulationContext& c, const PlacementSpec& spec, int tp, int pp,
-                           const std::vector<bool>& offloaded, int ep) {
+                           const std::vector<bool>& offloaded, int ep, int cp) {
   Deployment d;
-  d.placer = std::make_unique<Placer>(c.system, *c.platform, c.devices, spec, std::max(tp, ep) * pp, offloaded);
+  d.placer = std::make_unique<Placer>(c.system, *c.platform, c.devices, spec, std::max(tp, ep) * cp * pp, offloaded);
   d.primary = d.placer->used_devices().front();
   auto& o = d.base;
   o = lowering_options_for(c.devices[d.primary], c.profile, *c.kv_format, c.formats);
   o.tp = tp;
   o.pp = pp;
   o.ep = ep;
+  o.cp = cp;
   return d;
 }
 

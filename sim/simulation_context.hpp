@@ -50,8 +50,8 @@ struct Deployment {
   std::size_t primary = 0;          // the device whose profile section shapes the lowering
 };
 
-/// Ranks = max(tp, ep) x pp; `offloaded[l]` marks layers kept in the offload memory.
+/// Ranks = max(tp, ep) x cp x pp; `offloaded[l]` marks layers kept in the offload memory.
 Deployment make_deployment(const SimulationContext& context, const PlacementSpec& spec, int tp, int pp,
-                           const std::vector<bool>& offloaded, int ep = 1);
+                           const std::vector<bool>& offloaded, int ep = 1, int cp = 1);
 
 }  // namespace llmsim::sim

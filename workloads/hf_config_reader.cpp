@@ -358,6 +358,7 @@ const std::vector<Architecture>& architecture_registry() {
       {"Llama4ForConditionalGeneration", "text_config", "llama4_text", hf::read_llama4},
       {"Qwen3NextForCausalLM", nullptr, "qwen3_next", hf::read_qwen3_next},
       {"MPTForCausalLM", nullptr, "mpt", hf::read_mpt},
+      {"NemotronForCausalLM", nullptr, "nemotron", hf::read_nemotron},
       {"MambaForCausalLM", nullptr, "mamba", hf::read_hf_mamba},
       {"RwkvForCausalLM", nullptr, "rwkv", hf::read_hf_rwkv},
   };

@@ -94,6 +94,18 @@ StepShape step_shape(const ModelConfig& model, const LoweringOptions& options) {
     for (const auto& q : options.sequences) add_sequence(s, windows, q, 1.0);
   }
   if (options.training) s.logits_rows = s.tokens;  // the loss needs every position's logits
+  if (options.training && options.cp > 1) {
+    // Each context-parallel rank takes 1/cp of the queries (and of the causal scores, the
+    // chunks being balanced) and reads the whole sequence's K and V.
+    const double cp = static_cast<double>(options.cp);
+    s.tokens /= cp;
+    s.logits_rows /= cp;
+    s.max_new /= cp;
+    for (auto& [window, work] : s.by_window) {
+      work.keys /= cp;
+      work.scores /= cp;
+    }
+  }
   return s;
 }
 
@@ -151,6 +163,18 @@ void check_parallelism(const ModelConfig& m, const LoweringOptions& o) {
                                          "ranks", m.id, m.deltanet->key_heads, m.deltanet->value_heads, o.tp));
   }
   check_expert_parallelism(m, o);
+  if (o.cp < 1 || o.cp > 1024) throw InputError("cp", fmt::format("must be between 1 and 1024, got {}", o.cp));
+  if (o.cp > 1) {
+    if (!o.training) throw InputError("cp", "context parallelism is modelled for training steps only");
+    if (o.ep > 1) throw InputError("cp", "is not modelled together with expert parallelism (ep > 1)");
+    if (m.mla || std::any_of(m.layer_types.begin(), m.layer_types.end(), [](const std::string& t) {
+          return t != "attention";
+        })) {
+      throw InputError("cp", fmt::format("context parallelism is modelled for softmax-attention decoders; {} has "
+                                         "other blocks",
+                                         m.id));
+    }
+  }
   if (o.sequence_parallel && o.tp > 1) {
     if (o.ep > 1) throw InputError("sequence_parallel", "is not modelled together with expert parallelism (ep > 1)");
     for (int64_t l = 0; l < m.layers; ++l) {

@@ -70,6 +70,11 @@ struct LoweringOptions {
   // with a reduce-scatter, in place of the all-reduce (the same ring volume, less activation
   // memory). Attention-only decoders without expert parallelism.
   bool sequence_parallel = false;
+  // Context parallelism (training): cp ranks per tensor rank split each sequence, each taking
+  // seq/cp tokens of queries through every op (load-balanced causal chunks, as Megatron's
+  // ring attention), and gather the sequence's K and V over the cp ranks for attention.
+  // Attention-only decoders without expert parallelism.
+  int cp = 1;
   int pp = 1;                       // pipeline stages (contiguous layer ranges)
   // Expert parallelism: 1 = every expert split over the tp ranks; else ep ranks per stage (a
   // multiple of tp) each hold experts/ep whole experts. ep / tp attention data-parallel groups

@@ -440,7 +440,7 @@ TrainingStep lower_training_step(const ModelConfig& model, const ModelWeights& w
                                             model.max_positions));
   }
   if (o.accumulation < 1 || o.dp < 1) throw InputError("accumulation", "accumulation and dp must be at least 1");
-  if ((o.base.tp != 1 || o.base.pp != 1) && o.dp != 1) {
+  if ((o.base.tp != 1 || o.base.pp != 1 || o.base.cp != 1) && o.dp != 1) {
     throw InputError("dp",
                      "a graph with tensor or pipeline ranks holds one data-parallel replica (dp = 1); the "
                      "layout simulation adds the replicas");

@@ -43,12 +43,19 @@ StageParameters stage_parameters(const workloads::ModelConfig& m, const workload
   return out;
 }
 
-// Rank of tensor rank t of replica d on stage s: tensor-fastest, then stage, then replica. With
-// expert parallelism a stage's replicas are its attention groups and come before the stage,
-// as the expert-parallel lowering numbers them.
-int rank_of(const TrainRequest& r, int s, int d, int t) {
-  return r.ep > 1 ? s * r.tp * r.dp + d * r.tp + t : d * r.tp * r.pp + s * r.tp + t;
+// Rank of tensor rank t of context-parallel rank c of replica d on stage s: tensor-fastest,
+// then context, then stage, then replica. With expert parallelism (no context parallelism) a
+// stage's replicas are its attention groups and come before the stage, as the expert-parallel
+// lowering numbers them.
+int rank_of(const TrainRequest& r, int s, int d, int t, int c = 0) {
+  if (r.ep > 1) return s * r.tp * r.dp + d * r.tp + t;
+  const int per_stage = r.tp * r.cp;
+  return d * per_stage * r.pp + s * per_stage + c * r.tp + t;
 }
+
+// Ranks holding the same parameters, which reduce gradients together and over which ZeRO and
+// Megatron's distributed optimizer shard: the replicas and their context-parallel ranks.
+int sharing_ranks(const TrainRequest& r) { return r.dp * r.cp; }
 
 struct Span {
   double begin = 1e300, end = -1e300;
@@ -92,7 +99,8 @@ MicroBatch measure(const PlacedStep& placed, const std::vector<OpTiming>& timing
   return mb;
 }
 
-// Runs one collective per (stage, tensor rank) over the replicas, all at once; returns how long.
+// Runs one collective per (stage, tensor rank) over the replicas and their context-parallel
+// ranks (which hold the same parameters), all at once; returns how long.
 double replica_collectives(Platform& platform, const Placer& placer, const std::vector<double>& bytes_per_stage,
                            const TrainRequest& r, const std::string& type) {
   OpGraph g;
@@ -105,7 +113,8 @@ double replica_collectives(Platform& platform, const Placer& placer, const std::
       op.collective = type;
       op.comm_bytes = bytes_per_stage[static_cast<std::size_t>(s)];
       op.output_bytes = op.comm_bytes;
-      for (int d = 0; d < r.dp; ++d) op.ranks.push_back(rank_of(r, s, d, t));
+      for (int d = 0; d < r.dp; ++d)
+        for (int c = 0; c < r.cp; ++c) op.ranks.push_back(rank_of(r, s, d, t, c));
       g.add(op, {});
     }
   }
@@ -116,9 +125,9 @@ double replica_collectives(Platform& platform, const Placer& placer, const std::
   return platform.now() - begin;
 }
 
-// The first tp x pp x dp GPUs (or the listed devices), checked against the layout.
+// The first tp x cp x pp x dp GPUs (or the listed devices), checked against the layout.
 PlacementSpec layout_devices(const SimulationContext& c, const TrainRequest& r) {
-  const int ranks = r.tp * r.pp * r.dp;
+  const int ranks = r.tp * r.cp * r.pp * r.dp;
   PlacementSpec all;
   all.devices = r.devices;
   if (all.devices.empty()) {
@@ -129,7 +138,8 @@ PlacementSpec layout_devices(const SimulationContext& c, const TrainRequest& r) 
   if (static_cast<int>(all.devices.size()) != ranks) {
     throw InputError(
         "tp/pp/dp",
-        fmt::format("tp={} x pp={} x dp={} needs {} devices; {} has {} GPU(s){}", r.tp, r.pp, r.dp, ranks, c.system.id,
+        fmt::format("tp={}{} x pp={} x dp={} needs {} devices; {} has {} GPU(s){}", r.tp,
+                    r.cp > 1 ? fmt::format(" x cp={}", r.cp) : std::string(), r.pp, r.dp, ranks, c.system.id,
                     c.system.devices_of(hwmodels::DeviceKind::gpu).size(), r.devices.empty() ? "" : " listed"));
   }
   return all;
@@ -139,13 +149,13 @@ PlacementSpec layout_devices(const SimulationContext& c, const TrainRequest& r) 
 // the op counts of `t`, returns each stage's times.
 MicroBatch simulate_micro_batch(const SimulationContext& c, const TrainRequest& r, const PlacementSpec& all,
                                 workloads::TrainingStep& step, TrainResult& t) {
-  // Without expert parallelism one replica's tp x pp ranks; with it every rank, since the
+  // Without expert parallelism one replica's tp x cp x pp ranks; with it every rank, since the
   // experts of a stage are spread over all its replicas.
-  const int ranks_per_stage = r.ep > 1 ? r.ep : r.tp;
+  const int ranks_per_stage = r.ep > 1 ? r.ep : r.tp * r.cp;
   const int simulated = ranks_per_stage * r.pp;
   PlacementSpec one = all;
   one.devices.resize(static_cast<std::size_t>(simulated));
-  const Deployment deployment = make_deployment(c, one, r.tp, r.pp, {}, r.ep);
+  const Deployment deployment = make_deployment(c, one, r.tp, r.pp, {}, r.ep, r.cp);
   std::map<std::size_t, int> stage_of_device;
   for (int i = 0; i < simulated; ++i) {
     stage_of_device[c.platform->device_index(one.devices[static_cast<std::size_t>(i)])] = i / ranks_per_stage;
@@ -181,12 +191,12 @@ void add_stage_memory(TrainResult& t, const std::vector<double>& shared, const s
   const bool autocast = precision.compute_dtype != "float32" && precision.weight == 4;
   for (int s = 0; s < r.pp; ++s) {
     const auto su = static_cast<std::size_t>(s);
-    StateBytes b = state_bytes(shared[su], precision, r.zero, r.dp);
+    StateBytes b = state_bytes(shared[su], precision, r.zero, sharing_ranks(r));
     const StateBytes experts = state_bytes(own[su], precision, 0, 1);  // held by this rank alone
     b.weights += experts.weights, b.grads += experts.grads, b.optimizer += experts.optimizer;
     const double in_flight = static_cast<double>(std::min<int64_t>(r.pp - s, r.accumulation));
     const double activations = saved_activations / r.pp * in_flight;
-    const double casts = autocast ? shared[su] * 2.0 / (r.zero >= 3 ? r.dp : 1) + own[su] * 2.0 : 0.0;
+    const double casts = autocast ? shared[su] * 2.0 / (r.zero >= 3 ? sharing_ranks(r) : 1) + own[su] * 2.0 : 0.0;
     t.stage_memory.push_back(b.total() + activations + casts);
     if (t.stage_memory.back() >= t.memory_per_device) {
       t.memory_per_device = t.stage_memory.back();
@@ -219,19 +229,26 @@ void add_layout_assumptions(TrainResult& t, const std::vector<std::string>& devi
                             "second gather of the input for the weight gradient is not simulated",
                             r.tp, r.tp));
   }
-  a.push_back("interleaved pipeline stages and context parallelism are not modelled");
-  if (r.dp > 1) {
+  if (r.cp > 1) {
+    a.push_back(fmt::format("context parallelism over {} ranks: each takes 1/{} of every sequence (balanced causal "
+                            "chunks) and gathers the layer's K and V over the ring before attention (the backward "
+                            "scatters their gradients); gradients reduced and states sharded over dp x cp = {} ranks",
+                            r.cp, r.cp, sharing_ranks(r)));
+  }
+  a.push_back("interleaved pipeline stages are not modelled");
+  if (sharing_ranks(r) > 1) {
     a.push_back(
-        fmt::format("data parallel: each (stage, tensor rank) reduces its {} gradients over the {} replicas "
+        fmt::format("data parallel: each (stage, tensor rank) reduces its {} gradients over the {} replicas{} "
                     "as one ring, all rings at once; hidden behind the last backward where it fits",
-                    precision.grad == 2 ? "bf16" : "fp32", r.dp));
+                    precision.grad == 2 ? "bf16" : "fp32", r.dp,
+                    r.cp > 1 ? fmt::format(" and their {} context-parallel ranks", r.cp) : std::string()));
   }
   if (r.zero > 0) {
-    a.push_back(fmt::format("ZeRO-{}: {} sharded over the {} replicas{}", r.zero,
+    a.push_back(fmt::format("ZeRO-{}: {} sharded over {} ranks{}", r.zero,
                             r.zero == 1   ? "AdamW moments and master weights"
                             : r.zero == 2 ? "moments, master weights and gradients"
                                           : "moments, master weights, gradients and parameters",
-                            r.dp,
+                            sharing_ranks(r),
                             r.zero >= 3 ? "; parameters all-gathered in 16 bit before each stage's forward and "
                                           "backward, prefetched (the stage takes at least the gather)"
                                         : ""));
@@ -309,9 +326,11 @@ TrainResult simulate_parallel_training(const DataPaths& paths, const TrainReques
   const auto precision = workloads::precision_bytes(r.precision);
   const std::string dtype = precision.weight == 2 ? "bf16" : "f32";
   const SimulationContext c(paths, r.hardware, r.model, r.software, dtype, "f16");
-  const int ranks = r.tp * r.pp * r.dp;
+  const int ranks = r.tp * r.cp * r.pp * r.dp;
   const PlacementSpec all = layout_devices(c, r);
-  if (r.zero > 0 && r.dp == 1) throw InputError("zero", "ZeRO shards over data-parallel replicas: needs dp > 1");
+  if (r.zero > 0 && sharing_ranks(r) == 1) {
+    throw InputError("zero", "ZeRO shards over data-parallel replicas (and context-parallel ranks): needs dp x cp > 1");
+  }
   if (r.ep > 1 && r.ep != r.tp * r.dp) {
     throw InputError("ep",
                      fmt::format("expert parallelism spreads a stage's experts over all its ranks: ep must be tp x dp "
@@ -326,7 +345,8 @@ TrainResult simulate_parallel_training(const DataPaths& paths, const TrainReques
   t.device = all.devices.front();
   t.model = c.model.id;
   t.parameters = step.parameters;
-  t.layout = fmt::format("tp={} x pp={} x dp={}{}{}", r.tp, r.pp, r.dp,
+  t.layout = fmt::format("tp={}{} x pp={} x dp={}{}{}", r.tp, r.cp > 1 ? fmt::format(" x cp={}", r.cp) : std::string(),
+                         r.pp, r.dp,
                          r.ep > 1 ? fmt::format(" with ep={}", r.ep) : std::string(),
                          r.zero > 0 ? fmt::format(", ZeRO-{}", r.zero) : std::string());
   const RankParameters params = rank_parameters(c, r);
@@ -339,8 +359,8 @@ TrainResult simulate_parallel_training(const DataPaths& paths, const TrainReques
   t.bubble_fraction = pipe.bubble_fraction;
   t.send_s = mb.send_s;
   t.tp_comm_s = mb.tp_comm_s;
-  if (r.dp > 1) {
-    // Gradients reduced over the replicas (all-reduce; reduce-scatter plus the parameters'
+  if (sharing_ranks(r) > 1) {
+    // Gradients reduced over the replicas and context-parallel ranks (all-reduce; reduce-scatter plus the parameters'
     // all-gather under ZeRO, the same ring volume), overlapped with the last backward.
     std::vector<double> grads;
     for (double p : shared) grads.push_back(p * precision.grad);
@@ -349,7 +369,7 @@ TrainResult simulate_parallel_training(const DataPaths& paths, const TrainReques
   }
   double optimizer_s = 0;
   for (const auto& span : mb.optimizer) optimizer_s = std::max(optimizer_s, span.seconds());
-  if (r.zero >= 1) optimizer_s /= r.dp;  // each replica updates its shard of the states
+  if (r.zero >= 1) optimizer_s /= sharing_ranks(r);  // each rank updates its shard of the states
   t.compute_step_s = t.pipeline_s + t.dp_exposed_s + optimizer_s;
   t.step_s = t.compute_step_s;
   const double tokens = static_cast<double>(r.batch * r.seq_len * r.accumulation * r.dp);
@@ -358,7 +378,7 @@ TrainResult simulate_parallel_training(const DataPaths& paths, const TrainReques
   std::string used;
   const double peak = matrix_peak(dm, precision, &used);
   // The lowered micro-batch holds tensor rank 0's ops only: its FLOPs times tp are the replica's.
-  const double model_flops = step.model_flops * r.tp * static_cast<double>(r.accumulation * r.dp);
+  const double model_flops = step.model_flops * r.tp * r.cp * static_cast<double>(r.accumulation * r.dp);
   t.mfu = model_flops / (t.step_s * peak * ranks);
   t.mfu_basis = fmt::format(
       "{:.3g} FLOP per step (3 x forward FLOPs of every micro-batch) against {} x {:.1f} TFLOP/s "

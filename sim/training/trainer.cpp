@@ -102,7 +102,7 @@ std::vector<std::string> single_device_assumptions(const TrainResult& t, const S
 }  // namespace
 
 TrainResult simulate_training(const DataPaths& paths, const TrainRequest& r) {
-  if (r.tp > 1 || r.pp > 1 || r.zero > 0 || r.ep > 1) return simulate_parallel_training(paths, r);
+  if (r.tp > 1 || r.pp > 1 || r.cp > 1 || r.zero > 0 || r.ep > 1) return simulate_parallel_training(paths, r);
   const auto precision = workloads::precision_bytes(r.precision);
   const std::string dtype = precision.weight == 2 ? "bf16" : "f32";
   const SimulationContext c(paths, r.hardware, r.model, r.software, dtype, "f16");

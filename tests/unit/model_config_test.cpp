@@ -65,6 +65,22 @@ TEST_CASE("the 2025 architectures read from their published configs, with hand-c
   CHECK(parameters("phi-3-mini-4k") == 3'821'079'552.0);
 }
 
+TEST_CASE("Nemotron reads as partial-rotary attention with a squared-ReLU MLP", "[workloads][models]") {
+  // Nemotron-4-340B (NeMo's Nemotron4Config340B): 96 x (q, o 18432 x 96 heads of 192; k, v 18432 x
+  // 8 x 192; up and down 18432 x 73728, not gated; two LayerNorms with bias) + untied 256000 x
+  // 18432 twice + final LayerNorm = 341,029,195,776 (NVIDIA: 340B).
+  const auto n = load_model("nemotron-4-340b");
+  CHECK_FALSE(n.gated_mlp);
+  CHECK(n.activation == "relu2");
+  CHECK(n.norm == NormKind::layer);
+  CHECK(n.head_dim == 192);
+  CHECK(n.rotary_dim == 96);  // partial_rotary_factor 0.5
+  CHECK(parameters("nemotron-4-340b") == 341'029'195'776.0);
+  // Nemotron-3-8B: 32 x (4 x 4096^2 + 2 x 4096 x 16384 + 2 LayerNorms with bias) + 256000 x 4096
+  // twice + final LayerNorm = 8,540,135,424.
+  CHECK(parameters("nemotron-3-8b") == 8'540'135'424.0);
+}
+
 TEST_CASE("configs are normalised across architectures", "[workloads][models]") {
   const auto g = load_model("gemma-3-27b");  // nested text_config, vocab from transformers defaults
   CHECK(g.hidden == 5376);

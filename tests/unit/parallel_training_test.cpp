@@ -139,3 +139,47 @@ TEST_CASE("sequence parallelism trades each all-reduce for a reduce-scatter and 
   // B becomes a B/2 shard plus a B/2 gathered shard.
   CHECK(plain.saved_activations - sp.saved_activations == Approx(12 * 2 * hidden + hidden / 2).epsilon(1e-9));
 }
+
+TEST_CASE("context parallelism halves each rank's tokens and gathers the sequence's K and V per layer",
+          "[workloads][training]") {
+  const auto formats = workloads::FormatTable::load(test::formats_file());
+  const workloads::ModelRegistry registry(test::models_dir(), test::model_defaults());
+  const auto m = registry.load("llama-3.2-1b");  // 16 layers, 8 KV heads of 64
+  const workloads::ModelWeights w(m, formats, formats.mix("bf16"));
+  workloads::TrainingOptions o;
+  o.micro_batch = 1;
+  o.seq_len = 128;
+  o.precision = "bf16";
+  o.base.kv_format = o.base.activation_format = &formats.format("bf16");
+  o.base.flash_attention = true;
+  o.base.symmetric_ranks = true;
+  const auto whole = workloads::lower_training_step(m, w, o);
+  o.base.cp = 2;
+  const auto halves = workloads::lower_training_step(m, w, o);
+  auto flops_of = [](const workloads::TrainingStep& s, workloads::OpKind kind) {
+    double sum = 0;
+    for (workloads::OpId v = 0; v < s.graph.size(); ++v)
+      if (s.graph.op(v).kind == kind) sum += s.graph.op(v).flops;
+    return sum;
+  };
+  // Each rank's matmuls take 64 of the 128 tokens, its attention half of the causal scores.
+  CHECK(flops_of(halves, workloads::OpKind::matmul) ==
+        Approx(flops_of(whole, workloads::OpKind::matmul) / 2).epsilon(1e-12));
+  CHECK(flops_of(halves, workloads::OpKind::attention) ==
+        Approx(flops_of(whole, workloads::OpKind::attention) / 2).epsilon(1e-12));
+  // Per layer one gather of the whole sequence's K and V (128 tokens x 2 x 8 x 64 bf16 values)
+  // over ranks 0 and 1, and its conjugate in the backward: 32 in all.
+  int gathers = 0;
+  for (workloads::OpId v = 0; v < halves.graph.size(); ++v) {
+    const auto& op = halves.graph.op(v);
+    if (op.name.find("cp_kv_allgather") == std::string::npos) continue;
+    ++gathers;
+    CHECK(op.comm_bytes == Approx(128.0 * 2 * 8 * 64 * 2));
+    CHECK(op.ranks == std::vector<int>{0, 1});
+  }
+  CHECK(gathers == 16 * 2);
+  // The model's work per rank halves with its tokens: MFU's numerator is scaled back by cp.
+  CHECK(halves.model_flops == Approx(whole.model_flops / 2).epsilon(1e-9));
+  o.base.ep = 2;
+  CHECK_THROWS_AS(workloads::lower_training_step(m, w, o), InputError);
+}

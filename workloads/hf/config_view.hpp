@@ -56,6 +56,15 @@ class ConfigView {
     return fallback;
   }
 
+  double number_or(const std::string& key, double fallback) const {
+    if (config_.contains(key) && !config_[key].is_null()) {
+      if (!config_[key].is_number()) throw InputError(file_, fmt::format("field '{}' must be a number", key));
+      return config_[key].get<double>();
+    }
+    if (defaults_ && defaults_[key]) return defaults_[key].as<double>();
+    return fallback;
+  }
+
   std::string text_or(const std::string& key, const std::string& fallback) const {
     if (config_.contains(key) && config_[key].is_string()) return config_[key].get<std::string>();
     if (defaults_ && defaults_[key]) return defaults_[key].as<std::string>();
@@ -107,6 +116,7 @@ void read_glm4_moe(const json& root, const ConfigView& c, ModelConfig& m);
 void read_llama4(const json& root, const ConfigView& c, ModelConfig& m);
 void read_qwen3_next(const json& root, const ConfigView& c, ModelConfig& m);
 void read_mpt(const json& root, const ConfigView& c, ModelConfig& m);
+void read_nemotron(const json& root, const ConfigView& c, ModelConfig& m);
 void read_hf_mamba(const json& root, const ConfigView& c, ModelConfig& m);
 void read_hf_rwkv(const json& root, const ConfigView& c, ModelConfig& m);
 

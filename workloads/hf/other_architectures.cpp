@@ -1,5 +1,6 @@
-// Architectures whose configs do not follow the Llama field names: MPT (ALiBi), and the HF
-// Mamba-1 and RWKV-4 classes, mapped onto llmsim's recurrent blocks.
+// Architectures whose configs do not follow the Llama field names, or add to them: MPT (ALiBi),
+// Nemotron (partial rotary, squared-ReLU MLP), and the HF Mamba-1 and RWKV-4 classes, mapped onto
+// llmsim's recurrent blocks.
 #include "workloads/hf/config_view.hpp"
 
 namespace llmsim::workloads::hf {
@@ -32,6 +33,21 @@ void read_mpt(const json&, const ConfigView& c, ModelConfig& m) {
   if (alibi) {
     m.notes.push_back("ALiBi: no position table; beyond max_seq_len the model extrapolates (--extend-context)");
   }
+}
+
+// Nemotron-3/4 (transformers' NemotronForCausalLM): Llama's attention with a partial rotary
+// embedding, a plain (not gated) MLP with squared ReLU, and LayerNorm1P (a LayerNorm with bias
+// whose scale is stored minus one: the same work).
+void read_nemotron(const json&, const ConfigView& c, ModelConfig& m) {
+  read_llama_like(c, m);
+  m.gated_mlp = false;
+  m.activation = c.text_or("hidden_act", "relu2");
+  m.norm = NormKind::layer;
+  const double partial = c.number_or("partial_rotary_factor", 0.5);
+  if (!(partial > 0 && partial <= 1)) {
+    throw InputError(c.file(), fmt::format("'partial_rotary_factor' must be in (0, 1], got {}", partial));
+  }
+  m.rotary_dim = static_cast<int64_t>(static_cast<double>(m.head_dim) * partial);
 }
 
 void read_hf_mamba(const json&, const ConfigView& c, ModelConfig& m) {

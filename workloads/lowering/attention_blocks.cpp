@@ -40,7 +40,7 @@ Ranked StepBuilder::attention_block(int layer, const Ranked& normed) {
   }
   Ranked stored;
   // Training keeps no KV cache: attention reads this step's K and V as activations.
-  if (o_.training) return finish_attention(layer, q, v);
+  if (o_.training) return finish_attention(layer, q, gather_context(layer, k, v));
   for (int t = 0; t < emitted_ranks_; ++t) {
     Op store = make("kv_store", OpKind::kv_store, "attention", layer, "kv_store", t);
     store.act_read_bytes = tokens_ * 2 * kv_dim * act_;

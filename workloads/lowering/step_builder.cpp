@@ -83,6 +83,21 @@ Ranked StepBuilder::gather_sequence(const std::string& what, int layer, const Ra
   return out;
 }
 
+Ranked StepBuilder::gather_context(int layer, const Ranked& k, const Ranked& v) {
+  if (cp_ <= 1) return v;
+  const double own = tokens_ * 2.0 * static_cast<double>(kv_heads_rank_ * m_.head_dim) * act_;
+  Ranked out;
+  for (int t = 0; t < emitted_ranks_; ++t) {
+    Op op = make("cp_kv_allgather", OpKind::collective, "comm", layer, "collective", t);
+    op.collective = "all_gather";
+    op.comm_bytes = own * cp_;  // the whole sequence's K and V of this tensor rank's heads
+    op.output_bytes = own;      // the backward passes the chunks around again; only the own one is kept
+    for (int c = 0; c < cp_; ++c) op.ranks.push_back(rank(t) + c * tp_);
+    out.push_back(g_.add(op, inputs_of({k, v}, t)));
+  }
+  return out;
+}
+
 Ranked StepBuilder::send_from_previous_stage(const Ranked& x) {
   Ranked out;
   for (int t = 0; t < emitted_ranks_; ++t) {

@@ -31,8 +31,9 @@ class StepBuilder {
     kv_ = o_.kv_format->bits_per_weight / 8.0;
     h_ = static_cast<double>(m_.hidden);
     tp_ = o_.tp;
-    ranks_per_stage_ = std::max(o_.tp, o_.ep);
-    dp_ = ranks_per_stage_ / tp_;
+    dp_ = std::max(o_.tp, o_.ep) / tp_;
+    cp_ = o_.cp;
+    ranks_per_stage_ = std::max(o_.tp, o_.ep) * cp_;  // context-parallel rank c's tensor ranks are c*tp..
     emitted_ranks_ = o_.symmetric_ranks ? 1 : tp_;
     kv_heads_rank_ = std::max<int64_t>(m_.kv_heads / tp_, 1);
     sp_ = o_.sequence_parallel && tp_ > 1;
@@ -125,6 +126,10 @@ class StepBuilder {
   Ranked reduce_block_output(const std::string& what, int layer, const Ranked& partial);
   // The start of one under sequence parallelism: the sequence shards all-gathered.
   Ranked gather_sequence(const std::string& what, int layer, const Ranked& shard);
+  // Under context parallelism, the layer's K and V gathered over the cp ranks (ring attention
+  // passes the chunks around, overlapped with the attention of the chunks already there: the
+  // same (cp-1)/cp of the sequence's K/V over each link); else `v`.
+  Ranked gather_context(int layer, const Ranked& k, const Ranked& v);
 
   Ranked embedding();
 
@@ -228,7 +233,8 @@ class StepBuilder {
   OpGraph g_;
   int tp_ = 1;
   bool sp_ = false;          // sequence parallelism (LoweringOptions::sequence_parallel, tp > 1)
-  int ranks_per_stage_ = 1;  // max(tp, ep): every rank of a stage, attention groups included
+  int cp_ = 1;               // context-parallel ranks; only rank 0's ops are emitted, they are alike
+  int ranks_per_stage_ = 1;  // max(tp, ep) x cp: every rank of a stage, attention groups included
   int dp_ = 1;               // attention data-parallel groups (ep / tp)
   int emitted_ranks_ = 1;    // tensor ranks given ops: all, or only the first when they are identical
   int stage_ = 0;
