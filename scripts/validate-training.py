@@ -43,7 +43,7 @@ def fields(backend):
 
 
 def layout(row, f, gpus):
-    """(tp, cp, pp, dp, zero, micro-batch, accumulation, checkpointing, notes) or a reason to skip."""
+    """(tp, cp, pp, vp, dp, zero, micro-batch, accumulation, checkpointing, notes) or a reason to skip."""
     tp, pp, cp = int(f.get("tp", 1)), int(f.get("pp", 1)), int(f.get("cp", 1))
     zero, notes = 0, []
     if "fsdp" in f:
@@ -79,9 +79,8 @@ def layout(row, f, gpus):
         ac = "full"
     else:
         ac = "none"
-    if int(f.get("vp", 1)) > 1:
-        notes.append(f"interleaved schedule (vp={f['vp']}) modelled as plain 1F1B")
-    return tp, cp, pp, dp, zero, mbs, accumulation, ac, notes
+    vp = int(f.get("vp", 1))
+    return tp, cp, pp, vp, dp, zero, mbs, accumulation, ac, notes
 
 
 # Megatron-based stacks shard the fp32 main weights and Adam moments over the data-parallel
@@ -156,7 +155,7 @@ def main():
             if why:
                 skipped.append((row["id"], row["model"], why))
                 continue
-            tp, cp, pp, dp, zero, mbs, acc, ac, notes = lay
+            tp, cp, pp, vp, dp, zero, mbs, acc, ac, notes = lay
             megatron = bool(MEGATRON.search(row["software"]))
             if zero == 0 and dp * cp > 1 and megatron:
                 zero = 1  # the distributed optimizer (MEGATRON's comment)
@@ -173,7 +172,7 @@ def main():
                 out.write(f"hardware: {hw}\nmodel: {MODELS[row['model']]}\nsoftware: pytorch\nprecision: {precision}\n"
                           f"seq_len: {seq}\nbatch: {mbs}\naccumulation: {acc}\ncheckpointing: {ac}\n"
                           f"flash_attention: true\nfused_optimizer: true\ntp: {tp}\npp: {pp}\ndp: {dp}\nzero: {zero}\n"
-                          f"sequence_parallel: {str(sp).lower()}\ncp: {cp}\n")
+                          f"sequence_parallel: {str(sp).lower()}\ncp: {cp}\nvp: {vp}\n")
             res = subprocess.run([args.llmsim, "train", scenario, "--out", os.path.join(tmp, row["id"]), "--quiet"],
                                  capture_output=True, text=True)
             path = os.path.join(tmp, row["id"], "train.json")

@@ -15,7 +15,7 @@ namespace {
 
 const char* const kTrainOnlyKeys[] = {"seq_len",         "precision",         "accumulation", "checkpointing",
                                       "compile",         "fused_optimizer",   "flash_attention", "dp",
-                                      "dataloader",      "kernels_per_op",    "sequence_parallel", "cp"};
+                                      "dataloader",      "kernels_per_op",    "sequence_parallel", "cp", "vp"};
 
 ScenarioKind guess_kind(const YAML::Node& root) {
   if (!root.IsMap()) return ScenarioKind::kRun;  // the loader will say what is wrong

@@ -183,10 +183,10 @@ MicroBatch simulate_micro_batch(const SimulationContext& c, const TrainRequest& 
 }
 
 // Memory per device, stage by stage: sharded states, the half casts autocast keeps, and the
-// activations of the micro-batches 1F1B keeps in flight (pp - s on stage s). The worst stage
-// is the layout's memory per device.
+// activations of the micro-batch chunks the schedule keeps in flight at its peak (pp - s
+// micro-batches on stage s under plain 1F1B). The worst stage is the layout's memory per device.
 void add_stage_memory(TrainResult& t, const std::vector<double>& shared, const std::vector<double>& own,
-                      const workloads::PrecisionBytes& precision, double saved_activations) {
+                      const workloads::PrecisionBytes& precision, double saved_activations, const PipelineRun& pipe) {
   const TrainRequest& r = t.request;
   const bool autocast = precision.compute_dtype != "float32" && precision.weight == 4;
   for (int s = 0; s < r.pp; ++s) {
@@ -194,8 +194,8 @@ void add_stage_memory(TrainResult& t, const std::vector<double>& shared, const s
     StateBytes b = state_bytes(shared[su], precision, r.zero, sharing_ranks(r));
     const StateBytes experts = state_bytes(own[su], precision, 0, 1);  // held by this rank alone
     b.weights += experts.weights, b.grads += experts.grads, b.optimizer += experts.optimizer;
-    const double in_flight = static_cast<double>(std::min<int64_t>(r.pp - s, r.accumulation));
-    const double activations = saved_activations / r.pp * in_flight;
+    const double in_flight = static_cast<double>(pipe.peak_in_flight[su]);
+    const double activations = saved_activations / (r.pp * r.vp) * in_flight;
     const double casts = autocast ? shared[su] * 2.0 / (r.zero >= 3 ? sharing_ranks(r) : 1) + own[su] * 2.0 : 0.0;
     t.stage_memory.push_back(b.total() + activations + casts);
     if (t.stage_memory.back() >= t.memory_per_device) {
@@ -235,7 +235,11 @@ void add_layout_assumptions(TrainResult& t, const std::vector<std::string>& devi
                             "scatters their gradients); gradients reduced and states sharded over dp x cp = {} ranks",
                             r.cp, r.cp, sharing_ranks(r)));
   }
-  a.push_back("interleaved pipeline stages are not modelled");
+  if (r.vp > 1) {
+    a.push_back(fmt::format("interleaved schedule: {} model chunks per stage, each taking 1/{} of the stage's "
+                            "simulated forward and backward (its layers split evenly), {} x the stage hand-overs",
+                            r.vp, r.vp, r.vp));
+  }
   if (sharing_ranks(r) > 1) {
     a.push_back(
         fmt::format("data parallel: each (stage, tensor rank) reduces its {} gradients over the {} replicas{} "
@@ -264,8 +268,9 @@ void add_layout_assumptions(TrainResult& t, const std::vector<std::string>& devi
   if (r.checkpointing == workloads::Checkpointing::selective)
     a.push_back("selective activation checkpointing: each layer's core attention recomputed before its backward");
   a.push_back(
-      "activations: the micro-batch's saved activations split evenly over the stages, times the micro-batches "
-      "1F1B keeps in flight (pp - stage); communication buffers are not counted");
+      "activations: the micro-batch's saved activations split evenly over the stages (and chunks), times the "
+      "most micro-batch chunks the simulated schedule keeps in flight on the stage; communication buffers are not "
+      "counted");
 }
 
 // Per device and stage: the parameters the replicas share (and reduce, and ZeRO shards),
@@ -331,6 +336,11 @@ TrainResult simulate_parallel_training(const DataPaths& paths, const TrainReques
   if (r.zero > 0 && sharing_ranks(r) == 1) {
     throw InputError("zero", "ZeRO shards over data-parallel replicas (and context-parallel ranks): needs dp x cp > 1");
   }
+  if (r.vp > 1 && (r.pp < 2 || c.model.layers < static_cast<int64_t>(r.pp) * r.vp)) {
+    throw InputError("vp", fmt::format("the interleaved schedule needs pp > 1 and a layer per chunk: pp={} x vp={} "
+                                       "chunks for {} layers",
+                                       r.pp, r.vp, c.model.layers));
+  }
   if (r.ep > 1 && r.ep != r.tp * r.dp) {
     throw InputError("ep",
                      fmt::format("expert parallelism spreads a stage's experts over all its ranks: ep must be tp x dp "
@@ -345,8 +355,9 @@ TrainResult simulate_parallel_training(const DataPaths& paths, const TrainReques
   t.device = all.devices.front();
   t.model = c.model.id;
   t.parameters = step.parameters;
-  t.layout = fmt::format("tp={}{} x pp={} x dp={}{}{}", r.tp, r.cp > 1 ? fmt::format(" x cp={}", r.cp) : std::string(),
-                         r.pp, r.dp,
+  t.layout = fmt::format("tp={}{} x pp={}{} x dp={}{}{}", r.tp,
+                         r.cp > 1 ? fmt::format(" x cp={}", r.cp) : std::string(), r.pp,
+                         r.vp > 1 ? fmt::format(" (vp={})", r.vp) : std::string(), r.dp,
                          r.ep > 1 ? fmt::format(" with ep={}", r.ep) : std::string(),
                          r.zero > 0 ? fmt::format(", ZeRO-{}", r.zero) : std::string());
   const RankParameters params = rank_parameters(c, r);
@@ -354,7 +365,7 @@ TrainResult simulate_parallel_training(const DataPaths& paths, const TrainReques
   const auto& own = params.own;
   const Placer placer_all(c.system, *c.platform, c.devices, all, ranks, {});
   const StageTimes times = stage_times(mb, shared, *c.platform, placer_all, r, t);
-  const PipelineRun pipe = simulate_1f1b(times, r.accumulation);
+  const PipelineRun pipe = simulate_interleaved_1f1b(times, r.accumulation, r.vp);
   t.pipeline_s = pipe.seconds;
   t.bubble_fraction = pipe.bubble_fraction;
   t.send_s = mb.send_s;
@@ -387,7 +398,7 @@ TrainResult simulate_parallel_training(const DataPaths& paths, const TrainReques
   t.seconds_by_phase = {
       {"pipeline (1F1B)", t.pipeline_s}, {"dp gradient sync (exposed)", t.dp_exposed_s}, {"optimizer", optimizer_s}};
   t.capacity = dm.memory->capacity_bytes();
-  add_stage_memory(t, shared, own, precision, step.saved_activations);
+  add_stage_memory(t, shared, own, precision, step.saved_activations, pipe);
   t.fits = t.memory_per_device <= t.capacity;
   add_layout_assumptions(t, all.devices, precision, used, dm.efficiency.basis);
   return t;

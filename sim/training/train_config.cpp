@@ -43,6 +43,7 @@ void read_request(YamlFields& f, const std::filesystem::path& base, TrainRequest
   r.pp = static_cast<int>(f.optional_integer("pp", r.pp, 1, 1024));
   r.sequence_parallel = f.optional_bool("sequence_parallel", r.sequence_parallel);
   r.cp = static_cast<int>(f.optional_integer("cp", r.cp, 1, 1024));
+  r.vp = static_cast<int>(f.optional_integer("vp", r.vp, 1, 1024));
   r.zero = static_cast<int>(f.optional_integer("zero", r.zero, 0, 3));
   r.ep = static_cast<int>(f.optional_integer("ep", r.ep, 1, 4096));
   if (f.optional_bool("fsdp", false)) r.zero = 3;  // FSDP FULL_SHARD shards what ZeRO-3 shards

@@ -33,6 +33,7 @@ struct TrainRequest {
   bool sequence_parallel = false;    // Megatron's --sequence-parallel (with tp > 1)
   int cp = 1;                        // context-parallel ranks per tensor rank (ring attention)
   int pp = 1;                        // pipeline stages (1F1B over `accumulation` micro-batches)
+  int vp = 1;                        // model chunks per stage (Megatron's interleaved schedule)
   int zero = 0;                      // ZeRO stage 0-3 over the dp replicas (3 = FSDP full sharding)
   int ep = 1;                        // expert-parallel ranks per stage: tp x dp (every replica of a stage)
   int dataloader_workers = 0;

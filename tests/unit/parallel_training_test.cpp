@@ -183,3 +183,22 @@ TEST_CASE("context parallelism halves each rank's tokens and gathers the sequenc
   o.base.ep = 2;
   CHECK_THROWS_AS(workloads::lower_training_step(m, w, o), InputError);
 }
+
+TEST_CASE("the interleaved schedule shrinks the bubble by the chunks per stage", "[training][pipeline]") {
+  // 4 stages of 2 chunks, 8 micro-batches, a stage's forward 1 s and backward 2 s (a chunk's
+  // half that), free hand-overs: the pipeline fills and drains in (p - 1) x (F + B) / v =
+  // 3 x 3 / 2 = 4.5 s, so the run is 8 x 3 + 4.5 = 28.5 s (Narayanan et al. 2021, section 2.2.2).
+  StageTimes t;
+  t.forward = {1, 1, 1, 1};
+  t.backward = {2, 2, 2, 2};
+  const PipelineRun run = simulate_interleaved_1f1b(t, 8, 2);
+  CHECK(run.seconds == Approx(28.5));
+  CHECK(run.bubble_fraction == Approx(4.5 / 28.5));
+  // Plain 1F1B keeps p - s micro-batches in flight on stage s (warm-up forwards plus one).
+  const PipelineRun plain = simulate_1f1b(t, 8);
+  CHECK(plain.peak_in_flight == std::vector<int64_t>{4, 3, 2, 1});
+  // Interleaved, device d warms up with 2(p - d - 1) + (v - 1) p chunk forwards, plus one:
+  // 11, 9, 7, 5 chunks of half a stage each.
+  CHECK(run.peak_in_flight == std::vector<int64_t>{11, 9, 7, 5});
+  CHECK_THROWS_AS(simulate_interleaved_1f1b(t, 6, 2), InputError);  // 6 is no multiple of 4 stages
+}
