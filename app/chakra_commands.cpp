@@ -61,7 +61,7 @@ void add_import(CLI::App& app, Action& action) {
   cmd->add_option("--devices", q->devices, "one device per rank (default: the first GPUs)")->delimiter(',');
   cmd->add_option("--software", q->software, "software profile: launch overhead and efficiencies")
       ->capture_default_str();
-  cmd->add_option("--collectives", q->collectives, "ring or tree all-reduce")->capture_default_str();
+  add_collectives_option(cmd, q->collectives);
   cmd->add_option("--compute-dtype", q->compute_dtype, "peak that num_ops-only compute nodes run at")
       ->capture_default_str();
   cmd->add_flag("--replay", q->replay, "compute nodes take their recorded duration_micros");

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "sim/data_paths.hpp"
+#include "sim/placement.hpp"
 
 namespace llmsim::cli {
 
@@ -25,6 +26,9 @@ using Action = std::function<int(const sim::DataPaths&)>;
 
 /// "a=b,c=d" -> {a: b, c: d}; InputError naming `flag` on a malformed entry.
 std::map<std::string, std::string> parse_assignments(const std::string& text, const std::string& flag);
+
+/// --collectives ring|tree, parsed when the flag is read (InputError naming the flag otherwise).
+void add_collectives_option(CLI::App* cmd, sim::CollectiveAlgorithm& algorithm);
 
 void add_predict_command(CLI::App& app, Action& action);
 void add_run_command(CLI::App& app, Action& action);

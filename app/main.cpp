@@ -27,6 +27,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? cli::kOk : cli::kUsageError;
+  } catch (const InputError& e) {  // a flag value refused where it is read (--placement, --collectives)
+    fmt::print(stderr, "llmsim: error: {}\n", e.what());
+    return cli::kInputError;
   }
   try {
     return action(sim::DataPaths::discover(argv[0]));

@@ -22,4 +22,12 @@ std::map<std::string, std::string> parse_assignments(const std::string& text, co
   return out;
 }
 
+void add_collectives_option(CLI::App* cmd, sim::CollectiveAlgorithm& algorithm) {
+  cmd->add_option_function<std::string>(
+         "--collectives",
+         [&algorithm](const std::string& name) { algorithm = sim::parse_collective_algorithm(name, "--collectives"); },
+         "ring or tree all-reduce")
+      ->default_str("ring");
+}
+
 }  // namespace llmsim::cli

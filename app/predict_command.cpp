@@ -46,7 +46,7 @@ void add_placement_options(CLI::App* cmd, sim::PlacementSpec& spec, std::string&
   cmd->add_option("--memory-fraction", spec.memory_fraction, "offload: share of the device memory the model may use")
       ->capture_default_str();
   cmd->add_flag("--prefetch", spec.prefetch, "offload: copy the next layer's weights during this one");
-  cmd->add_option("--collectives", spec.collectives, "ring or tree all-reduce")->capture_default_str();
+  add_collectives_option(cmd, spec.collectives);
   cmd->add_option("--host-experts", spec.host_experts,
                   "with --n-cpu-moe: cpu (the host CPU computes them, default) or stream (weights copied to the GPU)");
 }

@@ -33,7 +33,7 @@ nlohmann::ordered_json request_json(const sim::PredictRequest& r) {
           {"placement",
            {{"policy", sim::to_string(p.policy)}, {"devices", p.devices}, {"op_classes", p.op_classes},
             {"split_layer", p.split_layer}, {"offload_memory", p.offload_memory},
-            {"memory_fraction", p.memory_fraction}, {"prefetch", p.prefetch}, {"collectives", p.collectives}}}};
+            {"memory_fraction", p.memory_fraction}, {"prefetch", p.prefetch}, {"collectives", sim::to_string(p.collectives)}}}};
 }
 
 // The predictor names a bad value by the flag that would carry it ("--dtype: unknown dtype");

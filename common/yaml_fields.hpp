@@ -33,6 +33,16 @@ class YamlFields {
   int64_t required_integer(const std::string& key, double min, double max);
   int64_t optional_integer(const std::string& key, double fallback, double min, double max);
   bool optional_bool(const std::string& key, bool fallback);
+  /// A value from a fixed set, read by `named` (text -> optional value); an error at the key's
+  /// line listing `choices` otherwise. Each enum the files use is parsed here, once.
+  template <class Enum, class Named>
+  Enum optional_choice(const std::string& key, Enum fallback, Named named, const std::string& choices) {
+    const auto node = optional(key);
+    if (!node) return fallback;
+    const auto text = node->as<std::string>();
+    if (const auto value = named(text)) return *value;
+    throw error_at(*node, key, "unknown value '" + text + "'; known: " + choices);
+  }
 
   /// Throws InputError listing the unknown keys and the allowed ones.
   void finish() const;

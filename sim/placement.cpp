@@ -162,13 +162,13 @@ class StepPlacer {
       dev.push_back(device_of_rank(r));
       mem.push_back(platform_.memory_of_device(dev.back()));
     }
-    const bool gather = op.collective == "all_gather";
+    const bool gather = op.collective == workloads::Collective::all_gather;
     // A reduce-scatter is an all-reduce's first half: (N-1)/N of the payload in N-1 steps.
-    const bool half_ring = gather || op.collective == "reduce_scatter";
+    const bool half_ring = gather || op.collective == workloads::Collective::reduce_scatter;
     const bool same_memory = std::all_of(mem.begin(), mem.end(), [&](std::size_t m) { return m == mem.front(); });
-    if (op.collective == "all_to_all") return same_memory ? inputs : all_to_all(op, inputs, dev, mem);
+    if (op.collective == workloads::Collective::all_to_all) return same_memory ? inputs : all_to_all(op, inputs, dev, mem);
     if (same_memory) return shared_memory_collective(op, inputs, dev.front(), mem.front(), gather);
-    if (placer_.spec().collectives == "tree" && !half_ring && !symmetric_) return tree_all_reduce(op, inputs, dev, mem);
+    if (placer_.spec().collectives == CollectiveAlgorithm::tree && !half_ring && !symmetric_) return tree_all_reduce(op, inputs, dev, mem);
     // Ring: every rank sends to the next at once; all-reduce moves 2(N-1)/N of the payload per
     // link in 2(N-1) steps (reduce-scatter then all-gather), all-gather and reduce-scatter
     // (N-1)/N in N-1 steps.
@@ -314,6 +314,19 @@ PlacementPolicy parse_placement_policy(const std::string& name, const std::strin
   throw InputError(where, fmt::format("unknown placement '{}'; known: {}", name, placement_policy_names()));
 }
 
+std::optional<CollectiveAlgorithm> collective_algorithm_named(const std::string& name) {
+  if (name == "ring") return CollectiveAlgorithm::ring;
+  if (name == "tree") return CollectiveAlgorithm::tree;
+  return std::nullopt;
+}
+
+std::string to_string(CollectiveAlgorithm algorithm) { return algorithm == CollectiveAlgorithm::tree ? "tree" : "ring"; }
+
+CollectiveAlgorithm parse_collective_algorithm(const std::string& name, const std::string& where) {
+  if (auto a = collective_algorithm_named(name)) return *a;
+  throw InputError(where, fmt::format("must be {}, got '{}'", kCollectiveAlgorithmNames, name));
+}
+
 Placer::Placer(const hwmodels::System& system, const Platform& platform, const std::vector<DeviceModel>& devices,
                PlacementSpec spec, int ranks, std::vector<bool> offloaded_layers)
     : system_(system),
@@ -326,9 +339,6 @@ Placer::Placer(const hwmodels::System& system, const Platform& platform, const s
     const std::string& id = devices[d].device->id;
     stream_names_.insert(stream_names_.end(), {id, id + " copy", id + " comm"});
     stream_limits_.insert(stream_limits_.end(), {devices[d].efficiency.streams, 1, 1});
-  }
-  if (spec_.collectives != "ring" && spec_.collectives != "tree") {
-    throw InputError("--collectives", fmt::format("must be ring or tree, got '{}'", spec_.collectives));
   }
   if (!spec_.host_experts.empty()) {
     if (spec_.host_experts != "cpu" && spec_.host_experts != "stream") {

@@ -35,6 +35,15 @@ std::string placement_policy_names();
 /// The policy named `name`; InputError at `where` listing the known names otherwise.
 PlacementPolicy parse_placement_policy(const std::string& name, const std::string& where);
 
+// How a collective among ranks on different memories is routed: a ring (every rank sends to
+// the next), or, for all-reduces, a binary tree (reduce up, broadcast down).
+enum class CollectiveAlgorithm { ring, tree };
+std::optional<CollectiveAlgorithm> collective_algorithm_named(const std::string& name);
+std::string to_string(CollectiveAlgorithm algorithm);
+inline constexpr const char* kCollectiveAlgorithmNames = "ring, tree";
+/// The algorithm named `name`; InputError at `where` listing the known names otherwise.
+CollectiveAlgorithm parse_collective_algorithm(const std::string& name, const std::string& where);
+
 struct PlacementSpec {
   PlacementPolicy policy = PlacementPolicy::single;
   // Device ids or kinds (cpu, gpu, npu). single/offload: the device; layer-split: [first, rest];
@@ -45,7 +54,7 @@ struct PlacementSpec {
   std::string offload_memory;        // offload: where offloaded weights stay ("" = a memory linked to the device's)
   double memory_fraction = 1.0;      // offload: share of the device memory the model may use
   bool prefetch = false;             // offload: copy the next layer's weights while this one computes
-  std::string collectives = "ring";  // ring | tree
+  CollectiveAlgorithm collectives = CollectiveAlgorithm::ring;
   // Routed experts the lowering keeps in host memory (host_expert ops): "cpu" computes them on
   // the system's first CPU (llama.cpp --n-cpu-moe), "stream" copies their weights to the
   // computing device before each use; "" when there are none.

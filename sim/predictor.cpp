@@ -67,11 +67,11 @@ std::string describe_placement(const PlacementSpec& spec, const PredictRequest& 
     return fmt::format(
         "tp={} x pp={} with ep={} ({} attention data-parallel group(s) of {} sequences) over {} ({} "
         "collectives, all-to-all expert dispatch and combine)",
-        r.tp, r.pp, r.ep, r.ep / r.tp, r.batch / (r.ep / r.tp), devices, spec.collectives);
+        r.tp, r.pp, r.ep, r.ep / r.tp, r.batch / (r.ep / r.tp), devices, to_string(spec.collectives));
   }
   if (r.tp * r.pp > 1) {
     return fmt::format("tp={} x pp={} over {} ({} collectives, {} micro-batch(es))", r.tp, r.pp, devices,
-                       spec.collectives, r.microbatches);
+                       to_string(spec.collectives), r.microbatches);
   }
   if (r.n_cpu_moe > 0) {
     return fmt::format(

@@ -18,15 +18,7 @@ std::string resolve(const std::string& value, const std::filesystem::path& base)
 
 void read_placement(const YAML::Node& node, const std::string& file, PlacementSpec& spec) {
   YamlFields p(node, file, "placement");
-  if (auto policy = p.optional("policy")) {
-    const auto named = placement_policy_named(policy->as<std::string>());
-    if (!named) {
-      throw p.error_at(
-          *policy, "policy",
-          fmt::format("unknown placement '{}'; known: {}", policy->as<std::string>(), placement_policy_names()));
-    }
-    spec.policy = *named;
-  }
+  spec.policy = p.optional_choice("policy", spec.policy, placement_policy_named, placement_policy_names());
   if (auto devices = p.optional("devices")) {
     if (!devices->IsSequence()) throw p.error_at(*devices, "devices", "must be a list of device ids or kinds");
     for (const auto& d : *devices) spec.devices.push_back(d.as<std::string>());
@@ -39,7 +31,8 @@ void read_placement(const YAML::Node& node, const std::string& file, PlacementSp
   spec.offload_memory = p.optional_string("offload_memory", spec.offload_memory);
   spec.memory_fraction = p.optional_number("memory_fraction", spec.memory_fraction, 0.01, 1.0);
   spec.prefetch = p.optional_bool("prefetch", spec.prefetch);
-  spec.collectives = p.optional_string("collectives", spec.collectives);
+  spec.collectives =
+      p.optional_choice("collectives", spec.collectives, collective_algorithm_named, kCollectiveAlgorithmNames);
   spec.host_experts = p.optional_string("host_experts", spec.host_experts);
   p.finish();
 }

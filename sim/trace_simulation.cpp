@@ -127,7 +127,7 @@ TraceSimulation simulate_trace(const DataPaths& paths, const chakra::ImportedTra
   auto& a = s.assumptions;
   std::string map;
   for (const auto& rt : s.rank_times) map += fmt::format("{}{} -> {}", map.empty() ? "" : ", ", rt.rank, rt.device);
-  a.push_back(fmt::format("ranks on devices: {} ({} collectives)", map, request.collectives));
+  a.push_back(fmt::format("ranks on devices: {} ({} collectives)", map, to_string(request.collectives)));
   a.push_back(fmt::format("efficiency: {}", devices[placer.device_for(workloads::Op{})].efficiency.basis));
   if (request.replay) {
     a.push_back(

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "sim/data_paths.hpp"
+#include "sim/placement.hpp"
 #include "sim/step_view.hpp"
 #include "workloads/chakra/trace_importer.hpp"
 
@@ -20,7 +21,7 @@ struct TraceSimulationRequest {
   std::string hardware;                // catalog id or system file
   std::string software = "llama.cpp";  // profile: launch overhead, efficiencies
   std::vector<std::string> devices;    // one per rank (ids or kinds); default the first GPUs
-  std::string collectives = "ring";    // ring | tree
+  CollectiveAlgorithm collectives = CollectiveAlgorithm::ring;
   bool replay = false;                 // non-communication ops take their duration_micros
   std::string compute_dtype = "f16";   // whose peak num_ops-only compute nodes run at
 };

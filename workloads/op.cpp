@@ -24,4 +24,23 @@ std::string to_string(OpKind kind) {
   return "?";
 }
 
+std::string to_string(Collective c) {
+  switch (c) {
+    case Collective::all_reduce: return "all_reduce";
+    case Collective::all_gather: return "all_gather";
+    case Collective::reduce_scatter: return "reduce_scatter";
+    case Collective::all_to_all: return "all_to_all";
+    case Collective::none: break;
+  }
+  return "";
+}
+
+std::optional<Collective> collective_named(const std::string& name) {
+  for (Collective c : {Collective::all_reduce, Collective::all_gather, Collective::reduce_scatter,
+                       Collective::all_to_all}) {
+    if (to_string(c) == name) return c;
+  }
+  return std::nullopt;
+}
+
 }  // namespace llmsim::workloads

@@ -2,6 +2,7 @@
 // moves (bytes per kind of tensor). Hardware-independent; sim/ turns it into time.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,15 @@ enum class OpKind {
 };
 
 std::string to_string(OpKind kind);
+
+// What a collective op does among its ranks (comm_bytes: the whole tensor, as in NCCL's count):
+// a ring all-reduce moves 2(N-1)/N of it over each link, an all-gather or reduce-scatter
+// (N-1)/N, an all-to-all sends comm_bytes / (N-1) to every other rank.
+enum class Collective { none, all_reduce, all_gather, reduce_scatter, all_to_all };
+
+std::string to_string(Collective c);
+/// "all_reduce", "all_gather", "reduce_scatter", "all_to_all"; nullopt otherwise.
+std::optional<Collective> collective_named(const std::string& name);
 
 struct Op {
   std::string name;   // unique in its graph, e.g. "L3.attn_q" or "L3.attn_q@r2.m1"
@@ -66,7 +76,7 @@ struct Op {
 
   // Communication ops: payload per participating rank and who takes part
   // (collective: the tensor-parallel group; send: {from, to}).
-  std::string collective;  // all_reduce | all_gather | all_to_all (comm_bytes: what each rank sends in all)
+  Collective collective = Collective::none;
   double comm_bytes = 0;
   std::vector<int> ranks;
 

@@ -116,7 +116,7 @@ class TrainingBuilder {
         ar.name = fmt::format("grad_allreduce.b{}", b);
         ar.kind = OpKind::collective;
         ar.group = "comm";
-        ar.collective = "all_reduce";
+        ar.collective = Collective::all_reduce;
         ar.comm_bytes = bucket_bytes[b];
         ar.output_bytes = bucket_bytes[b];
         for (int r = 0; r < o_.dp; ++r) ar.ranks.push_back(r);

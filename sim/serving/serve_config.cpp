@@ -28,7 +28,8 @@ ReplicaSpec read_replica(const YAML::Node& node, const std::string& file, const 
     if (!devices->IsSequence()) throw f.error_at(*devices, "devices", "must be a list of device ids");
     for (const auto& d : *devices) r.placement.devices.push_back(d.as<std::string>());
   }
-  r.placement.collectives = f.optional_string("collectives", r.placement.collectives);
+  r.placement.collectives =
+      f.optional_choice("collectives", r.placement.collectives, collective_algorithm_named, kCollectiveAlgorithmNames);
   f.finish();
   return r;
 }

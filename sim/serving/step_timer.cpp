@@ -13,7 +13,7 @@ namespace {
 // rank 0 alone, with one ring hop per collective, times the step.
 bool ranks_are_alike(const SimulationContext& c, const Deployment& d) {
   const auto& spec = d.placer->spec();
-  if (d.base.tp <= 1 || d.base.pp != 1 || spec.collectives != "ring" || spec.devices.size() < 2) return false;
+  if (d.base.tp <= 1 || d.base.pp != 1 || spec.collectives != CollectiveAlgorithm::ring || spec.devices.size() < 2) return false;
   const Platform& p = *c.platform;
   std::vector<std::size_t> devices;
   for (const auto& id : spec.devices) devices.push_back(p.device_index(id));

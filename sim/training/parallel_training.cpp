@@ -102,12 +102,12 @@ MicroBatch measure(const PlacedStep& placed, const std::vector<OpTiming>& timing
 // Runs one collective per (stage, tensor rank) over the replicas and their context-parallel
 // ranks (which hold the same parameters), all at once; returns how long.
 double replica_collectives(Platform& platform, const Placer& placer, const std::vector<double>& bytes_per_stage,
-                           const TrainRequest& r, const std::string& type) {
+                           const TrainRequest& r, workloads::Collective type) {
   OpGraph g;
   for (int s = 0; s < r.pp; ++s) {
     for (int t = 0; t < r.tp; ++t) {
       Op op;
-      op.name = fmt::format("{}.s{}.t{}", type, s, t);
+      op.name = fmt::format("{}.s{}.t{}", workloads::to_string(type), s, t);
       op.kind = OpKind::collective;
       op.group = "comm";
       op.collective = type;
@@ -306,7 +306,7 @@ StageTimes stage_times(const MicroBatch& mb, const std::vector<double>& shared, 
     // least as long as the gather.
     std::vector<double> gathered;
     for (double p : shared) gathered.push_back(p * 2.0);  // gathered in the 16-bit compute dtype
-    t.zero_gather_s = replica_collectives(platform, placer, gathered, r, "all_gather");
+    t.zero_gather_s = replica_collectives(platform, placer, gathered, r, workloads::Collective::all_gather);
     for (int s = 0; s < r.pp; ++s) {
       auto su = static_cast<std::size_t>(s);
       times.forward[su] = std::max(times.forward[su], t.zero_gather_s);
@@ -375,7 +375,7 @@ TrainResult simulate_parallel_training(const DataPaths& paths, const TrainReques
     // all-gather under ZeRO, the same ring volume), overlapped with the last backward.
     std::vector<double> grads;
     for (double p : shared) grads.push_back(p * precision.grad);
-    t.dp_sync_s = replica_collectives(*c.platform, placer_all, grads, r, "all_reduce");
+    t.dp_sync_s = replica_collectives(*c.platform, placer_all, grads, r, workloads::Collective::all_reduce);
     t.dp_exposed_s = std::max(0.0, t.dp_sync_s - times.backward.front());
   }
   double optimizer_s = 0;

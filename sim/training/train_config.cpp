@@ -27,14 +27,8 @@ void read_request(YamlFields& f, const std::filesystem::path& base, TrainRequest
   r.seq_len = static_cast<int64_t>(f.optional_integer("seq_len", static_cast<double>(r.seq_len), 0, 1e7));
   r.accumulation = static_cast<int64_t>(f.optional_integer("accumulation", static_cast<double>(r.accumulation), 1, 1e4));
   r.precision = f.optional_string("precision", r.precision);
-  if (auto ckpt = f.optional("checkpointing")) {
-    const auto named = workloads::checkpointing_named(ckpt->as<std::string>());
-    if (!named) {
-      throw f.error_at(*ckpt, "checkpointing",
-                       fmt::format("must be {}, got '{}'", workloads::kCheckpointingChoices, ckpt->as<std::string>()));
-    }
-    r.checkpointing = *named;
-  }
+  r.checkpointing = f.optional_choice("checkpointing", r.checkpointing, workloads::checkpointing_named,
+                                      workloads::kCheckpointingChoices);
   r.compile = f.optional_bool("compile", r.compile);
   r.fused_optimizer = f.optional_bool("fused_optimizer", r.fused_optimizer);
   if (f.has("flash_attention")) r.flash_attention = f.optional_bool("flash_attention", true);

@@ -131,6 +131,13 @@ class BadInput(unittest.TestCase):
         self.expect(["predict", "--hardware", "rtx-4090", "--model", "llama-3-8b", "--software", "tgi"], 1,
                     "unknown software profile", "vllm")
 
+    def test_flag_values_refused_while_parsing_are_input_errors(self):
+        # Parsed in the flag's own callback: an InputError there once ended the run in std::terminate.
+        self.expect(["predict", "--hardware", "rtx-4090", "--model", "gpt2", "--placement", "round-robin"], 1,
+                    "--placement", "unknown placement 'round-robin'", "layer-split")
+        self.expect(["predict", "--hardware", "4x-rtx-4090", "--model", "gpt2", "--tp", "2", "--collectives", "star"],
+                    1, "--collectives", "must be ring, tree, got 'star'")
+
     def test_absurd_sizes(self):
         self.expect(["predict", "--hardware", "rtx-4090", "--model", "llama-3-8b", "--batch", "-3"], 1, "--batch")
         self.expect(["predict", "--hardware", "rtx-4090", "--model", "llama-3-8b", "--gen", "1000000000"], 1, "--gen")

@@ -114,7 +114,7 @@ TEST_CASE("expert parallelism: all-to-all bytes match a hand count", "[workloads
   // of which half go to experts on the other rank: 16384 bytes per rank, and as much back.
   std::vector<double> sent;
   for (OpId v = 0; v < g.size(); ++v)
-    if (g.op(v).collective == "all_to_all" && g.op(v).layer == 0) sent.push_back(g.op(v).comm_bytes);
+    if (g.op(v).collective == workloads::Collective::all_to_all && g.op(v).layer == 0) sent.push_back(g.op(v).comm_bytes);
   REQUIRE(sent.size() == 2);
   CHECK(sent[0] == 2.0 * 2 * 4096 * 2 / 2);
   CHECK(sent[1] == sent[0]);

@@ -106,9 +106,9 @@ TEST_CASE("sequence parallelism trades each all-reduce for a reduce-scatter and 
     double bytes = 0;
     for (workloads::OpId v = 0; v < s.graph.size(); ++v) {
       const auto& op = s.graph.op(v);
-      if (op.kind != workloads::OpKind::collective || op.collective.empty()) continue;
-      ++(*count)[op.collective];
-      bytes += op.comm_bytes * (op.collective == "all_reduce" ? 1.0 : 0.5);
+      if (op.kind != workloads::OpKind::collective || op.collective == workloads::Collective::none) continue;
+      ++(*count)[workloads::to_string(op.collective)];
+      bytes += op.comm_bytes * (op.collective == workloads::Collective::all_reduce ? 1.0 : 0.5);
     }
     return bytes;
   };

@@ -25,7 +25,7 @@ std::vector<sim::DeviceModel> models_of(const hwmodels::System& system) {
 
 // One all-reduce of `bytes` among the four GPUs of test-ring (50 GB/s ports to a switch,
 // 1 us each, so 2 us a hop); returns when it completes.
-double all_reduce_seconds(double bytes, const std::string& algorithm) {
+double all_reduce_seconds(double bytes, sim::CollectiveAlgorithm algorithm) {
   return test::in_fresh_process([&] {
     const auto system = hwmodels::Catalog(test::catalog_dir()).load(test::fixture("hw/test-ring.yaml"));
     const auto devices = models_of(system);
@@ -38,7 +38,7 @@ double all_reduce_seconds(double bytes, const std::string& algorithm) {
     workloads::Op ar;
     ar.name = "allreduce";
     ar.kind = workloads::OpKind::collective;
-    ar.collective = "all_reduce";
+    ar.collective = workloads::Collective::all_reduce;
     ar.comm_bytes = bytes;
     ar.ranks = {0, 1, 2, 3};
     logical.add(ar, {});
@@ -66,12 +66,12 @@ sim::PredictRequest tiny_on(const std::string& hardware, const std::string& devi
 
 TEST_CASE("a ring all-reduce takes 2(N-1)/N x S / bandwidth plus 2(N-1) hop latencies", "[sim][placement]") {
   const double s = 1e8;
-  CHECK(all_reduce_seconds(s, "ring") == Approx(2.0 * 3 / 4 * s / 50e9 + 2 * 3 * 2e-6));
+  CHECK(all_reduce_seconds(s, sim::CollectiveAlgorithm::ring) == Approx(2.0 * 3 / 4 * s / 50e9 + 2 * 3 * 2e-6));
 }
 
 TEST_CASE("a tree all-reduce takes 2 log2(N) steps of the whole payload", "[sim][placement]") {
   const double s = 1e8;
-  CHECK(all_reduce_seconds(s, "tree") == Approx(2 * 2 * (s / 50e9 + 2e-6)));
+  CHECK(all_reduce_seconds(s, sim::CollectiveAlgorithm::tree) == Approx(2 * 2 * (s / 50e9 + 2e-6)));
 }
 
 TEST_CASE("an offloaded layer costs its weight bytes over the link, plus a copy's fixed costs", "[sim][placement]") {
@@ -156,7 +156,7 @@ TEST_CASE("ranks sharing one memory all-reduce in place: one pass reading every 
     workloads::Op ar;
     ar.name = "allreduce";
     ar.kind = workloads::OpKind::collective;
-    ar.collective = "all_reduce";
+    ar.collective = workloads::Collective::all_reduce;
     ar.comm_bytes = 1e6;
     ar.ranks = {0, 1};
     g.add(ar, {});

@@ -190,7 +190,7 @@ TEST_CASE("data-parallel ranks all-reduce every gradient once, in buckets", "[wo
   int buckets = 0;
   for (OpId v = 0; v < step.graph.size(); ++v) {
     const auto& op = step.graph.op(v);
-    if (op.collective != "all_reduce") continue;
+    if (op.collective != Collective::all_reduce) continue;
     reduced += op.comm_bytes;
     ++buckets;
     CHECK(op.ranks.size() == 4);

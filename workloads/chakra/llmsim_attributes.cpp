@@ -46,10 +46,10 @@ const std::vector<std::pair<const char*, std::string Op::*>> kTexts = {
     {"llmsim.weight_family", &Op::weight_family},
     {"llmsim.operand_family", &Op::operand_family},
     {"llmsim.weight_key", &Op::weight_key},
-    {"llmsim.collective", &Op::collective},
     {"llmsim.transcendental_fn", &Op::transcendental_fn},
 };
 constexpr const char* kExpanded = "llmsim.reads_expanded_weights";
+constexpr const char* kCollective = "llmsim.collective";
 constexpr const char* kRanks = "llmsim.ranks";
 
 ChakraProtoMsg::AttributeProto& add(ChakraProtoMsg::Node& node, const char* name) {
@@ -70,6 +70,7 @@ void write_llmsim_attributes(const Op& op, ChakraProtoMsg::Node& node) {
   for (const auto& [name, field] : kTexts)
     if (op.*field != defaults.*field) add(node, name).set_string_val(op.*field);
   if (op.reads_expanded_weights) add(node, kExpanded).set_bool_val(true);
+  if (op.collective != workloads::Collective::none) add(node, kCollective).set_string_val(to_string(op.collective));
   if (!op.ranks.empty()) {
     auto* list = add(node, kRanks).mutable_int64_list();
     for (int r : op.ranks) list->add_values(r);
@@ -96,13 +97,18 @@ Op read_llmsim_attributes(const NodeAttributes& attrs, const ChakraProtoMsg::Nod
   for (const auto& [name, field] : kTexts)
     if (auto v = attrs.text(name)) op.*field = *v;
   op.reads_expanded_weights = attrs.flag(kExpanded).value_or(false);
+  if (auto collective = attrs.text(kCollective)) {
+    const auto named = workloads::collective_named(*collective);
+    if (!named) throw InputError(attrs.where(), fmt::format("unknown {} '{}'", kCollective, *collective));
+    op.collective = *named;
+  }
   if (auto ranks = attrs.integers(kRanks)) op.ranks.assign(ranks->begin(), ranks->end());
   return op;
 }
 
 const std::set<std::string>& llmsim_attribute_names() {
   static const std::set<std::string> names = [] {
-    std::set<std::string> out{kOpKindAttr, kExpanded, kRanks};
+    std::set<std::string> out{kOpKindAttr, kExpanded, kCollective, kRanks};
     for (const auto& [name, field] : kNumbers) out.insert(name);
     for (const auto& [name, field] : kIntegers) out.insert(name);
     for (const auto& [name, field] : kTexts) out.insert(name);

@@ -36,10 +36,14 @@ ChakraProtoMsg::AttributeProto& add(Node& node, const char* name) {
   return *a;
 }
 
-ChakraProtoMsg::CollectiveCommType chakra_comm_type(const std::string& collective) {
-  if (collective == "all_gather") return ChakraProtoMsg::ALL_GATHER;
-  if (collective == "reduce_scatter") return ChakraProtoMsg::REDUCE_SCATTER;
-  if (collective == "all_to_all") return ChakraProtoMsg::ALL_TO_ALL;
+ChakraProtoMsg::CollectiveCommType chakra_comm_type(workloads::Collective collective) {
+  switch (collective) {
+    case workloads::Collective::all_gather: return ChakraProtoMsg::ALL_GATHER;
+    case workloads::Collective::reduce_scatter: return ChakraProtoMsg::REDUCE_SCATTER;
+    case workloads::Collective::all_to_all: return ChakraProtoMsg::ALL_TO_ALL;
+    case workloads::Collective::all_reduce:
+    case workloads::Collective::none: break;
+  }
   return ChakraProtoMsg::ALL_REDUCE;
 }
 

@@ -142,21 +142,21 @@ class GraphBuilder {
     const auto kind = static_cast<ChakraProtoMsg::CollectiveCommType>(*type);
     const std::string name = ChakraProtoMsg::CollectiveCommType_Name(kind);
     if (kind == ChakraProtoMsg::ALL_REDUCE) {
-      op.collective = "all_reduce";
+      op.collective = workloads::Collective::all_reduce;
     } else if (kind == ChakraProtoMsg::ALL_GATHER) {
-      op.collective = "all_gather";
+      op.collective = workloads::Collective::all_gather;
     } else if (kind == ChakraProtoMsg::REDUCE_SCATTER) {
-      op.collective = "reduce_scatter";
+      op.collective = workloads::Collective::reduce_scatter;
     } else if (kind == ChakraProtoMsg::ALL_TO_ALL) {
-      op.collective = "all_to_all";
+      op.collective = workloads::Collective::all_to_all;
     } else if (kind == ChakraProtoMsg::BARRIER) {
-      op.collective = "all_reduce";
+      op.collective = workloads::Collective::all_reduce;
       op.comm_bytes = 0;
       trace_.approximations["BARRIER collectives: zero-byte all-reduces (latency only)"] += m.members.size();
     } else {
       // The rooted ones (reduce, gather, scatter, broadcast) and the block reduce-scatter are
       // costed as a ring all-gather of the same size.
-      op.collective = "all_gather";
+      op.collective = workloads::Collective::all_gather;
       trace_.approximations[fmt::format("{} collectives: costed as ring all-gathers of the same comm_size", name)] +=
           m.members.size();
     }

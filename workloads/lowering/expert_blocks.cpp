@@ -27,7 +27,7 @@ Ranked StepBuilder::moe_block(int layer, const Ranked& normed) {
     out = elementwise("moe_sum", layer, "mlp", "residual", tokens_ * h_ / (ep ? tp_ : 1), static_cast<double>(parts.size()),
                       parts, static_cast<double>(parts.size()));
   }
-  if (ep) return collective("moe_allgather", layer, "all_gather", tokens_ * h_ * act_, out);
+  if (ep) return collective("moe_allgather", layer, Collective::all_gather, tokens_ * h_ * act_, out);
   return reduce_block_output("mlp_allreduce", layer, out);
 }
 
@@ -190,7 +190,7 @@ Ranked StepBuilder::shared_expert(int layer, const Ranked& normed, bool split) {
 Ranked StepBuilder::all_to_all(const std::string& what, int layer, double bytes, const std::vector<OpId>& in) {
   Op op = make(what, OpKind::collective, "comm", layer, "collective", 0);
   op.name = name(layer, what, 0);
-  op.collective = "all_to_all";
+  op.collective = Collective::all_to_all;
   op.comm_bytes = bytes;
   op.output_bytes = bytes;
   for (int r = 0; r < ranks_per_stage_; ++r) op.ranks.push_back(stage_ * ranks_per_stage_ + r);

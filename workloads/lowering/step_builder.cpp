@@ -52,7 +52,7 @@ StepBuilder::LayerKind StepBuilder::layer_kind(int layer) const {
   return {m_.layer_type(layer), m_.is_cross_attention_layer(layer), window, formats, layer < o_.host_expert_layers};
 }
 
-Ranked StepBuilder::collective(const std::string& what, int layer, const std::string& type, double bytes,
+Ranked StepBuilder::collective(const std::string& what, int layer, Collective type, double bytes,
                                const Ranked& in) {
   if (tp_ == 1) return in;
   Op op = make(what, OpKind::collective, "comm", layer, "collective", 0);
@@ -67,16 +67,16 @@ Ranked StepBuilder::collective(const std::string& what, int layer, const std::st
 
 Ranked StepBuilder::reduce_block_output(const std::string& what, int layer, const Ranked& partial) {
   const double bytes = tokens_ * h_ * act_;
-  if (!sp_) return collective(what, layer, "all_reduce", bytes, partial);
+  if (!sp_) return collective(what, layer, Collective::all_reduce, bytes, partial);
   const std::string name = what.substr(0, what.find("_allreduce")) + "_reducescatter";
-  Ranked out = collective(name, layer, "reduce_scatter", bytes, partial);
+  Ranked out = collective(name, layer, Collective::reduce_scatter, bytes, partial);
   for (OpId id : out) g_.op(id).output_bytes = bytes / tp_;  // each rank keeps its shard
   return out;
 }
 
 Ranked StepBuilder::gather_sequence(const std::string& what, int layer, const Ranked& shard) {
   if (!sp_) return shard;
-  Ranked out = collective(what, layer, "all_gather", tokens_ * h_ * act_, shard);
+  Ranked out = collective(what, layer, Collective::all_gather, tokens_ * h_ * act_, shard);
   // Megatron keeps the shard, not the gathered copy, for the backward (it gathers again there,
   // overlapped with the data gradient; that second gather is not simulated).
   for (OpId id : out) g_.op(id).output_bytes = tokens_ * h_ * act_ / tp_;
@@ -89,7 +89,7 @@ Ranked StepBuilder::gather_context(int layer, const Ranked& k, const Ranked& v) 
   Ranked out;
   for (int t = 0; t < emitted_ranks_; ++t) {
     Op op = make("cp_kv_allgather", OpKind::collective, "comm", layer, "collective", t);
-    op.collective = "all_gather";
+    op.collective = Collective::all_gather;
     op.comm_bytes = own * cp_;  // the whole sequence's K and V of this tensor rank's heads
     op.output_bytes = own;      // the backward passes the chunks around again; only the own one is kept
     for (int c = 0; c < cp_; ++c) op.ranks.push_back(rank(t) + c * tp_);
@@ -169,7 +169,7 @@ OpId StepBuilder::lm_head(const Ranked& x) {
   }
   const double vocab = static_cast<double>(m_.vocab);
   // An all-gather's payload is the whole gathered buffer; a ring moves (N-1)/N of it per link.
-  return collective("logits_allgather", -1, "all_gather", rows * vocab * 4.0, logits)[0];
+  return collective("logits_allgather", -1, Collective::all_gather, rows * vocab * 4.0, logits)[0];
 }
 
 void StepBuilder::sampling(OpId logits) {

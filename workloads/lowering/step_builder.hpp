@@ -116,7 +116,7 @@ class StepBuilder {
 
   // An all-reduce (or all-gather) of `bytes` per rank among the stage's tensor-parallel ranks;
   // every rank's consumer waits for it. With one rank it is nothing.
-  Ranked collective(const std::string& what, int layer, const std::string& type, double bytes, const Ranked& in);
+  Ranked collective(const std::string& what, int layer, Collective type, double bytes, const Ranked& in);
 
   Ranked send_from_previous_stage(const Ranked& x);
   // Tokens each rank's norms and residuals see: all, or its 1/tp share under sequence parallelism.
