@@ -13,6 +13,31 @@
 using namespace llmsim;
 using namespace llmsim::sim::training;
 
+namespace {
+
+// A model's weights in one dtype and training options for micro-batches of `batch` x `seq`
+// tokens in `precision` (activations and "KV" in the weights' dtype).
+struct TrainingFixture {
+  workloads::FormatTable formats = workloads::FormatTable::load(test::formats_file());
+  workloads::ModelConfig model;
+  workloads::ModelWeights weights;
+  workloads::TrainingOptions options;
+
+  TrainingFixture(const std::string& id, const std::string& dtype, const std::string& precision, int64_t batch,
+                  int64_t seq)
+      : model(workloads::ModelRegistry(test::models_dir(), test::model_defaults()).load(id)),
+        weights(model, formats, formats.mix(dtype)) {
+    options.micro_batch = batch;
+    options.seq_len = seq;
+    options.precision = precision;
+    options.base.kv_format = options.base.activation_format = &formats.format(dtype);
+  }
+
+  workloads::TrainingStep lower() const { return workloads::lower_training_step(model, weights, options); }
+};
+
+}  // namespace
+
 TEST_CASE("1F1B with equal stages leaves (p - 1) / (m + p - 1) of the time idle", "[training][pipeline]") {
   // 4 stages, 8 micro-batches, forward 1 s and backward 2 s everywhere, free hand-overs:
   // the run is (m + p - 1) x (F + B) = 11 x 3 = 33 s and each stage idles 3 x 3 = 9 s of it.
@@ -49,18 +74,10 @@ TEST_CASE("ZeRO shards the states over the replicas, stage by stage", "[training
 }
 
 TEST_CASE("a tensor x pipeline training graph keeps each op on its stage's ranks", "[workloads][training]") {
-  const auto formats = workloads::FormatTable::load(test::formats_file());
-  const workloads::ModelRegistry registry(test::models_dir(), test::model_defaults());
-  const auto m = registry.load("llama-3.2-1b");
-  const workloads::ModelWeights w(m, formats, formats.mix("bf16"));
-  workloads::TrainingOptions o;
-  o.micro_batch = 1;
-  o.seq_len = 128;
-  o.precision = "bf16";
-  o.base.kv_format = o.base.activation_format = &formats.format("bf16");
-  o.base.tp = 2;
-  o.base.pp = 2;
-  const auto step = workloads::lower_training_step(m, w, o);
+  TrainingFixture f("llama-3.2-1b", "bf16", "bf16", 1, 128);
+  f.options.base.tp = 2;
+  f.options.base.pp = 2;
+  const auto step = f.lower();
   // 16 layers: 0-7 on stage 0 (ranks 0, 1), 8-15 on stage 1 (ranks 2, 3); backward ops and
   // the backward hand-over stay on their stage, and every rank updates its own parameters.
   int backward_sends = 0, optimizers = 0;
@@ -78,27 +95,19 @@ TEST_CASE("a tensor x pipeline training graph keeps each op on its stage's ranks
   }
   CHECK(backward_sends == 2);  // one per tensor rank
   CHECK(optimizers == 4);
-  o.dp = 2;
-  CHECK_THROWS_AS(workloads::lower_training_step(m, w, o), InputError);
+  f.options.dp = 2;
+  CHECK_THROWS_AS(f.lower(), InputError);
 }
 
 TEST_CASE("sequence parallelism trades each all-reduce for a reduce-scatter and an all-gather of the same volume",
           "[workloads][training]") {
-  const auto formats = workloads::FormatTable::load(test::formats_file());
-  const workloads::ModelRegistry registry(test::models_dir(), test::model_defaults());
-  const auto m = registry.load("gpt2");
-  const workloads::ModelWeights w(m, formats, formats.mix("f32"));
-  workloads::TrainingOptions o;
-  o.micro_batch = 2;
-  o.seq_len = 64;
-  o.precision = "fp32";
-  o.base.kv_format = o.base.activation_format = &formats.format("f32");
-  o.base.flash_attention = true;
-  o.base.tp = 2;
-  o.base.symmetric_ranks = true;  // rank 0's ops stand for both, as `llmsim train` lowers them
-  const auto plain = workloads::lower_training_step(m, w, o);
-  o.base.sequence_parallel = true;
-  const auto sp = workloads::lower_training_step(m, w, o);
+  TrainingFixture f("gpt2", "f32", "fp32", 2, 64);
+  f.options.base.flash_attention = true;
+  f.options.base.tp = 2;
+  f.options.base.symmetric_ranks = true;  // rank 0's ops stand for both, as `llmsim train` lowers them
+  const auto plain = f.lower();
+  f.options.base.sequence_parallel = true;
+  const auto sp = f.lower();
   // Ring bytes per link, forward and backward: an all-reduce of B moves 2(N-1)/N x B, a
   // reduce-scatter or all-gather (N-1)/N x B; with N = 2 that is B and B/2.
   const double hidden = 128 * 768 * 4.0;  // 2 x 64 tokens of 768 f32 values
@@ -142,20 +151,12 @@ TEST_CASE("sequence parallelism trades each all-reduce for a reduce-scatter and 
 
 TEST_CASE("context parallelism halves each rank's tokens and gathers the sequence's K and V per layer",
           "[workloads][training]") {
-  const auto formats = workloads::FormatTable::load(test::formats_file());
-  const workloads::ModelRegistry registry(test::models_dir(), test::model_defaults());
-  const auto m = registry.load("llama-3.2-1b");  // 16 layers, 8 KV heads of 64
-  const workloads::ModelWeights w(m, formats, formats.mix("bf16"));
-  workloads::TrainingOptions o;
-  o.micro_batch = 1;
-  o.seq_len = 128;
-  o.precision = "bf16";
-  o.base.kv_format = o.base.activation_format = &formats.format("bf16");
-  o.base.flash_attention = true;
-  o.base.symmetric_ranks = true;
-  const auto whole = workloads::lower_training_step(m, w, o);
-  o.base.cp = 2;
-  const auto halves = workloads::lower_training_step(m, w, o);
+  TrainingFixture f("llama-3.2-1b", "bf16", "bf16", 1, 128);  // 16 layers, 8 KV heads of 64
+  f.options.base.flash_attention = true;
+  f.options.base.symmetric_ranks = true;
+  const auto whole = f.lower();
+  f.options.base.cp = 2;
+  const auto halves = f.lower();
   auto flops_of = [](const workloads::TrainingStep& s, workloads::OpKind kind) {
     double sum = 0;
     for (workloads::OpId v = 0; v < s.graph.size(); ++v)
@@ -180,8 +181,8 @@ TEST_CASE("context parallelism halves each rank's tokens and gathers the sequenc
   CHECK(gathers == 16 * 2);
   // The model's work per rank halves with its tokens: MFU's numerator is scaled back by cp.
   CHECK(halves.model_flops == Approx(whole.model_flops / 2).epsilon(1e-9));
-  o.base.ep = 2;
-  CHECK_THROWS_AS(workloads::lower_training_step(m, w, o), InputError);
+  f.options.base.ep = 2;
+  CHECK_THROWS_AS(f.lower(), InputError);
 }
 
 TEST_CASE("the interleaved schedule shrinks the bubble by the chunks per stage", "[training][pipeline]") {
