@@ -19,11 +19,6 @@ using workloads::OpKind;
 
 namespace {
 
-const std::vector<std::pair<PlacementPolicy, std::string>> kPolicies = {{PlacementPolicy::single, "single"},
-                                                                        {PlacementPolicy::by_op_class, "by-op-class"},
-                                                                        {PlacementPolicy::layer_split, "layer-split"},
-                                                                        {PlacementPolicy::offload, "offload"}};
-
 // Builds the executable graph of one step, op by op in the logical graph's order.
 class StepPlacer {
  public:
@@ -288,44 +283,6 @@ class StepPlacer {
 };
 
 }  // namespace
-
-std::optional<PlacementPolicy> placement_policy_named(const std::string& name) {
-  for (const auto& [policy, text] : kPolicies) {
-    if (text == name) return policy;
-  }
-  return std::nullopt;
-}
-
-std::string to_string(PlacementPolicy policy) {
-  for (const auto& [p, text] : kPolicies) {
-    if (p == policy) return text;
-  }
-  return "?";
-}
-
-std::string placement_policy_names() {
-  std::vector<std::string> names;
-  for (const auto& entry : kPolicies) names.push_back(entry.second);
-  return join_names(names);
-}
-
-PlacementPolicy parse_placement_policy(const std::string& name, const std::string& where) {
-  if (auto p = placement_policy_named(name)) return *p;
-  throw InputError(where, fmt::format("unknown placement '{}'; known: {}", name, placement_policy_names()));
-}
-
-std::optional<CollectiveAlgorithm> collective_algorithm_named(const std::string& name) {
-  if (name == "ring") return CollectiveAlgorithm::ring;
-  if (name == "tree") return CollectiveAlgorithm::tree;
-  return std::nullopt;
-}
-
-std::string to_string(CollectiveAlgorithm algorithm) { return algorithm == CollectiveAlgorithm::tree ? "tree" : "ring"; }
-
-CollectiveAlgorithm parse_collective_algorithm(const std::string& name, const std::string& where) {
-  if (auto a = collective_algorithm_named(name)) return *a;
-  throw InputError(where, fmt::format("must be {}, got '{}'", kCollectiveAlgorithmNames, name));
-}
 
 Placer::Placer(const hwmodels::System& system, const Platform& platform, const std::vector<DeviceModel>& devices,
                PlacementSpec spec, int ranks, std::vector<bool> offloaded_layers)
