@@ -164,7 +164,7 @@ void read_qwen3_moe(const ConfigView& c, ModelConfig& m) {
 }
 
 // llmsim's own format for attention-free and hybrid models (no Hugging Face class exists for
-// the hybrids it describes): workloads/models/README.md documents the keys.
+// the hybrids it describes): docs/file-formats.md ("llmsim's own format") documents the keys.
 void read_recurrent(const ConfigView& c, ModelConfig& m, const std::string& file) {
   const json& raw = c.raw();
   m.hidden = c.integer("hidden_size");
