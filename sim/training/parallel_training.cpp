@@ -53,6 +53,12 @@ int rank_of(const TrainRequest& r, int s, int d, int t, int c = 0) {
   return d * per_stage * r.pp + s * per_stage + c * r.tp + t;
 }
 
+// "tp=4 x cp=2 x pp=8 (vp=5) x dp=2": the layout as users write it, cp and vp only when used.
+std::string layout_text(const TrainRequest& r) {
+  return fmt::format("tp={}{} x pp={}{} x dp={}", r.tp, r.cp > 1 ? fmt::format(" x cp={}", r.cp) : std::string(), r.pp,
+                     r.vp > 1 ? fmt::format(" (vp={})", r.vp) : std::string(), r.dp);
+}
+
 // Ranks holding the same parameters, which reduce gradients together and over which ZeRO and
 // Megatron's distributed optimizer shard: the replicas and their context-parallel ranks.
 int sharing_ranks(const TrainRequest& r) { return r.dp * r.cp; }
@@ -138,8 +144,7 @@ PlacementSpec layout_devices(const SimulationContext& c, const TrainRequest& r) 
   if (static_cast<int>(all.devices.size()) != ranks) {
     throw InputError(
         "tp/pp/dp",
-        fmt::format("tp={}{} x pp={} x dp={} needs {} devices; {} has {} GPU(s){}", r.tp,
-                    r.cp > 1 ? fmt::format(" x cp={}", r.cp) : std::string(), r.pp, r.dp, ranks, c.system.id,
+        fmt::format("{} needs {} devices; {} has {} GPU(s){}", layout_text(r), ranks, c.system.id,
                     c.system.devices_of(hwmodels::DeviceKind::gpu).size(), r.devices.empty() ? "" : " listed"));
   }
   return all;
@@ -355,10 +360,7 @@ TrainResult simulate_parallel_training(const DataPaths& paths, const TrainReques
   t.device = all.devices.front();
   t.model = c.model.id;
   t.parameters = step.parameters;
-  t.layout = fmt::format("tp={}{} x pp={}{} x dp={}{}{}", r.tp,
-                         r.cp > 1 ? fmt::format(" x cp={}", r.cp) : std::string(), r.pp,
-                         r.vp > 1 ? fmt::format(" (vp={})", r.vp) : std::string(), r.dp,
-                         r.ep > 1 ? fmt::format(" with ep={}", r.ep) : std::string(),
+  t.layout = fmt::format("{}{}{}", layout_text(r), r.ep > 1 ? fmt::format(" with ep={}", r.ep) : std::string(),
                          r.zero > 0 ? fmt::format(", ZeRO-{}", r.zero) : std::string());
   const RankParameters params = rank_parameters(c, r);
   const auto& shared = params.shared;
@@ -371,8 +373,9 @@ TrainResult simulate_parallel_training(const DataPaths& paths, const TrainReques
   t.send_s = mb.send_s;
   t.tp_comm_s = mb.tp_comm_s;
   if (sharing_ranks(r) > 1) {
-    // Gradients reduced over the replicas and context-parallel ranks (all-reduce; reduce-scatter plus the parameters'
-    // all-gather under ZeRO, the same ring volume), overlapped with the last backward.
+    // Gradients reduced over the replicas and context-parallel ranks (all-reduce; reduce-scatter
+    // plus the parameters' all-gather under ZeRO, the same ring volume), overlapped with the
+    // last backward.
     std::vector<double> grads;
     for (double p : shared) grads.push_back(p * precision.grad);
     t.dp_sync_s = replica_collectives(*c.platform, placer_all, grads, r, workloads::Collective::all_reduce);

@@ -1,7 +1,5 @@
 #include "sim/training/train_config.hpp"
 
-#include <fmt/format.h>
-
 #include <filesystem>
 
 #include "hwmodels/software_profile.hpp"

@@ -65,7 +65,7 @@ Ranked StepBuilder::finish_attention(int layer, const Ranked& q, const Ranked& k
     }
   }
   Ranked out = matmul("attn_output", layer, "attention", tokens_, {attn}, true);
-  return reduce_block_output("attn_allreduce", layer, out);
+  return reduce_block_output("attn", layer, out);
 }
 
 Ranked StepBuilder::fused_qkv(int layer, const Ranked& normed) {
@@ -182,7 +182,7 @@ Ranked StepBuilder::cross_attention_layer(int layer, const Ranked& x) {
   a.kv_bytes = kv_;
   Ranked attn = attention_op("cross_attention", layer, "cross_attention", {q, cache}, a);
   Ranked out = matmul("attn_output", layer, "cross_attention", tokens_, {attn}, true);
-  out = reduce_block_output("attn_allreduce", layer, out);
+  out = reduce_block_output("attn", layer, out);
   Ranked mid = elementwise("attn_residual", layer, "other", "residual", tokens_ * h_, 2.0, {x, out}, 3.0);
   Ranked mlp = mlp_block(layer, norm("ffn_norm", layer, "norm", mid));
   return elementwise("ffn_residual", layer, "other", "residual", tokens_ * h_, 2.0, {mid, mlp}, 3.0);

@@ -28,7 +28,7 @@ Ranked StepBuilder::moe_block(int layer, const Ranked& normed) {
                       parts, static_cast<double>(parts.size()));
   }
   if (ep) return collective("moe_allgather", layer, Collective::all_gather, tokens_ * h_ * act_, out);
-  return reduce_block_output("mlp_allreduce", layer, out);
+  return reduce_block_output("mlp", layer, out);
 }
 
 // The gate projection (small, replicated on every rank) and top-k selection.

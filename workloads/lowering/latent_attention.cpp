@@ -48,7 +48,7 @@ Ranked StepBuilder::latent_attention(int layer, const Ranked& normed) {
   const bool absorbed = shape_.max_new <= 1 && !o_.training;
   Ranked attn = absorbed ? absorbed_latent_attention(layer, roped, cache) : expanded_latent_attention(layer, roped, cache);
   Ranked out = matmul("attn_output", layer, "attention", tokens_, {attn}, true);
-  return reduce_block_output("attn_allreduce", layer, out);
+  return reduce_block_output("attn", layer, out);
 }
 
 // A batched product with a slice of attn_kv_b: per head, [rows x k] by [k x n]; the slice is

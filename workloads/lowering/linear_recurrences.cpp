@@ -61,7 +61,7 @@ Ranked StepBuilder::deltanet_block(int layer, const Ranked& normed) {
   y = norm("ssm_norm", layer, "attention", y, vh * dv);  // RMSNorm gated by z
   y = elementwise("ssm_gate", layer, "attention", "elementwise", tokens_ * vh * dv, 2.0, {y, qkvz}, 5.0, "exp");
   Ranked out = matmul("ssm_out", layer, "attention", tokens_, {y}, true);
-  return reduce_block_output("attn_allreduce", layer, out);
+  return reduce_block_output("attn", layer, out);
 }
 
 Ranked StepBuilder::mamba1_layer(int layer, const Ranked& x) {

@@ -23,7 +23,7 @@ Ranked StepBuilder::mlp_block(int layer, const Ranked& normed) {
                      activation_fn_);
   }
   Ranked down = matmul("ffn_down", layer, "mlp", tokens_, {up}, true);
-  return reduce_block_output("mlp_allreduce", layer, down);
+  return reduce_block_output("mlp", layer, down);
 }
 
 Ranked StepBuilder::fused_gate_up(int layer, const Ranked& normed) {

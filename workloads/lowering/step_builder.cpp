@@ -65,11 +65,10 @@ Ranked StepBuilder::collective(const std::string& what, int layer, Collective ty
   return Ranked(static_cast<std::size_t>(emitted_ranks_), id);
 }
 
-Ranked StepBuilder::reduce_block_output(const std::string& what, int layer, const Ranked& partial) {
+Ranked StepBuilder::reduce_block_output(const std::string& block, int layer, const Ranked& partial) {
   const double bytes = tokens_ * h_ * act_;
-  if (!sp_) return collective(what, layer, Collective::all_reduce, bytes, partial);
-  const std::string name = what.substr(0, what.find("_allreduce")) + "_reducescatter";
-  Ranked out = collective(name, layer, Collective::reduce_scatter, bytes, partial);
+  if (!sp_) return collective(block + "_allreduce", layer, Collective::all_reduce, bytes, partial);
+  Ranked out = collective(block + "_reducescatter", layer, Collective::reduce_scatter, bytes, partial);
   for (OpId id : out) g_.op(id).output_bytes = bytes / tp_;  // each rank keeps its shard
   return out;
 }
@@ -127,7 +126,7 @@ Ranked StepBuilder::embedding() {
     op.output_bytes = op.act_write_bytes;
     out.push_back(g_.add(op, {}));
   }
-  return reduce_block_output("embedding_allreduce", -1, out);
+  return reduce_block_output("embedding", -1, out);
 }
 
 Ranked StepBuilder::transformer_layer(int layer, const Ranked& x) {

@@ -122,8 +122,8 @@ class StepBuilder {
   // Tokens each rank's norms and residuals see: all, or its 1/tp share under sequence parallelism.
   double sequence_rows() const { return sp_ ? tokens_ / tp_ : tokens_; }
   // The end of a tensor-parallel block: its partial sums all-reduced, or reduce-scattered over the
-  // sequence under sequence parallelism. `what` names the all-reduce ("attn_allreduce").
-  Ranked reduce_block_output(const std::string& what, int layer, const Ranked& partial);
+  // sequence under sequence parallelism; named `block`_allreduce or `block`_reducescatter.
+  Ranked reduce_block_output(const std::string& block, int layer, const Ranked& partial);
   // The start of one under sequence parallelism: the sequence shards all-gathered.
   Ranked gather_sequence(const std::string& what, int layer, const Ranked& shard);
   // Under context parallelism, the layer's K and V gathered over the cp ranks (ring attention
