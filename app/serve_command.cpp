@@ -57,7 +57,7 @@ void apply(const ServeFlags& f, sim::serving::ServeConfig& c) {
   auto& w = c.workload;
   if (!f.request_rate.empty()) {
     w.rate = parse_rate(f.request_rate);
-    if (w.arrival == "trace") throw InputError("--request-rate", "the scenario replays a trace file: its times are fixed");
+    if (w.arrival == sim::serving::ArrivalProcess::trace) throw InputError("--request-rate", "the scenario replays a trace file: its times are fixed");
   }
   if (f.num_prompts != -1) {
     if (f.num_prompts < 1 || f.num_prompts > 10'000'000) throw InputError("--num-prompts", fmt::format("(--requests) must be from 1 to 10000000, got {}", f.num_prompts));
@@ -108,7 +108,7 @@ void apply(const ServeFlags& f, sim::serving::ServeConfig& c) {
       throw InputError("--dataset-path", "a dataset file is ShareGPT JSON: use it with --dataset-name sharegpt");
     }
     w.dataset = f.dataset_path;
-    if (w.arrival == "trace") w.arrival = "poisson";
+    if (w.arrival == sim::serving::ArrivalProcess::trace) w.arrival = sim::serving::ArrivalProcess::poisson;
   } else if (f.dataset_name == "random") {
     w.dataset.clear();
     w.lengths.distribution = "fixed";

@@ -18,13 +18,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// all, a device kind, or kind-vendor: the keys efficiency_for looks up (Device::profile_class).
+// all, a device kind, kind-vendor or kind-vendor-architecture: the keys efficiency_for looks
+// up (Device::profile_class, Device::architecture_class).
 bool is_device_section(const std::string& key) {
   if (key == "all") return true;
   for (const std::string kind : {"cpu", "gpu", "npu"}) {
     if (key == kind) return true;
     for (const std::string vendor : {"nvidia", "amd", "apple", "intel", "generic"}) {
-      if (key == kind + "-" + vendor) return true;
+      const std::string vendor_key = kind + "-" + vendor;
+      if (key == vendor_key) return true;
+      if (key.starts_with(vendor_key + "-") && is_architecture_name(key.substr(vendor_key.size() + 1))) return true;
     }
   }
   return false;
@@ -98,8 +101,9 @@ SoftwareProfile read_software_profile(const std::string& path) {
   for (const auto& entry : devices) {
     const auto key = entry.first.as<std::string>();
     if (!is_device_section(key)) {
-      throw d.error_at(entry.first, key, "is no device section: use all, a kind (cpu, gpu, npu) or kind-vendor "
-                                         "(e.g. gpu-nvidia; vendors nvidia, amd, apple, intel, generic)");
+      throw d.error_at(entry.first, key, "is no device section: use all, a kind (cpu, gpu, npu), kind-vendor "
+                                         "(e.g. gpu-nvidia; vendors nvidia, amd, apple, intel, generic) or "
+                                         "kind-vendor-architecture (e.g. gpu-nvidia-hopper)");
     }
     p.sections[key] = d.required(key);
     // Validate each section once on its own so a typo is reported at load time.
@@ -133,7 +137,9 @@ bool is_kernel_op_key(const std::string& key) {
 DeviceEfficiency SoftwareProfile::efficiency_for(const System& system, const Device& device) const {
   DeviceEfficiency e;
   std::string applied;
-  for (const auto& key : {std::string("all"), to_string(device.kind), device.profile_class()}) {
+  for (const auto& key :
+       {std::string("all"), to_string(device.kind), device.profile_class(), device.architecture_class()}) {
+    if (key.empty()) continue;
     auto it = sections.find(key);
     if (it == sections.end()) continue;
     e = read_device_efficiency(it->second, file, "devices." + key, e);

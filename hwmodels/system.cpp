@@ -1,8 +1,14 @@
 #include "hwmodels/system.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace llmsim::hwmodels {
+
+bool is_architecture_name(const std::string& name) {
+  if (name.empty() || name.front() < 'a' || name.front() > 'z') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); });
+}
 
 std::string to_string(DeviceKind kind) {
   switch (kind) {

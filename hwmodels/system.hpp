@@ -17,6 +17,8 @@ namespace llmsim::hwmodels {
 enum class DeviceKind { cpu, gpu, npu };
 
 std::string to_string(DeviceKind kind);
+/// A device architecture name: one lower-case word of letters and digits (hopper, cdna3).
+bool is_architecture_name(const std::string& name);
 
 struct Memory {
   std::string id;
@@ -40,6 +42,9 @@ struct Device {
   DeviceKind kind = DeviceKind::gpu;
   std::string vendor;  // nvidia, amd, apple, intel, generic: selects the software profile section
   std::string name;
+  // The chip generation a software profile may tune for (hopper, ampere, ...): NVIDIA's GEMM
+  // and attention libraries reach different fractions of the datasheet peak per generation.
+  std::string architecture;
   std::string memory;  // id of the Memory it reads from
   Quantity compute_units;
   std::optional<Quantity> threads;
@@ -61,6 +66,8 @@ struct Device {
   std::optional<double> peak_flops(const std::string& dtype) const;
   /// "gpu-nvidia" etc.: the key a software profile uses for this device.
   std::string profile_class() const { return to_string(kind) + "-" + vendor; }
+  /// "gpu-nvidia-hopper" etc., or "" without an architecture: the profile's most specific key.
+  std::string architecture_class() const { return architecture.empty() ? "" : profile_class() + "-" + architecture; }
 };
 
 /// A non-blocking crossbar (NVSwitch, a PCIe switch or root complex) that links attach to.

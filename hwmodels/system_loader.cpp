@@ -138,6 +138,11 @@ class SystemReader {
     d.vendor = f.required_string("vendor");
     if (!kVendors.count(d.vendor)) throw f.error("vendor", "must be one of nvidia, amd, apple, intel, generic");
     d.name = f.optional_string("name", "");
+    d.architecture = f.optional_string("architecture", "");
+    if (!d.architecture.empty() && !is_architecture_name(d.architecture)) {
+      throw f.error("architecture", fmt::format("must be one lower-case word such as hopper or ampere, got '{}'",
+                                                d.architecture));
+    }
     d.memory = f.required_string("memory");
     // Unknown unit counts (some NPUs) disable wave quantisation: one unit.
     if (auto units = optional_quantity(f, "compute_units", 1, 1e7)) d.compute_units = *units;

@@ -46,6 +46,13 @@ std::string matrix_dtype(const Op& op, const hwmodels::DeviceEfficiency& e) {
 
 }  // namespace
 
+workloads::KernelPath kernel_path_on(const DeviceModel& device, const Op& op) {
+  const auto& e = device.efficiency;
+  const workloads::KernelPathRule rule{static_cast<double>(e.matmul.vector_max_m),
+                                       static_cast<double>(e.quantised_kernel_max_m), e.dequant_before_gemm};
+  return workloads::choose_kernel_path(rule, op.m, op.weight_family);
+}
+
 OpCost cost_op(const Op& op, const DeviceModel& d) {
   const auto& e = d.efficiency;
   OpCost c;
@@ -56,7 +63,9 @@ OpCost cost_op(const Op& op, const DeviceModel& d) {
   const bool matmul_like = op.is_matmul_like();
   // MMQ-style kernels of 2024 unpack blocks and multiply with dp4a on the vector units, like
   // the GEMV kernels, only with more rows: they take the vector path, not the tensor cores.
-  if (matmul_like && op.m > e.matmul.vector_max_m && !op.unpacks_in_kernel) {
+  // The lowering decided the path (stored on the op); an op built by hand gets the device's rule.
+  const auto path = op.kernel_path != workloads::KernelPath::unset ? op.kernel_path : kernel_path_on(d, op);
+  if (matmul_like && on_matrix_units(path)) {
     // Matrix units, with tile and wave quantisation; softmax/bias work on the vector units.
     const double peak = d.peak(matrix_dtype(op, e), &c.compute_dtype);
     c.efficiency = hwmodels::gemm_efficiency(e.matmul, op.m, op.n, op.batch_count, d.units());

@@ -31,4 +31,9 @@ struct OpCost {
 /// Cost of `op` on `device`. Precondition: the op's byte and FLOP counts are finite and >= 0.
 OpCost cost_op(const workloads::Op& op, const DeviceModel& device);
 
+/// The kernel path a product takes on `device` by that device's profile rule: for ops the
+/// lowering did not decide (hand-made ones) and ops placed on another device than the one the
+/// lowering was shaped for.
+workloads::KernelPath kernel_path_on(const DeviceModel& device, const workloads::Op& op);
+
 }  // namespace llmsim::sim

@@ -29,7 +29,8 @@ class StepPlacer {
         devices_(devices),
         offloaded_(offloaded),
         offload_memory_(offload_memory),
-        symmetric_(symmetric) {}
+        symmetric_(symmetric),
+        primary_(placer.used_devices().front()) {}
 
   PlacedStep run(const OpGraph& logical) {
     remap_.assign(logical.size(), {});
@@ -94,8 +95,10 @@ class StepPlacer {
   double launch_of(std::size_t device) const { return devices_[device].efficiency.launch_overhead_us * 1e-6; }
 
   OpId compute(const OpGraph& logical, OpId v, std::vector<OpId> inputs) {
-    const Op& op = logical.op(v);
+    Op op = logical.op(v);
     const std::size_t d = placer_.device_for(op);
+    // The lowering chose the kernel path for the primary device; another device takes its own.
+    if (d != primary_ && op.is_matmul_like()) op.kernel_path = kernel_path_on(devices_[d], op);
     const std::size_t mem = platform_.memory_of_device(d);
     // Inputs produced in another memory are copied in first (once per producer and memory).
     for (OpId u : logical.inputs(v)) {
@@ -274,6 +277,7 @@ class StepPlacer {
   const std::vector<bool>& offloaded_;
   std::size_t offload_memory_;
   bool symmetric_ = false;
+  std::size_t primary_ = 0;  // the device the lowering chose kernel paths for
   PlacedStep step_;
   std::vector<std::vector<OpId>> remap_;
   std::map<std::pair<OpId, std::size_t>, OpId> moved_;

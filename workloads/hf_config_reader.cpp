@@ -179,13 +179,13 @@ void read_recurrent(const ConfigView& c, ModelConfig& m, const std::string& file
       raw["layer_types"].size() != static_cast<std::size_t>(m.layers)) {
     throw InputError(file, fmt::format("'layer_types' must list one type per layer ({} layers)", m.layers));
   }
-  const std::vector<std::string> known = {"attention", "rwkv6", "mamba2", "rwkv6+mamba2"};
+  const std::vector<std::string> known = llmsim_layer_type_names();
   for (const auto& t : raw["layer_types"]) {
     const std::string type = t.is_string() ? t.get<std::string>() : t.dump();
     if (std::find(known.begin(), known.end(), type) == known.end()) {
       throw InputError(file, fmt::format("unknown block type '{}' in 'layer_types'; known: {}", type, join_names(known)));
     }
-    m.layer_types.push_back(type);
+    m.layer_types.push_back(*layer_type_named(type));
   }
   auto& r = m.recurrent;
   auto read = [&](const char* section, const char* key, auto& field) {

@@ -152,8 +152,8 @@ void check_expert_parallelism(const ModelConfig& m, const LoweringOptions& o) {
 void check_parallelism(const ModelConfig& m, const LoweringOptions& o) {
   if (o.tp < 1 || o.tp > 1024) throw InputError("--tp", fmt::format("must be between 1 and 1024, got {}", o.tp));
   if (o.pp < 1 || o.pp > 1024) throw InputError("--pp", fmt::format("must be between 1 and 1024, got {}", o.pp));
-  const bool unsplit_blocks = std::any_of(m.layer_types.begin(), m.layer_types.end(), [](const std::string& t) {
-    return t != "attention" && t != "deltanet";
+  const bool unsplit_blocks = std::any_of(m.layer_types.begin(), m.layer_types.end(), [](LayerType t) {
+    return t != LayerType::attention && t != LayerType::deltanet;
   });
   if (unsplit_blocks && o.tp != 1) {
     throw InputError("--tp", fmt::format("{} has RWKV/Mamba blocks, which llmsim does not split over tensor ranks", m.id));
@@ -167,9 +167,7 @@ void check_parallelism(const ModelConfig& m, const LoweringOptions& o) {
   if (o.cp > 1) {
     if (!o.training) throw InputError("cp", "context parallelism is modelled for training steps only");
     if (o.ep > 1) throw InputError("cp", "is not modelled together with expert parallelism (ep > 1)");
-    if (m.mla || std::any_of(m.layer_types.begin(), m.layer_types.end(), [](const std::string& t) {
-          return t != "attention";
-        })) {
+    if (m.mla || m.has_recurrent_layers()) {
       throw InputError("cp", fmt::format("context parallelism is modelled for softmax-attention decoders; {} has "
                                          "other blocks",
                                          m.id));

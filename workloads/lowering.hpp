@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "workloads/kernel_path.hpp"
 #include "workloads/model_config.hpp"
 #include "workloads/model_weights.hpp"
 #include "workloads/op_graph.hpp"
@@ -61,6 +62,9 @@ struct LoweringOptions {
   bool dequant_before_gemm = false; // larger quantised matmuls first expand weights to f16
   bool gemm_converts_io = false;    // larger matmuls convert inputs to f16 and outputs back to f32
   int64_t quantised_kernel_max_m = 0;  // quantised matmuls up to this M unpack in-kernel: neither of the two above
+  KernelPathRule kernel_path_rule() const {
+    return {static_cast<double>(gemv_max_m), static_cast<double>(quantised_kernel_max_m), dequant_before_gemm};
+  }
   std::map<std::string, int> kernels_per_op;  // kernel launches per logical op (default 1); "matmul.<family>"
                                               // overrides "matmul" for weights of that format family
   bool sample = true;               // add the sampling op after the LM head

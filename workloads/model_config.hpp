@@ -9,6 +9,17 @@
 
 namespace llmsim::workloads {
 
+// The block a layer runs: attention (transformer layer), deltanet (Gated DeltaNet in place of
+// attention, then the MLP), mamba1 (HF Mamba mixer), mamba2 (mixer), rwkv4 (HF RWKV block),
+// rwkv6 (time-mix + channel-mix), rwkv6_mamba2 (time-mix and mixer side by side, then
+// channel-mix; named "rwkv6+mamba2" in files).
+enum class LayerType { attention, deltanet, mamba1, mamba2, rwkv4, rwkv6, rwkv6_mamba2 };
+std::string to_string(LayerType type);
+std::optional<LayerType> layer_type_named(const std::string& name);
+/// The names llmsim's own model format accepts in `layer_types` (the recurrent family's).
+std::vector<std::string> llmsim_layer_type_names();
+
+
 enum class NormKind { rms, layer };
 
 /// Shapes of the attention-free blocks: RWKV-6 ("Finch", Peng et al. 2024) time-mix and
@@ -139,15 +150,12 @@ struct ModelConfig {
   std::optional<VisionTower> vision;
   int64_t extra_embedding_rows = 0;  // Mllama: 8 image/special tokens beyond the vocabulary
 
-  // Per layer: attention (transformer layer), rwkv6 (time-mix + channel-mix), mamba2 (mixer),
-  // rwkv6+mamba2 (time-mix and mixer side by side, then channel-mix), mamba1 (HF Mamba mixer),
-  // rwkv4 (HF RWKV block), or deltanet (Gated DeltaNet in place of attention, then the MLP).
-  // Empty = attention.
-  std::vector<std::string> layer_types;
+  // Per layer (LayerType); empty = every layer attention.
+  std::vector<LayerType> layer_types;
   RecurrentShape recurrent;
 
   bool is_cross_attention_layer(int64_t layer) const;
-  const std::string& layer_type(int64_t layer) const;
+  LayerType layer_type(int64_t layer) const;
   bool has_recurrent_layers() const;
 
   int64_t gqa_ratio() const { return kv_heads > 0 ? heads / kv_heads : 1; }

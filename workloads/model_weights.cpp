@@ -16,14 +16,14 @@ ModelWeights::ModelWeights(const ModelConfig& m, const FormatTable& formats, con
   if (m.positions == PositionKind::learned) add("pos_embd", -1, static_cast<double>(m.max_positions), h);
 
   for (int l = 0; l < static_cast<int>(m.layers); ++l) {
-    const std::string& type = m.layer_type(l);
-    if (type != "attention" && type != "deltanet") {
+    const LayerType type = m.layer_type(l);
+    if (type != LayerType::attention && type != LayerType::deltanet) {
       add_recurrent_layer(l);
       continue;
     }
     add_vector("attn_norm", l, h);
     if (layer_norm) add_vector("attn_norm.bias", l, h);
-    if (type == "deltanet") {
+    if (type == LayerType::deltanet) {
       add_deltanet(l);
     } else if (m.mla) {
       add_latent_attention(l);
@@ -41,7 +41,7 @@ ModelWeights::ModelWeights(const ModelConfig& m, const FormatTable& formats, con
       }
     }
     const bool cross = m.is_cross_attention_layer(l);
-    if ((m.qk_norm || cross) && type == "attention" && !m.mla) {
+    if ((m.qk_norm || cross) && type == LayerType::attention && !m.mla) {
       add_vector("attn_q_norm", l, static_cast<double>(m.head_dim));
       add_vector("attn_k_norm", l, static_cast<double>(m.head_dim));
     }
@@ -49,7 +49,7 @@ ModelWeights::ModelWeights(const ModelConfig& m, const FormatTable& formats, con
       add_vector("cross_attn_gate", l, 1);
       add_vector("cross_mlp_gate", l, 1);
     }
-    if (type == "attention") {
+    if (type == LayerType::attention) {
       add("attn_output", l, h, m.mla ? static_cast<double>(m.heads * m.mla->v_head_dim) : q);
     }
     if (m.output_bias) add_vector("attn_output.bias", l, h);
@@ -125,8 +125,8 @@ void ModelWeights::add_recurrent_layer(int l) {
   const ModelConfig& m = *model_;
   const RecurrentShape& r = m.recurrent;
   const double h = static_cast<double>(m.hidden);
-  const std::string& type = m.layer_type(l);
-  if (type == "mamba1") {
+  const LayerType type = m.layer_type(l);
+  if (type == LayerType::mamba1) {
     const double inner = static_cast<double>(r.mamba_inner(m.hidden));
     const double state = static_cast<double>(r.mamba_d_state);
     const double dt_rank = static_cast<double>(r.mamba1_dt_rank);
@@ -139,7 +139,7 @@ void ModelWeights::add_recurrent_layer(int l) {
     add("mamba_out_proj", l, h, inner);
     return;
   }
-  if (type == "rwkv4") {
+  if (type == LayerType::rwkv4) {
     const double att = static_cast<double>(r.rwkv4_attention_hidden);
     const double ffn = static_cast<double>(r.rwkv4_ffn);
     add_vector("ln1", l, 2 * h);
@@ -154,7 +154,7 @@ void ModelWeights::add_recurrent_layer(int l) {
     return;
   }
   add_vector("ln1", l, 2 * h);  // LayerNorm weight and bias
-  if (type == "rwkv6" || type == "rwkv6+mamba2") {
+  if (type == LayerType::rwkv6 || type == LayerType::rwkv6_mamba2) {
     // Time-mix: data-dependent token shift (5 mixes through a LoRA), decay LoRA, R K V G O.
     add_vector("tm_maa", l, 6 * h);
     add("tm_mix_w1", l, 5.0 * static_cast<double>(r.rwkv_mix_lora), h);
@@ -166,7 +166,7 @@ void ModelWeights::add_recurrent_layer(int l) {
     for (const char* role : {"tm_r", "tm_k", "tm_v", "tm_g", "tm_o"}) add(role, l, h, h);
     add_vector("tm_ln_x", l, 2 * h);  // GroupNorm weight and bias
   }
-  if (type == "mamba2" || type == "rwkv6+mamba2") {
+  if (type == LayerType::mamba2 || type == LayerType::rwkv6_mamba2) {
     const double inner = static_cast<double>(r.mamba_inner(m.hidden));
     const double heads = static_cast<double>(r.mamba_heads(m.hidden));
     const double conv = static_cast<double>(r.mamba_conv_dim(m.hidden));
@@ -176,7 +176,7 @@ void ModelWeights::add_recurrent_layer(int l) {
     add_vector("mamba_norm", l, inner);
     add("mamba_out_proj", l, h, inner);
   }
-  if (type == "rwkv6" || type == "rwkv6+mamba2") {
+  if (type == LayerType::rwkv6 || type == LayerType::rwkv6_mamba2) {
     // Channel-mix: token shift, key (d -> ffn), squared ReLU, value (ffn -> d), receptance gate.
     const double ffn = static_cast<double>(r.rwkv_ffn(m.hidden));
     add_vector("ln2", l, 2 * h);

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "workloads/kernel_path.hpp"
+
 namespace llmsim::workloads {
 
 enum class OpKind {
@@ -46,6 +48,7 @@ struct Op {
   int kernels = 1;    // kernel launches this op stands for (launch overhead is per kernel)
   int rank = 0;       // parallel rank that computes it: stage x tp + tensor rank
   int microbatch = 0;
+  bool sums_inputs = false;  // a residual add or sum: its gradient passes through, reading no input
 
   // GEMM shape of matmul-like work: batch_count independent products of M x K by K x N.
   double m = 0, n = 0, k = 0, batch_count = 1;
@@ -64,7 +67,7 @@ struct Op {
   double weight_resident_bytes = 0;  // bytes of that tensor (shard) kept in memory
 
   double weight_bytes = 0;
-  bool unpacks_in_kernel = false;       // quantised matmul above the GEMV range that unpacks blocks like a GEMV (MMQ)
+  KernelPath kernel_path = KernelPath::unset;  // decided by the lowering (choose_kernel_path)
   bool reads_expanded_weights = false;  // weights were expanded by a dequantize op just before
   bool host_expert = false;  // a routed-expert op whose weights stay in host memory (--n-cpu-moe):
                              // placement computes it on the host CPU or copies its weights in

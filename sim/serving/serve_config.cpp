@@ -81,7 +81,7 @@ void read_scheduler(const YAML::Node& node, const std::string& path, ServeConfig
 void read_workload(const YAML::Node& node, const std::string& path, const std::filesystem::path& base,
                    WorkloadSpec& ws) {
   YamlFields w(node, path, "workload");
-  ws.arrival = w.optional_string("arrival", ws.arrival);
+  ws.arrival = w.optional_choice("arrival", ws.arrival, arrival_named, kArrivalNames);
   ws.rate = read_rate(w, ws.rate);
   ws.requests = static_cast<int64_t>(w.optional_integer("requests", static_cast<double>(ws.requests), -1e18, 1e18));
   ws.burst_size = static_cast<int64_t>(w.optional_integer("burst_size", static_cast<double>(ws.burst_size), 1, 1e6));

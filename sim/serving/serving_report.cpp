@@ -31,7 +31,7 @@ nlohmann::ordered_json config_json(const ServeConfig& c) {
         {"chunk_tokens", s.chunk_tokens}, {"static_timeout_s", s.static_timeout_s}, {"preemption", s.preemption}}},
       {"kv", {{"block_tokens", c.block_tokens}, {"gpu_memory_utilization", c.gpu_memory_utilization}}},
       {"workload",
-       {{"arrival", w.arrival}, {"rate", std::isinf(w.rate) ? nlohmann::json("inf") : nlohmann::json(w.rate)},  // JSON has no inf
+       {{"arrival", to_string(w.arrival)}, {"rate", std::isinf(w.rate) ? nlohmann::json("inf") : nlohmann::json(w.rate)},  // JSON has no inf
         {"requests", w.requests}, {"burst_size", w.burst_size},
         {"trace_file", w.trace_file}, {"seed", w.seed},
         {"lengths",
@@ -122,8 +122,8 @@ std::string serving_text(const ServeConfig& c, const ServingResult& r, double wa
                                 c.replicas, c.replica.tp, c.replica.pp, c.software,
                                 c.disaggregated ? fmt::format(" + {} prefill replicas", c.prefill_replicas) : "",
                                 c.scheduler.policy, c.router);
-  out += fmt::format("traffic: {} requests, {} arrivals{}{}; sent at {}\n\n", m.requests, c.workload.arrival,
-                     c.workload.arrival == "trace" ? " from " + c.workload.trace_file
+  out += fmt::format("traffic: {} requests, {} arrivals{}{}; sent at {}\n\n", m.requests, to_string(c.workload.arrival),
+                     c.workload.arrival == ArrivalProcess::trace ? " from " + c.workload.trace_file
                                                    : fmt::format(" at {} req/s (seed {})", c.workload.rate, c.workload.seed),
                      c.workload.max_concurrency > 0 ? fmt::format(", at most {} in flight", c.workload.max_concurrency)
                                                      : "",

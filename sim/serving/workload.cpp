@@ -44,11 +44,23 @@ void check(const WorkloadSpec& s) {
 
 }  // namespace
 
-std::vector<Request> make_requests(const WorkloadSpec& spec) {
-  if (spec.arrival == "trace") return read_request_trace(spec.trace_file);
-  if (spec.arrival != "poisson" && spec.arrival != "bursts") {
-    throw InputError("arrival", fmt::format("must be poisson, bursts or trace, got '{}'", spec.arrival));
+std::string to_string(ArrivalProcess arrival) {
+  switch (arrival) {
+    case ArrivalProcess::poisson: return "poisson";
+    case ArrivalProcess::bursts: return "bursts";
+    case ArrivalProcess::trace: return "trace";
   }
+  return "poisson";
+}
+
+std::optional<ArrivalProcess> arrival_named(const std::string& name) {
+  for (ArrivalProcess a : {ArrivalProcess::poisson, ArrivalProcess::bursts, ArrivalProcess::trace})
+    if (to_string(a) == name) return a;
+  return std::nullopt;
+}
+
+std::vector<Request> make_requests(const WorkloadSpec& spec) {
+  if (spec.arrival == ArrivalProcess::trace) return read_request_trace(spec.trace_file);
   check(spec);
   SeededDraw d(spec.seed);
   std::vector<LengthPair> sampled;
@@ -60,7 +72,7 @@ std::vector<Request> make_requests(const WorkloadSpec& spec) {
   std::vector<Request> out;
   double t = 0;
   const bool all_at_once = std::isinf(spec.rate);
-  const int64_t burst = spec.arrival == "bursts" ? spec.burst_size : 1;
+  const int64_t burst = spec.arrival == ArrivalProcess::bursts ? spec.burst_size : 1;
   while (static_cast<int64_t>(out.size()) < spec.requests) {
     if (!all_at_once) t += d.exponential(spec.rate / static_cast<double>(burst));
     for (int64_t i = 0; i < burst && static_cast<int64_t>(out.size()) < spec.requests; ++i) {

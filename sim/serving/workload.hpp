@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,8 +23,14 @@ struct LengthSpec {
   int64_t output_max = 2048;
 };
 
+// How requests arrive: a Poisson process, Poisson bursts of burst_size, or a trace's times.
+enum class ArrivalProcess { poisson, bursts, trace };
+std::string to_string(ArrivalProcess arrival);
+std::optional<ArrivalProcess> arrival_named(const std::string& name);
+inline constexpr const char* kArrivalNames = "poisson, bursts, trace";
+
 struct WorkloadSpec {
-  std::string arrival = "poisson";  // poisson | bursts | trace
+  ArrivalProcess arrival = ArrivalProcess::poisson;
   double rate = 1.0;                // requests/s (poisson; average rate for bursts)
   int64_t requests = 100;
   int64_t burst_size = 8;           // bursts: this many requests at once, bursts Poisson at rate / burst_size

@@ -86,7 +86,8 @@ std::vector<std::string> single_device_assumptions(const TrainResult& t, const S
                   : fmt::format("data loading {:.3g} ms per micro-batch on {} worker(s), overlapped",
                                 r.dataloader_s * 1e3, r.dataloader_workers));
   bool attention = false;
-  for (int64_t l = 0; l < c.model.layers; ++l) attention = attention || c.model.layer_type(l) == "attention";
+  for (int64_t l = 0; l < c.model.layers; ++l)
+    attention = attention || c.model.layer_type(l) == workloads::LayerType::attention;
   if (attention) {
     a.push_back(o.base.flash_attention ? "fused (flash) attention: no score matrix in memory"
                                        : "unfused attention: the f32 score matrix is written and read in memory");

@@ -90,7 +90,8 @@ std::vector<validate::PredictionCase> synthetic_kernels() {
     c.id = cls + std::to_string(cases.size());
     c.kernel_class = cls;
     c.shape_key = c.id;
-    c.ops.push_back(validate::WeightedOp{op, 1.0, stream, "", blas});
+    if (blas) op.kernel_path = workloads::KernelPath::matrix;  // a BLAS call: matrix units at any M
+    c.ops.push_back(validate::WeightedOp{op, 1.0, stream, ""});
     cases.push_back(c);
   };
   for (double bytes : {4096.0, 65536.0, 64e6, 256e6, 1e9}) add("copy", stream_op(bytes), true, false);
@@ -233,7 +234,7 @@ TEST_CASE("the fit recovers the cost of a transcendental function apart from pla
       validate::PredictionCase c;
       c.id = fmt::format("{}-{}", fn, elements);
       c.shape_key = c.id;
-      c.ops.push_back(validate::WeightedOp{op, 1.0, false, "", false});
+      c.ops.push_back(validate::WeightedOp{op, 1.0, false, ""});
       cases.push_back(c);
     }
   }
@@ -295,7 +296,7 @@ TEST_CASE("a parameter no measurement responds to keeps its start value", "[vali
   std::vector<validate::PredictionCase> cases;
   for (double bytes : {256e6, 1e9}) {
     validate::PredictionCase c;
-    c.ops.push_back({stream_op(bytes), 1.0, true, "", false});
+    c.ops.push_back({stream_op(bytes), 1.0, true, ""});
     c.measured_s = bytes / 30e9;
     cases.push_back(c);
   }

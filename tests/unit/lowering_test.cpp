@@ -140,7 +140,7 @@ TEST_CASE("quantised matmuls up to the in-kernel limit read their packed blocks 
   CHECK(q.weight_bytes == 4096.0 * 4096 * 4.5 / 8);  // the q4_k blocks, read once
   CHECK_FALSE(q.reads_expanded_weights);
   CHECK(q.kernels == 1);  // no f16 conversion kernels around it
-  CHECK(q.unpacks_in_kernel);  // costed like a GEMV (dp4a on the vector units), not on tensor cores
+  CHECK(q.kernel_path == KernelPath::quantised_unpack);  // costed like a GEMV (dp4a on the vector units)
   // M = 64 is past the limit: dequantise + cuBLAS with its two conversions, as before.
   options.batch = 64;
   const OpGraph cublas = lower_step(model, w, options);
@@ -149,7 +149,16 @@ TEST_CASE("quantised matmuls up to the in-kernel limit read their packed blocks 
   const Op& q64 = cublas.op(ops64.at("L0.attn_q"));
   CHECK(q64.weight_bytes == 4096.0 * 4096 * 2);
   CHECK(q64.kernels == 3);
-  CHECK_FALSE(q64.unpacks_in_kernel);
+  CHECK(q64.kernel_path == KernelPath::dequantise_first);
+  // The rule itself, with a GEMV limit of 8, in-kernel unpacking to 32 and dequantisation past it.
+  const KernelPathRule rule{8, 32, true};
+  CHECK(choose_kernel_path(rule, 8, "ggml") == KernelPath::vector);
+  CHECK(choose_kernel_path(rule, 9, "ggml") == KernelPath::quantised_unpack);
+  CHECK(choose_kernel_path(rule, 33, "int4") == KernelPath::dequantise_first);
+  CHECK(choose_kernel_path(rule, 33, "bfloat16") == KernelPath::matrix);
+  CHECK(choose_kernel_path({8, 32, false}, 33, "int8") == KernelPath::matrix);  // int8 tensor cores
+  CHECK(on_matrix_units(KernelPath::dequantise_first));
+  CHECK_FALSE(on_matrix_units(KernelPath::quantised_unpack));
 }
 
 TEST_CASE("kernel counts per op follow the model's norm and activation where the profile says", "[workloads][lowering]") {

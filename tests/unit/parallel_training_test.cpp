@@ -142,11 +142,12 @@ TEST_CASE("sequence parallelism trades each all-reduce for a reduce-scatter and 
   for (workloads::OpId v = 0; v < sp.graph.size(); ++v)
     if (sp.graph.op(v).kind == workloads::OpKind::norm) sp_norm_ops += sp.graph.op(v).vector_ops;
   CHECK(sp_norm_ops == Approx(plain_norm_ops / 2).epsilon(1e-12));
-  // Kept for the backward, per layer: norm and residual outputs (4 x B) halve, and the two
-  // all-reduced block outputs (2 x B) become two gathered and two scattered shards (4 x B/2):
-  // 2 x B less a layer; the embedding's all-reduced B becomes a B/2 shard, and the final norm's
-  // B becomes a B/2 shard plus a B/2 gathered shard.
-  CHECK(plain.saved_activations - sp.saved_activations == Approx(12 * 2 * hidden + hidden / 2).epsilon(1e-9));
+  // Kept for the backward, per layer (per rank, B = one full hidden state): without SP the
+  // norms' inputs (2 x B) and outputs (2 x B), the qkv output (3B/2), the attention output (B/2)
+  // and the MLP's up and activation outputs (2 x 2B): 10B. With SP the norms' inputs and outputs
+  // and the gathered matmul inputs are B/2 shards: 8B, 2B less a layer. The final norm's input
+  // and the LM head's input are shards too (B/2 less each). Logits and working set are alike.
+  CHECK(plain.saved_activations - sp.saved_activations == Approx(12 * 2 * hidden + hidden).epsilon(1e-9));
 }
 
 TEST_CASE("context parallelism halves each rank's tokens and gathers the sequence's K and V per layer",

@@ -217,7 +217,7 @@ TEST_CASE("static batching serves batch x gen tokens per batch duration", "[serv
     auto c = tiny_config();
     c.scheduler.policy = "static";
     c.scheduler.max_batch = 4;
-    c.workload.arrival = "trace";
+    c.workload.arrival = sim::serving::ArrivalProcess::trace;
     std::string trace = "arrival_s,prompt_tokens,output_tokens\n";
     for (int i = 0; i < 8; ++i) trace += "0,128,10\n";
     c.workload.trace_file = test::write_temp("static.csv", trace);

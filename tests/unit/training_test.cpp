@@ -139,6 +139,30 @@ TEST_CASE("FP8 training runs the layers' linear GEMMs in fp8 and keeps the LM he
   CHECK_FALSE(precision_bytes("mixed-bf16").fp8_gemms());
 }
 
+TEST_CASE("saved activations are the tensors the backward reads, each counted once", "[workloads][training]") {
+  Fixture f;
+  const auto plain = f.lower("gpt2", f.options(2, 64));
+  // B = one hidden state, 128 tokens x 768 f32. Per layer the backward reads: the first norm's
+  // input (B) and output (B, the qkv GEMM's input), the qkv output (3B, flash attention's q, k
+  // and v), the attention output (B), the second norm's input and output (2B), the up GEMM's
+  // output (4B, the GELU's input) and the GELU's output (4B, the down GEMM's input): 16B. The
+  // residual adds read nothing back. After the stack: the final norm's input and output (2B)
+  // and the 128 x 50257 f32 logits L; the working set is the LM head's B + L.
+  const double b = 128 * 768 * 4.0, logits = 128 * 50257 * 4.0;
+  CHECK(plain.saved_activations == Approx(12 * 16 * b + 2 * b + logits + (b + logits)).epsilon(1e-12));
+  // FP8: a tensor only fp8 GEMMs read is kept as its one-byte copy: per layer the two norm
+  // outputs (B' each, B' = 128 x 768 bf16) and the GELU output (4B') are kept at half size,
+  // 3B' less; the LM head stays bf16, so the final norm's output does not shrink.
+  auto o = f.options(2, 64);
+  o.base.activation_format = o.base.kv_format = &f.formats.format("bf16");
+  o.precision = "mixed-bf16";
+  const auto bf16 = f.lower("gpt2", o, "bf16");
+  o.precision = "fp8";
+  const auto fp8 = f.lower("gpt2", o, "bf16");
+  const double b_half = 128 * 768 * 2.0;
+  CHECK(bf16.saved_activations - fp8.saved_activations == Approx(12 * 3 * b_half).epsilon(1e-12));
+}
+
 TEST_CASE("activation checkpointing trades one more forward for less saved memory", "[workloads][training]") {
   Fixture f;
   const auto plain = f.lower("gpt2", f.options(4, 128));

@@ -18,20 +18,18 @@ double predict_seconds(const PredictionCase& c, const sim::DeviceModel& base, co
   double seconds = 0;
   for (const auto& w : c.ops) {
     const double kernel_fraction = e.memory.kernel_fraction;
-    const int vector_max_m = e.matmul.vector_max_m;
     if (w.stream) e.memory.kernel_fraction = 1.0;  // a plain stream is what the achievable bandwidth measures
-    if (w.matrix_path) e.matmul.vector_max_m = 0;
+    const workloads::Op& op = w.op;
     if (w.matrix_dtype.empty()) {
-      seconds += w.weight * sim::cost_op(w.op, d).roofline_s();
+      seconds += w.weight * sim::cost_op(op, d).roofline_s();
     } else {
       // A kernel that states its compute dtype (cuBLAS tf32) runs at that dtype's peak.
       auto saved = e.matmul_dtype;
-      e.matmul_dtype[w.op.weight_family] = w.matrix_dtype;
-      seconds += w.weight * sim::cost_op(w.op, d).roofline_s();
+      e.matmul_dtype[op.weight_family] = w.matrix_dtype;
+      seconds += w.weight * sim::cost_op(op, d).roofline_s();
       e.matmul_dtype = std::move(saved);
     }
     e.memory.kernel_fraction = kernel_fraction;
-    e.matmul.vector_max_m = vector_max_m;
   }
   return seconds;
 }

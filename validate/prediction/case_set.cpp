@@ -84,7 +84,7 @@ void CaseSet::add(const std::vector<Measurement>& records, const SelectedRecords
         c.ops = steps_->step_ops(step_spec_of(r, names), device, profile_);
       } else if (r.kernel() == measurements::KERNEL_CLASS_OP) {
         if (auto op = steps_->decode_op(step_spec_of(r, names), device, profile_, r.model().op_name())) {
-          c.ops.push_back(WeightedOp{*op, 1.0, false, "", false});
+          c.ops.push_back(WeightedOp{*op, 1.0, false, ""});
         } else {
           why_not = fmt::format("the lowered {} step has no op named '{}'", r.model().model(), r.model().op_name());
         }

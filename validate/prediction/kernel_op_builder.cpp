@@ -46,7 +46,7 @@ WeightedOp matmul_op(const Measurement& r, const workloads::StorageFormat& forma
   op.weight_bytes = std::min(format.bytes(op.weight_elements), r.work().bytes_read());
   op.act_read_bytes = r.work().bytes_read() - op.weight_bytes;
   if (r.kernel() == measurements::KERNEL_CLASS_GEMM) {
-    w.matrix_path = true;  // cblas_sgemm / cublasGemmEx even at M = 1
+    op.kernel_path = workloads::KernelPath::matrix;  // cblas_sgemm / cublasGemmEx even at M = 1
     if (!r.compute_dtype().empty()) w.matrix_dtype = r.compute_dtype();
   }
   return w;

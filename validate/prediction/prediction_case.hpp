@@ -18,7 +18,6 @@ struct WeightedOp {
   double weight = 1.0;
   bool stream = false;        // a plain copy/triad: reaches the stream bandwidth by definition (kernel_fraction 1)
   std::string matrix_dtype;   // compute dtype the kernel states (cuBLAS tf32, ...); "" = the profile's mapping
-  bool matrix_path = false;   // a BLAS GEMM call: the matrix path at any M, never the GEMV kernels
 };
 
 struct PredictionCase {

@@ -32,7 +32,7 @@ class OpAccumulator {
       return;
     }
     index_[key] = ops_.size();
-    ops_.push_back(WeightedOp{op, weight, false, "", false});
+    ops_.push_back(WeightedOp{op, weight, false, ""});
   }
   std::vector<WeightedOp> take() { return std::move(ops_); }
 

@@ -158,20 +158,20 @@ void read_qwen3_next(const json& root, const ConfigView& c, ModelConfig& m) {
     throw InputError(c.file(), "the linear_* head counts and sizes must be positive");
   }
   m.deltanet = d;
-  m.layer_types.assign(static_cast<std::size_t>(m.layers), "deltanet");
+  m.layer_types.assign(static_cast<std::size_t>(m.layers), LayerType::deltanet);
   const json& raw = c.raw();
   if (raw.contains("layer_types") && raw["layer_types"].is_array()) {
     if (raw["layer_types"].size() != static_cast<std::size_t>(m.layers)) {
       throw InputError(c.file(), fmt::format("'layer_types' must list one type per layer ({} layers)", m.layers));
     }
     for (std::size_t l = 0; l < m.layer_types.size(); ++l) {
-      if (raw["layer_types"][l] == "full_attention") m.layer_types[l] = "attention";
+      if (raw["layer_types"][l] == "full_attention") m.layer_types[l] = LayerType::attention;
     }
   } else {
     const int64_t interval = c.integer("full_attention_interval");
     if (interval < 1) throw InputError(c.file(), "'full_attention_interval' must be at least 1");
     for (int64_t l = 0; l < m.layers; ++l) {
-      if ((l + 1) % interval == 0) m.layer_types[static_cast<std::size_t>(l)] = "attention";
+      if ((l + 1) % interval == 0) m.layer_types[static_cast<std::size_t>(l)] = LayerType::attention;
     }
   }
 }

@@ -57,7 +57,7 @@ void read_hf_mamba(const json&, const ConfigView& c, ModelConfig& m) {
   m.vocab = c.integer("vocab_size");
   m.max_positions = kUnlimitedPositions;
   m.tied_embeddings = c.boolean_or("tie_word_embeddings", true);
-  m.layer_types.assign(static_cast<std::size_t>(m.layers), "mamba1");
+  m.layer_types.assign(static_cast<std::size_t>(m.layers), LayerType::mamba1);
   auto& r = m.recurrent;
   r.mamba_expand = c.integer_or("expand", 2);
   r.mamba_d_state = c.integer_or("state_size", 16);
@@ -83,7 +83,7 @@ void read_hf_rwkv(const json&, const ConfigView& c, ModelConfig& m) {
   m.max_positions = kUnlimitedPositions;
   m.tied_embeddings = c.boolean_or("tie_word_embeddings", false);
   m.norm = NormKind::layer;
-  m.layer_types.assign(static_cast<std::size_t>(m.layers), "rwkv4");
+  m.layer_types.assign(static_cast<std::size_t>(m.layers), LayerType::rwkv4);
   auto& r = m.recurrent;
   r.rwkv4_attention_hidden = c.integer_or("attention_hidden_size", m.hidden);
   r.rwkv4_ffn = c.integer_or("intermediate_size", 4 * m.hidden);

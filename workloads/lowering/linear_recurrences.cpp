@@ -132,9 +132,9 @@ Ranked StepBuilder::rwkv4_layer(int layer, const Ranked& x) {
 }
 
 Ranked StepBuilder::recurrent_layer(int layer, const Ranked& x) {
-  const std::string& type = m_.layer_type(layer);
-  const bool rwkv = type == "rwkv6" || type == "rwkv6+mamba2";
-  const bool mamba = type == "mamba2" || type == "rwkv6+mamba2";
+  const LayerType type = m_.layer_type(layer);
+  const bool rwkv = type == LayerType::rwkv6 || type == LayerType::rwkv6_mamba2;
+  const bool mamba = type == LayerType::mamba2 || type == LayerType::rwkv6_mamba2;
   Ranked normed = norm("ln1", layer, "norm", x);
   std::vector<Ranked> sum{x};
   if (rwkv) sum.push_back(rwkv_time_mix(layer, normed));

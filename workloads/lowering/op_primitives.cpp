@@ -67,16 +67,14 @@ Ranked StepBuilder::matmul(const std::string& role, int layer, const std::string
 
 void StepBuilder::add_gemm_io(Op& op, double rows, double n, double k, double m_per_copy, int layer,
                               const std::string& role, std::vector<OpId>& in, int t) {
-  const bool in_kernel_unpacking =
-      is_quantised(op.weight_family) && m_per_copy <= static_cast<double>(o_.quantised_kernel_max_m);
-  const bool gemm_path = m_per_copy > static_cast<double>(o_.gemv_max_m) && !in_kernel_unpacking;
-  op.unpacks_in_kernel = in_kernel_unpacking && m_per_copy > static_cast<double>(o_.gemv_max_m);
+  op.kernel_path = choose_kernel_path(o_.kernel_path_rule(), m_per_copy, op.weight_family);
+  const bool gemm_path = on_matrix_units(op.kernel_path);
   if (gemm_path && o_.gemm_converts_io) {
     op.kernels += 2;
     op.act_read_bytes += rows * (k + n) * 2.0;
     op.act_write_bytes += rows * (k + n) * 2.0;
   }
-  if (o_.dequant_before_gemm && gemm_path && is_quantised(op.weight_family)) {
+  if (op.kernel_path == KernelPath::dequantise_first) {
     Op dq = make(role + ".dequant", OpKind::dequantize, op.group, layer, "dequantize", t);
     dq.host_expert = op.host_expert;  // expands where the packed weights are
     dq.weight_bytes = op.weight_bytes;

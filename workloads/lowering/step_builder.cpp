@@ -130,17 +130,17 @@ Ranked StepBuilder::embedding() {
 }
 
 Ranked StepBuilder::transformer_layer(int layer, const Ranked& x) {
-  const std::string& type = m_.layer_type(layer);
-  if (type == "mamba1") return mamba1_layer(layer, x);
-  if (type == "rwkv4") return rwkv4_layer(layer, x);
-  if (type != "attention" && type != "deltanet") return recurrent_layer(layer, x);
+  const LayerType type = m_.layer_type(layer);
+  if (type == LayerType::mamba1) return mamba1_layer(layer, x);
+  if (type == LayerType::rwkv4) return rwkv4_layer(layer, x);
+  if (type != LayerType::attention && type != LayerType::deltanet) return recurrent_layer(layer, x);
   if (m_.is_cross_attention_layer(layer)) {
     // Without an image the cross-attention layers are skipped (as transformers does).
     return o_.vision_tokens > 0 ? cross_attention_layer(layer, x) : x;
   }
   const double rows = sequence_rows();
   Ranked normed = gather_sequence("attn_allgather", layer, norm("attn_norm", layer, "norm", x, 0, rows));
-  Ranked attn = type == "deltanet" ? deltanet_block(layer, normed) : attention_block(layer, normed);
+  Ranked attn = type == LayerType::deltanet ? deltanet_block(layer, normed) : attention_block(layer, normed);
   if (m_.sandwich_norm) attn = norm("post_attention_norm", layer, "norm", attn, 0, rows);
   if (m_.parallel_residual) {
     Ranked mlp = mlp_block(layer, normed);

@@ -17,8 +17,6 @@
 
 namespace llmsim::workloads::lowering_detail {
 
-inline bool is_quantised(const std::string& family) { return family == "ggml" || family == "int4" || family == "int8"; }
-
 using Ranked = std::vector<OpId>;  // one op per tensor-parallel rank of the current stage
 
 // Builds the graph of one step. Every method emits one logical op per tensor-parallel rank
@@ -53,7 +51,7 @@ class StepBuilder {
  private:
   // Block type, cross-attention, window, and the storage formats of the layer's weights (mixes
   // such as Q4_K_M store some layers' tensors in a wider format, which changes their time).
-  using LayerKind = std::tuple<std::string, bool, int64_t, std::string, bool>;
+  using LayerKind = std::tuple<LayerType, bool, int64_t, std::string, bool>;
 
   LayerKind layer_kind(int layer) const;
 
@@ -87,6 +85,7 @@ class StepBuilder {
     op.group = group;
     op.layer = layer;
     op.kernels = kernels(kernel_key);
+    op.sums_inputs = kernel_key == "residual";
     op.rank = rank(t);
     op.microbatch = static_cast<int>(mb_);
     return op;
