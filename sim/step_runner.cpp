@@ -41,10 +41,8 @@ void StepRunner::simulate_graph(const std::string& phase_name, int64_t index, in
                                 int64_t fresh, const PlacedStep& step, PhaseResult& phase) {
   const double begin = platform_.now();
   const std::vector<OpTiming> timings = executor_.run(step.graph, step.plan, placer_.stream_limits());
-  phase.seconds += platform_.now() - begin;
-  phase.steps += 1;
-  for (std::size_t v = 0; v < step.graph.size(); ++v) account(step, v, timings[v], phase);
-  account_links(step, timings, phase);
+  add_to_phase(summarise_step(platform_, step, timings, begin, platform_.now()), phase);
+  add_to_floor(step);
   for (const auto& observer : observers_) {
     StepView view{phase_name,
                   index,
@@ -61,64 +59,33 @@ void StepRunner::simulate_graph(const std::string& phase_name, int64_t index, in
   }
 }
 
-// The copies of one collective run at once (ring hops, all-to-all pairs), so the collective
-// lasts as long as its slowest copy: its time goes to that copy's narrowest link kind.
-// A lone copy (an activation hand-over, a weight fetch) is its own collective.
-void StepRunner::account_links(const PlacedStep& step, const std::vector<OpTiming>& timings, PhaseResult& phase) const {
-  std::map<std::string, std::pair<double, std::string>> slowest;  // collective -> (span, link kind)
-  std::map<std::string, std::pair<double, double>> span;          // collective -> (first issue, last end)
-  for (std::size_t v = 0; v < step.graph.size(); ++v) {
-    const workloads::Op& op = step.graph.op(v);
-    if (op.kind != workloads::OpKind::transfer) continue;
-    std::string key = op.name;
-    for (const char* hop : {".ring", ".a2a", ".reduce", ".bcast"}) {
-      if (const auto at = op.name.rfind(hop); at != std::string::npos) key = op.name.substr(0, at);
-    }
-    const double took = timings[v].end - timings[v].issued;
-    auto& s = slowest[key];
-    if (took > s.first) {
-      s = {took, platform_.route_bottleneck(step.plan[v].data_from, step.plan[v].data_to)};
-    }
-    auto [it, fresh] = span.try_emplace(key, timings[v].issued, timings[v].end);
-    if (!fresh)
-      it->second = {std::min(it->second.first, timings[v].issued), std::max(it->second.second, timings[v].end)};
+void StepRunner::add_to_phase(const StepResult& r, PhaseResult& phase) const {
+  phase.seconds += r.seconds;
+  phase.steps += 1;
+  phase.ops += r.ops;
+  phase.flops += r.flops;
+  phase.bytes += r.bytes;
+  for (const auto& [group, s] : r.seconds_by_group) phase.seconds_by_group[group] += s;
+  for (const auto& [link, s] : r.seconds_by_link) phase.seconds_by_link[link] += s;
+  for (const auto& [bound, s] : r.seconds_by_bound) phase.seconds_by_bound[label(bound, platform_)] += s;
+  for (const auto& [device, totals] : r.devices) {
+    DeviceTime& d = phase.devices[platform_.device_name(device)];
+    d.busy += totals.busy;
+    for (const auto& [bound, s] : totals.by_bound) d.by_bound[label(bound, platform_)] += s;
   }
-  for (const auto& [key, s] : slowest) phase.seconds_by_link[s.second] += span[key].second - span[key].first;
 }
 
-void StepRunner::account(const PlacedStep& step, std::size_t v, const OpTiming& t, PhaseResult& phase) {
-  const workloads::Op& op = step.graph.op(v);
-  const OpCost& c = step.costs[v];
-  const double took = t.end - t.issued;
-  phase.ops += 1;
-  phase.flops += op.flops;
-  phase.bytes += op.is_communication() ? op.comm_bytes : op.bytes();
-  phase.seconds_by_group[op.group] += took;
-  const double alone = std::max(c.compute_s, c.memory_s);
-  const double contention = std::max(0.0, (t.end - t.start) - alone);
-  const double launch = t.start - t.issued;
-  std::string bound;
-  if (op.is_communication()) {
-    bound = "transfer";
-  } else {
-    bound = c.compute_s >= c.memory_s ? "compute" : "memory:" + platform_.memory_name(step.memory[v]);
-    // The roofline floor counts packed weights once and the KV cache read.
+// The roofline floor counts packed weights once (not their expanded copies) and the KV cache
+// read, per memory, and the FLOPs per device.
+void StepRunner::add_to_floor(const PlacedStep& step) {
+  for (std::size_t v = 0; v < step.graph.size(); ++v) {
+    const workloads::Op& op = step.graph.op(v);
+    if (op.is_communication()) continue;
     if (op.kind != workloads::OpKind::dequantize && !op.reads_expanded_weights) {
       floor_bytes_[step.memory[v]] += op.weight_bytes;
     }
     floor_bytes_[step.memory[v]] += op.kv_read_bytes;
     floor_flops_[step.device[v]] += op.flops;
-  }
-  // A copy's wait before it starts is its collective's latency steps: part of the transfer.
-  phase.seconds_by_bound[op.is_communication() ? "transfer" : "launch"] += launch;
-  phase.seconds_by_bound[bound] += std::min(alone, t.end - t.start);
-  phase.seconds_by_bound["contention"] += contention;
-  if (!op.is_communication()) {
-    DeviceTime& d = phase.devices[platform_.device_name(step.device[v])];
-    d.busy += took;
-    d.by_bound["launch"] += launch;
-    d.by_bound[bound] += std::min(alone, t.end - t.start);
-    d.by_bound["contention"] += contention;
   }
 }
 

@@ -1,6 +1,6 @@
 // Runs the steps of one prediction on its platform: lowers a step (prefill chunk, decode
 // step or image encoder) with the prediction's lowering options, places it, executes it on
-// SimGrid and adds its time, bounds and per-device totals to a phase. It also gathers the
+// SimGrid and adds its StepResult (time, typed bounds, per-device totals) to a phase. It also gathers the
 // bytes and FLOPs of the phase's roofline floor. One per predict(); serve, train and Chakra
 // replay execute through the same Executor (docs/architecture.md).
 #pragma once
@@ -16,6 +16,7 @@
 #include "sim/placement.hpp"
 #include "sim/platform.hpp"
 #include "sim/prediction.hpp"
+#include "sim/step_result.hpp"
 #include "sim/step_view.hpp"
 #include "workloads/lowering.hpp"
 #include "workloads/model_weights.hpp"
@@ -47,8 +48,8 @@ class StepRunner {
  private:
   void simulate_graph(const std::string& phase_name, int64_t index, int64_t steps, int64_t past, int64_t fresh,
                       const PlacedStep& step, PhaseResult& phase);
-  void account_links(const PlacedStep& step, const std::vector<OpTiming>& timings, PhaseResult& phase) const;
-  void account(const PlacedStep& step, std::size_t v, const OpTiming& t, PhaseResult& phase);
+  void add_to_phase(const StepResult& r, PhaseResult& phase) const;
+  void add_to_floor(const PlacedStep& step);
 
   Platform& platform_;
   const Placer& placer_;

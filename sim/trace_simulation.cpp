@@ -1,4 +1,5 @@
 #include "sim/trace_simulation.hpp"
+#include "sim/step_result.hpp"
 
 #include <fmt/format.h>
 
@@ -107,16 +108,15 @@ TraceSimulation simulate_trace(const DataPaths& paths, const chakra::ImportedTra
   s.placed_ops = step.graph.size();
   s.node_types = trace.node_types;
   s.seconds = platform.now() - begin;
+  const StepResult result = summarise_step(platform, step, timings, begin, platform.now());
+  s.seconds_by_group = result.seconds_by_group;
+  for (const auto& [bound, seconds] : result.seconds_by_bound) s.seconds_by_bound[label(bound, platform)] += seconds;
   for (int r = 0; r < trace.ranks; ++r) {
     workloads::Op probe;
     probe.rank = r;
-    s.rank_times.push_back({r, platform.device_name(placer.device_for(probe)), 0.0});
-  }
-  for (std::size_t i = 0; i < step.graph.size(); ++i) {
-    const workloads::Op& op = step.graph.op(i);
-    const double took = timings[i].end - timings[i].issued;
-    s.seconds_by_group[op.group] += took;
-    if (!op.is_communication()) s.rank_times[static_cast<std::size_t>(op.rank)].busy_s += took;
+    const auto busy = result.busy_by_rank.find(r);
+    s.rank_times.push_back({r, platform.device_name(placer.device_for(probe)),
+                            busy == result.busy_by_rank.end() ? 0.0 : busy->second});
   }
   for (const auto& observer : observers) {
     StepView view{

@@ -44,6 +44,7 @@ struct TraceSimulation {
   double seconds = 0;  // first op issued to last op done
   std::vector<RankTime> rank_times;
   std::map<std::string, double> seconds_by_group;  // op class (attention, mlp, comm, compute, ...)
+  std::map<std::string, double> seconds_by_bound;  // launch, compute, memory:<id>, transfer, contention
   std::vector<std::string> assumptions;
 };
 

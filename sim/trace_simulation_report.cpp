@@ -34,6 +34,7 @@ nlohmann::ordered_json to_json(const TraceSimulation& s) {
   }
   j["rank_busy"] = ranks;
   j["seconds_by_group"] = s.seconds_by_group;
+  j["seconds_by_bound"] = s.seconds_by_bound;
   j["assumptions"] = s.assumptions;
   return j;
 }
@@ -51,6 +52,9 @@ std::string to_text(const TraceSimulation& s) {
   std::stable_sort(groups.begin(), groups.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
   out += "\ntime by op class (summed over ranks and streams):\n";
   for (const auto& [group, seconds] : groups) out += fmt::format("  {:<16} {:>12}\n", group, ms(seconds));
+  // What held the ops up (docs/timing-model.md): summed over ops in the same way.
+  out += "\ntime by bound (summed over ranks and streams):\n";
+  for (const auto& [bound, seconds] : s.seconds_by_bound) out += fmt::format("  {:<16} {:>12}\n", bound, ms(seconds));
   out += "\nassumptions:\n";
   for (const auto& a : s.assumptions) out += "  - " + a + "\n";
   return out;

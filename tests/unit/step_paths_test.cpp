@@ -208,3 +208,27 @@ TEST_CASE("the step timer and the fits' roofline sum match predict on GPU and CP
   CHECK(calibrated(paths, c) == Approx(p).epsilon(1e-9));
   CHECK(replayed(paths, c) == Approx(p).epsilon(1e-9));
 }
+
+TEST_CASE("a step's result puts each op's time under one typed bound, summed once", "[sim]") {
+  const sim::DataPaths paths(test::source_dir());
+  // Returned: the phase's ops, the sum of its bounds, the sum of its ops' issued-to-end times
+  // (seen by an observer), 1 if the largest bound is the H100's HBM, the sum of its groups.
+  const auto r = test::in_fresh_process([&] {
+    double took = 0, ops = 0;
+    const sim::StepObserver observer = [&](const sim::StepView& v) {
+      if (v.phase != "decode") return;
+      for (const auto& t : *v.timings) took += t.end - t.issued;
+      ops += static_cast<double>(v.graph->size());
+    };
+    const auto p = sim::Predictor(paths).predict(one_decode_step(), {observer});
+    double bounds = 0, groups = 0;
+    for (const auto& [bound, s] : p.decode.seconds_by_bound) bounds += s;
+    for (const auto& [group, s] : p.decode.seconds_by_group) groups += s;
+    return std::vector<double>{p.decode.ops, ops, bounds, took, p.decode.bound() == "memory:vram" ? 1.0 : 0.0, groups};
+  });
+  REQUIRE(r.size() == 6);
+  CHECK(r[0] == r[1]);                                // every placed op counted once
+  CHECK(r[2] == Approx(r[3]).epsilon(1e-9));          // launch + alone + contention = issued to end, per op
+  CHECK(r[4] == 1.0);                                 // batch-1 decode of 8B bf16 weights reads HBM
+  CHECK(r[5] == Approx(r[3]).epsilon(1e-9));          // and each op is in one group
+}
