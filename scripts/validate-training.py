@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Compares `llmsim train` with the corpus's published training throughputs (tokens/s per GPU)
 on H100/H800 clusters and A100/A800 nodes: every row whose model, layout and sequence length the
-corpus states and llmsim can express. Megatron-based stacks run the `megatron` profile.
+corpus states and llmsim can express. Megatron-style stacks (Megatron-LM, NeMo, FlagScale,
+nanotron) run the `megatron` profile.
 
 Usage: scripts/validate-training.py [--llmsim build/app/llmsim] [--out validate/data/fits/FILE.csv] [--fit]
 Writes one line per row (predicted, measured, error) and prints the median absolute error per
@@ -38,6 +39,11 @@ MODELS = {
     "GPT3-5B": "gpt3-5b", "GPT3-20B": "gpt3-20b", "GPT3-175B": "gpt3-175b",
     "Nemotron-8B": "nemotron-3-8b", "Nemotron-22B": "nemotron-3-22b", "Nemotron-15B": "nemotron-4-15b",
     "Nemotron-340B": "nemotron-4-340b",
+    # nanotron's scaling-benchmark sizes (workloads/models/SOURCES.md: from its config generator).
+    "Llama-style 1.34B (nanotron benchmark)": "nanotron-llama-1.34b",
+    "Llama-style 3.57B (nanotron benchmark)": "nanotron-llama-3.57b",
+    "Llama-style 8.86B (nanotron benchmark)": "nanotron-llama-8.86b",
+    "Llama-style 80.0B (nanotron benchmark)": "nanotron-llama-80b",
 }
 
 
@@ -53,7 +59,7 @@ def fields(backend):
 def layout(row, f, gpus):
     """(tp, cp, pp, vp, dp, zero, micro-batch, accumulation, checkpointing, notes) or a reason to skip."""
     tp, pp, cp = int(f.get("tp", 1)), int(f.get("pp", 1)), int(f.get("cp", 1))
-    zero, notes = 0, []
+    zero, notes = int(f.get("zero", 0)), []
     if "fsdp" in f:
         dp, zero = int(f["fsdp"]), 3
     elif f.get("sharding") in ("FSDP", "HSDP"):
@@ -98,6 +104,11 @@ def layout(row, f, gpus):
 # ZeRO stage 1 (training/nvidia/llama2_7b-megatron-deepspeed/config/ds_config.json), and the
 # Megatron-LM rows follow NeMo's performance scripts.
 MEGATRON = re.compile(r"Megatron|NeMo|FlagScale")
+# nanotron (Hugging Face's 3D-parallel trainer) runs the same structure: fused QKV and gate/up
+# linears, flash attention, one-kernel RMSNorm (TritonRMSNorm), bf16 with fp32 gradient
+# accumulation, and sequence parallelism (`tp_mode: REDUCE_SCATTER` in its benchmark base config
+# examples/config_tiny_llama_bench.yaml); its ZeRO stage is stated per row, not assumed.
+NANOTRON = re.compile(r"nanotron")
 
 
 def row_precision(row):
@@ -105,7 +116,7 @@ def row_precision(row):
     copies and no autocast casts (mixed-bf16), with Transformer Engine FP8 GEMMs when the row
     says FP8; PyTorch FSDP stacks (torchtitan, fms-fsdp) run torch.autocast (amp-bf16)."""
     fp8 = "fp8" in row["dtype"].lower()
-    if MEGATRON.search(row["software"]):
+    if MEGATRON.search(row["software"]) or NANOTRON.search(row["software"]):
         return "fp8" if fp8 else "mixed-bf16"
     return "fp8" if fp8 else "amp-bf16"
 
@@ -154,17 +165,18 @@ def prepare(row, tmp):
         return f"{gpus} GPUs is not whole DGX nodes"
     tp, cp, pp, vp, dp, zero, mbs, acc, ac, notes = lay
     megatron = bool(MEGATRON.search(row["software"]))
-    if zero == 0 and dp * cp > 1 and megatron:
+    nanotron = bool(NANOTRON.search(row["software"]))
+    if zero == 0 and dp * cp > 1 and megatron and "zero" not in f:
         zero = 1  # the distributed optimizer (MEGATRON's comment)
     # Sequence parallelism with tensor parallelism: FlagPerf's launch scripts pass
     # --sequence-parallel, NeMo's Llama recipes set sequence_parallel=True where tp > 1.
-    sp = megatron and tp > 1
+    sp = (megatron or nanotron) and tp > 1
     if "A800" in row["hardware"]:
         notes.append("A800 modelled as A100 SXM4 (NVLink 600 GB/s where the A800 has 400)")
     if h800 and "200Gb/s" in row["hardware"]:
         notes.append("DGX H800 nodes on the DGX H100 fabric (400 Gb/s per GPU) where the row says 200 Gb/s")
     return {"row": row, "gpus": gpus, "seq": seq, "hw": hw, "hopper": not a100_class,
-            "software": "megatron" if megatron else "pytorch", "precision": row_precision(row),
+            "software": "megatron" if megatron or nanotron else "pytorch", "precision": row_precision(row),
             "text": f"seq_len: {seq}\nbatch: {mbs}\naccumulation: {acc}\ncheckpointing: {ac}\n"
                     f"flash_attention: true\nfused_optimizer: true\ntp: {tp}\npp: {pp}\ndp: {dp}\nzero: {zero}\n"
                     f"sequence_parallel: {str(sp).lower()}\ncp: {cp}\nvp: {vp}\n",
@@ -305,7 +317,7 @@ def fit_folds(llmsim, cases, tmp):
     shipped = table[-1]
     path = os.path.join(ROOT, "hwmodels", "profiles", "megatron.yaml")
     basis = (f"Hopper GEMM fraction {shipped['fraction']:.3f} fitted by scripts/validate-training.py --fit "
-             f"({datetime.date.today()}) on {shipped['rows']} published Megatron-stack training throughputs "
+             f"({datetime.date.today()}) on {shipped['rows']} published training throughputs of Megatron-style stacks (Megatron-LM, NeMo, FlagScale, nanotron) "
              f"(rows {shipped['row_ids']} of validate/data/corpus/mlperf_training.csv; sources {shipped['sources']}): "
              f"the fraction minimising their median |error|")
     with open(path) as f:
