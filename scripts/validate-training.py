@@ -184,12 +184,14 @@ def prepare(row, tmp):
 
 
 def megatron_profile(tmp, fraction, basis):
-    """A copy of the megatron profile whose fitted Hopper block states `fraction`."""
-    src = os.path.join(ROOT, "hwmodels", "profiles", "megatron.yaml")
-    text = open(src).read()
+    """A copy of the megatron profile whose fitted Hopper block states `fraction`, written once
+    per fraction (the runs read it from two threads, so it is never rewritten while in use)."""
     path = os.path.join(tmp, f"megatron-{fraction:.4f}.yaml")
-    with open(path, "w") as f:
-        f.write(with_hopper_block(text, fraction, basis))
+    if not os.path.exists(path):
+        text = open(os.path.join(ROOT, "hwmodels", "profiles", "megatron.yaml")).read()
+        with open(path + ".part", "w") as f:
+            f.write(with_hopper_block(text, fraction, basis))
+        os.replace(path + ".part", path)
     return path
 
 
@@ -279,10 +281,10 @@ def main():
             fold_fraction, fits = fit_folds(args.llmsim, cases, tmp)
         else:
             fold_fraction, fits = {}, []
+        fold_profile = {s: megatron_profile(tmp, f, "fold") for s, f in fold_fraction.items()}
         def software_of(c):
-            f = fold_fraction.get(source_of(c))
-            if c["software"] == "megatron" and f is not None:
-                return megatron_profile(tmp, f, "fold")
+            if c["software"] == "megatron" and source_of(c) in fold_profile:
+                return fold_profile[source_of(c)]
             return c["software"]
         for case, (predicted, j) in zip(cases, run_all(args.llmsim, cases, tmp, software_of, "final")):
             if predicted is None:
@@ -301,8 +303,9 @@ def fit_folds(llmsim, cases, tmp):
     lo, hi = 0.55, 0.85
     fitted = [c for c in cases if c["hopper"] and c["software"] == "megatron"]
     print(f"fitting on {len(fitted)} Hopper rows: two runs each at GEMM fractions {lo} and {hi}", file=sys.stderr)
-    lo_run = run_all(llmsim, fitted, tmp, lambda c: megatron_profile(tmp, lo, "bracket"), "lo")
-    hi_run = run_all(llmsim, fitted, tmp, lambda c: megatron_profile(tmp, hi, "bracket"), "hi")
+    lo_profile, hi_profile = megatron_profile(tmp, lo, "bracket"), megatron_profile(tmp, hi, "bracket")
+    lo_run = run_all(llmsim, fitted, tmp, lambda c: lo_profile, "lo")
+    hi_run = run_all(llmsim, fitted, tmp, lambda c: hi_profile, "hi")
     fold_fraction, table = {}, []
     sources = sorted({source_of(c) for c in cases})
     for held in sources + ["(none: shipped profile)"]:

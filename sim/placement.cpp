@@ -147,8 +147,9 @@ class StepPlacer {
     const PlannedOp plan =
         PlannedOp::on_device(placer_compute_stream(d), platform_.device_host(d), platform_.memory_host(mem),
                              cost.launch_s, cost.compute_s, cost.link_bytes);
-    const OpId id = add(op, inputs, cost, plan, d, mem);
-    if (op.layer >= 0 && !layer_first_.count(op.layer)) layer_first_[op.layer] = id;
+    const int layer = op.layer;
+    const OpId id = add(std::move(op), inputs, cost, plan, d, mem);  // op is this function's copy
+    if (layer >= 0 && !layer_first_.count(layer)) layer_first_[layer] = id;
     return id;
   }
 

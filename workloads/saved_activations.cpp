@@ -27,15 +27,16 @@ bool backward_reads_inputs(const Op& op) {
 // attention its probabilities unless selective recomputation redoes them, and the loss the
 // logits. A gathered sequence or context shard is kept as the shard (the gather's
 // output_bytes). A tensor only fp8 GEMMs read is kept as their fp8 copy (Transformer Engine
-// saves the cast input), one byte per element; the LM head stays in the compute dtype.
+// saves the cast input), one byte per element.
 double saved_activation_bytes(const OpGraph& fwd, Checkpointing checkpointing, double activation_bytes,
-                              bool fp8_gemms, std::size_t layers) {
+                              const PrecisionBytes& precision, std::size_t layers) {
   std::map<OpId, bool> kept;  // forward op -> some reader needs it at full precision
   auto keep = [&](OpId u, bool full) { kept[u] = kept[u] || full; };
   double workspace = 0;
   for (OpId v = 0; v < fwd.size(); ++v) {
     const Op& op = fwd.op(v);
-    const bool fp8_reader = fp8_gemms && op.kind == OpKind::matmul && op.group != "lm_head" && activation_bytes > 1;
+    const bool fp8_reader =
+        op.kind == OpKind::matmul && gemm_family(op, precision) == "float8" && activation_bytes > 1;
     if (backward_reads_inputs(op))
       for (OpId u : fwd.inputs(v)) keep(u, !fp8_reader);
     if (op.kind == OpKind::attention) keep(v, true);

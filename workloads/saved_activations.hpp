@@ -9,11 +9,11 @@
 namespace llmsim::workloads {
 
 /// Bytes one rank keeps for the backward of one micro-batch of the forward graph `forward`
-/// (`layers` transformer layers, activations of `activation_bytes` per value; `fp8_gemms`:
-/// the layers' GEMMs run in fp8), plus the largest op's working set: each tensor the backward
+/// (`layers` transformer layers, activations of `activation_bytes` per value, GEMM dtypes of
+/// `precision`), plus the largest op's working set: each tensor the backward
 /// reads, once, or under full checkpointing only the layer inputs and the layer being
 /// recomputed.
 double saved_activation_bytes(const OpGraph& forward, Checkpointing checkpointing, double activation_bytes,
-                              bool fp8_gemms, std::size_t layers);
+                              const PrecisionBytes& precision, std::size_t layers);
 
 }  // namespace llmsim::workloads

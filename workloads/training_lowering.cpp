@@ -90,7 +90,7 @@ class TrainingBuilder {
  private:
   // The family a matmul runs as: the GEMM dtype, but FP8 training keeps the LM head in the
   // compute dtype (Megatron/TE run only the transformer layers' linear layers in FP8).
-  std::string gemm_family(const Op& op) const { return op.group == "lm_head" ? p_.compute_dtype : p_.gemm_dtype; }
+  std::string gemm_family(const Op& op) const { return workloads::gemm_family(op, p_); }
   static double gemm_weight_bytes(const std::string& family) {
     return family == "float32" ? 4.0 : family == "float8" ? 1.0 : 2.0;
   }
@@ -243,8 +243,8 @@ class TrainingBuilder {
 
   // What the backward reads of one micro-batch (workloads/saved_activations.cpp).
   void count_saved_activations(const LayerOps& layer_ops, TrainingStep& step) const {
-    step.saved_activations = saved_activation_bytes(fwd_, o_.checkpointing, o_.base.activation_format->bytes(1.0),
-                                                    p_.fp8_gemms(), layer_ops.size());
+    step.saved_activations =
+        saved_activation_bytes(fwd_, o_.checkpointing, o_.base.activation_format->bytes(1.0), p_, layer_ops.size());
   }
 
   // The backward op(s) of forward op f; returns the one producing the gradient of f's input.

@@ -53,6 +53,10 @@ struct PrecisionBytes {
 };
 PrecisionBytes precision_bytes(const std::string& precision);
 
+/// The weight family a training matmul runs as: the LM head stays in the compute dtype, the
+/// layers' GEMMs take the precision's GEMM dtype (float8 under fp8).
+std::string gemm_family(const Op& op, const PrecisionBytes& p);
+
 struct TrainingStep {
   OpGraph graph;
   double parameters = 0;

@@ -22,6 +22,10 @@ const char* to_string(Checkpointing c) {
   return "none";
 }
 
+std::string gemm_family(const Op& op, const PrecisionBytes& p) {
+  return op.group == "lm_head" ? p.compute_dtype : p.gemm_dtype;
+}
+
 PrecisionBytes precision_bytes(const std::string& precision) {
   PrecisionBytes p;
   if (precision == "fp32") return p;
