@@ -19,6 +19,9 @@ const std::map<std::string, std::vector<std::string>> kFallbacks = {
     {"bf16", {"bf16", "f16", "f32"}},
     {"fp8", {"fp8", "f16", "bf16", "int8", "f32"}},
     {"int8", {"int8", "f16", "bf16", "f32"}},
+    // int8 dot products on a CPU's vector units (VNNI, SDOT/SMMLA): the int8 peak unless the
+    // catalog lists a matrix unit (AMX) there and gives the vector rate apart.
+    {"int8_simd", {"int8_simd", "int8", "f16", "bf16", "f32"}},
     {"int4", {"int4", "int8", "f16", "bf16", "f32"}},
     {"fp4", {"fp4", "fp8", "f16", "bf16", "f32"}},
 };
