@@ -15,7 +15,7 @@ namespace {
 
 constexpr double kHuge = 1e30;
 const std::set<std::string> kComputeDtypes = {"f64", "f32", "tf32", "f16", "bf16", "fp8", "fp6", "fp4", "int8", "int4",
-                                                     "int8_simd"};
+                                                     "int8_simd", "bf16_simd"};
 const std::set<std::string> kVendors = {"nvidia", "amd", "apple", "intel", "generic"};
 
 class SystemReader {

@@ -22,6 +22,8 @@ const std::map<std::string, std::vector<std::string>> kFallbacks = {
     // int8 dot products on a CPU's vector units (VNNI, SDOT/SMMLA): the int8 peak unless the
     // catalog lists a matrix unit (AMX) there and gives the vector rate apart.
     {"int8_simd", {"int8_simd", "int8", "f16", "bf16", "f32"}},
+    // bf16 dot products on a CPU's vector units (AVX512_BF16); without them, f32 after conversion.
+    {"bf16_simd", {"bf16_simd", "bf16", "f32"}},
     {"int4", {"int4", "int8", "f16", "bf16", "f32"}},
     {"fp4", {"fp4", "fp8", "f16", "bf16", "f32"}},
 };

@@ -71,3 +71,19 @@ TEST_CASE("a Zen 2 core has no faster int8 path: q4_0 and f32 GEMMs run at one r
   CHECK(sim::cost_op(prompt_gemm("ggml", 18.0 / 32), d).compute_s ==
         Approx(sim::cost_op(prompt_gemm("float32", 4), d).compute_s).epsilon(0.001));
 }
+
+TEST_CASE("bf16 weights run at AVX512_BF16's 2x on Zen 4, at f32 on Zen 3, at the vector rate beside AMX",
+          "[sim][cpu-isa]") {
+  // Ryzen 9 7940HS: 1.024 TFLOP/s f32, 2.048 bf16 (VDPBF16PS). Ryzen 9 5950X: no AVX512_BF16.
+  // Xeon w9-3475X: AMX bf16 81.1 TFLOP/s, AVX512_BF16 2 x 5.0688.
+  const Cpu zen4("ryzen-9-7940hs"), zen3("ryzen-9-5950x"), spr("xeon-w9-3475x");
+  const auto bf16_zen4 = sim::cost_op(prompt_gemm("bfloat16", 2), zen4.model());
+  CHECK(bf16_zen4.compute_dtype == "bf16");
+  CHECK(sim::cost_op(prompt_gemm("float32", 4), zen4.model()).compute_s / bf16_zen4.compute_s == Approx(2.0).epsilon(0.01));
+  CHECK(sim::cost_op(prompt_gemm("bfloat16", 2), zen3.model()).compute_dtype == "f32");
+  const auto d = spr.model();
+  const auto bf16_spr = sim::cost_op(prompt_gemm("bfloat16", 2), d);
+  CHECK(bf16_spr.compute_dtype == "bf16_simd");
+  CHECK(bf16_spr.compute_s ==
+        Approx(2.0 * 512 * 4096 * 4096 / (2 * 5.0688e12 * d.efficiency.matmul.max_fraction)).epsilon(0.01));
+}
