@@ -20,6 +20,7 @@
 #include "validate/calibration/efficiency_fit.hpp"
 #include "validate/calibration/error_summary.hpp"
 #include "validate/calibration/local_system.hpp"
+#include "validate/calibration/profile_calibration.hpp"
 #include "validate/prediction/case_evaluator.hpp"
 #include "validate/prediction/kernel_op_builder.hpp"
 #include "validate/prediction/record_selection.hpp"
@@ -458,4 +459,24 @@ TEST_CASE("error statistics are those of the rates", "[validate][calibration]") 
   const auto by_class = validate::error_stats_by_class(f, {"copy (in cache)"});
   CHECK(by_class.at("gemm").count == 2);
   CHECK(by_class.at("overall").count == 3);
+}
+
+TEST_CASE("a class's fitted value is not left shadowed by an architecture section of that class", "[calibration]") {
+  // llama.cpp's cpu-generic-arm section states matmul.max_fraction and launch_overhead_us; a fit of
+  // the cpu-generic class's max_fraction must reach the Arm CPUs, and only that key leaves the
+  // Arm section (its launch cost, not fitted, stays).
+  const auto profile = hwmodels::ProfileSet(test::source_dir() + "/hwmodels/profiles").load("llama.cpp");
+  validate::ProfileCalibration fit;
+  validate::FitParameter p;
+  p.name = "matmul.max_fraction";
+  p.scope = "cpu-generic";
+  fit.parameters = {p};
+  fit.values = {0.31};
+  fit.identified = {true};
+  const auto path = test::write_temp("llama.cpp-fitted.yaml", validate::calibrated_profile_yaml(profile, fit, "test"));
+  const auto fitted = hwmodels::ProfileSet(test::source_dir() + "/hwmodels/profiles").load(path);
+  const auto pi = hwmodels::Catalog(test::catalog_dir()).load("raspberry-pi-5");
+  const auto e = fitted.efficiency_for(pi, *pi.first_device(hwmodels::DeviceKind::cpu));
+  CHECK(e.matmul.max_fraction == Approx(0.31));
+  CHECK(e.launch_overhead_us == Approx(12.54));
 }

@@ -25,6 +25,26 @@ std::string test_name(const Measurement& r) {
   return fmt::format("tg{}", r.model().generated_tokens());
 }
 
+// A class section's architecture sections (gpu-nvidia-hopper under gpu-nvidia) overlay it, so
+// a value fitted for the class must not stay shadowed there: the fit ran with them applied and
+// its value is the one every device of the class should take.
+void drop_from_architecture_sections(YAML::Node devices, const std::string& scope, const YAML::Node& fitted) {
+  for (auto entry : devices) {
+    const auto key = entry.first.as<std::string>();
+    if (!key.starts_with(scope + "-") || !hwmodels::is_architecture_name(key.substr(scope.size() + 1))) continue;
+    YAML::Node section = entry.second;
+    for (const auto& value : fitted) {
+      const auto name = value.first.as<std::string>();
+      if (name == "basis" || !section[name]) continue;
+      if (value.second.IsMap() && section[name].IsMap()) {
+        for (const auto& sub : value.second) section[name].remove(sub.first.as<std::string>());
+      } else {
+        section.remove(name);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 ProfileCalibrator::ProfileCalibrator(const sim::DataPaths& paths, const std::string& software)
@@ -142,6 +162,7 @@ std::string calibrated_profile_yaml(const hwmodels::SoftwareProfile& profile, co
     }
     section["basis"] = fmt::format("fitted by llmsim calibrate-profile ({}){}", provenance_comment,
                                    old_basis.empty() ? "" : "; structure: " + old_basis);
+    drop_from_architecture_sections(root["devices"], scope, fitted);
   }
   YAML::Emitter out;
   out << root;
