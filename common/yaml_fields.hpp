@@ -15,6 +15,10 @@
 
 namespace llmsim {
 
+/// The `max` of a number with no natural upper bound (a price, a size): any finite value a
+/// file would hold passes, inf and nan do not.
+inline constexpr double kNoUpperBound = 1e30;
+
 class YamlFields {
  public:
   /// `file` is used in messages; `path` names this mapping inside the file (e.g. "devices[1]").

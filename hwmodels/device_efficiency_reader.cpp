@@ -6,8 +6,6 @@ namespace llmsim::hwmodels {
 
 namespace {
 
-constexpr double kHuge = 1e30;
-
 std::map<std::string, std::string> read_string_map(const YAML::Node& node, const YamlFields& owner,
                                                    const std::string& key) {
   if (!node.IsMap()) throw owner.error_at(node, key, "must be a mapping");
@@ -59,7 +57,7 @@ DeviceEfficiency read_device_efficiency(const YAML::Node& node, const std::strin
   if (auto m = f.optional("memory")) {
     YamlFields mem(*m, file, f.child_path("memory"));
     e.memory.kernel_fraction = mem.optional_number("kernel_fraction", e.memory.kernel_fraction, 1e-6, 1.0);
-    e.memory.half_bytes = mem.optional_number("half_bytes", e.memory.half_bytes, 0, kHuge);
+    e.memory.half_bytes = mem.optional_number("half_bytes", e.memory.half_bytes, 0, kNoUpperBound);
     e.memory.row_spill_fraction = mem.optional_number("row_spill_fraction", e.memory.row_spill_fraction, 1e-3, 1.0);
     mem.finish();
   }

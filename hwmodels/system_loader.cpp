@@ -13,7 +13,6 @@ namespace llmsim::hwmodels {
 
 namespace {
 
-constexpr double kHuge = 1e30;
 const std::set<std::string> kComputeDtypes = {"f64", "f32", "tf32", "f16", "bf16", "fp8", "fp6", "fp4", "int8", "int4",
                                                      "int8_simd", "bf16_simd"};
 const std::set<std::string> kVendors = {"nvidia", "amd", "apple", "intel", "generic"};
@@ -68,8 +67,8 @@ class SystemReader {
         }
       });
     }
-    s.price_usd = optional_quantity(top, "price_usd", 0, kHuge);
-    s.cloud_usd_per_hour = optional_quantity(top, "cloud_usd_per_hour", 0, kHuge);
+    s.price_usd = optional_quantity(top, "price_usd", 0, kNoUpperBound);
+    s.cloud_usd_per_hour = optional_quantity(top, "cloud_usd_per_hour", 0, kNoUpperBound);
     if (auto cal = top.optional("calibration")) {
       read_list(*cal, top, "calibration", [&](YamlFields& f) { s.calibration.push_back(read_calibration(f)); });
     }

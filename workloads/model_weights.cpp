@@ -82,6 +82,11 @@ ModelWeights::ModelWeights(const ModelConfig& m, const FormatTable& formats, con
   if (layer_norm) add_vector("output_norm.bias", -1, h);
   if (!m.tied_embeddings) add("output", -1, static_cast<double>(m.vocab), h);
   if (m.lm_head_bias) add_vector("output.bias", -1, static_cast<double>(m.vocab));
+  layer_formats_.resize(static_cast<std::size_t>(m.layers));
+  for (const auto& t : tensors_) {
+    if (t.layer < 0 || t.layer >= m.layers) continue;
+    layer_formats_[static_cast<std::size_t>(t.layer)] += t.role + "=" + t.format->name + ";";
+  }
 }
 
 // MLA: optional query compression, the joint KV compression (latent + shared rotary key) and its

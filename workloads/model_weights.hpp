@@ -34,6 +34,9 @@ class ModelWeights {
   const WeightTensor& get(const std::string& role, int layer) const;
   const WeightTensor* find(const std::string& role, int layer) const;
   const std::vector<WeightTensor>& tensors() const { return tensors_; }
+  /// "role=format;" for each of transformer layer `layer`'s tensors, in tensors() order: equal
+  /// strings mean equally stored layers (a mix such as Q4_K_M widens some layers' tensors).
+  const std::string& layer_formats(int layer) const { return layer_formats_.at(static_cast<std::size_t>(layer)); }
 
   double parameter_count() const;
   double bytes() const;
@@ -54,6 +57,7 @@ class ModelWeights {
   const WeightMix* mix_;
   std::vector<WeightTensor> tensors_;
   std::map<std::pair<std::string, int>, std::size_t> index_;
+  std::vector<std::string> layer_formats_;  // per transformer layer, built with the tensors
 };
 
 }  // namespace llmsim::workloads

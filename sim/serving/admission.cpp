@@ -25,7 +25,7 @@ class ReserveAtAdmission : public AdmissionPolicy {
   }
 };
 
-const FactoryRegistry<AdmissionPolicy>& registry() {
+const FactoryRegistry<AdmissionPolicy>& admission_registry() {
   static const FactoryRegistry<AdmissionPolicy> policies(
       "admission policy", "scheduler.admission",
       {
@@ -41,8 +41,8 @@ int64_t shared_prefix_blocks(const RequestProgress& r, const KvBlockManager& kv)
   return r.cached_prefix / kv.block_tokens();
 }
 
-std::vector<std::string> admission_names() { return registry().names(); }
+std::vector<std::string> admission_names() { return admission_registry().names(); }
 
-std::unique_ptr<AdmissionPolicy> make_admission(const std::string& name) { return registry().make(name); }
+std::unique_ptr<AdmissionPolicy> make_admission(const std::string& name) { return admission_registry().make(name); }
 
 }  // namespace llmsim::sim::serving

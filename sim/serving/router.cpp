@@ -29,7 +29,7 @@ class LeastLoaded : public Router {
   }
 };
 
-const FactoryRegistry<Router>& registry() {
+const FactoryRegistry<Router>& router_registry() {
   static const FactoryRegistry<Router> routers("router", "router",
                                                {
                                                    {"round-robin", [] { return std::make_unique<RoundRobin>(); }},
@@ -40,8 +40,8 @@ const FactoryRegistry<Router>& registry() {
 
 }  // namespace
 
-std::vector<std::string> router_names() { return registry().names(); }
+std::vector<std::string> router_names() { return router_registry().names(); }
 
-std::unique_ptr<Router> make_router(const std::string& name) { return registry().make(name); }
+std::unique_ptr<Router> make_router(const std::string& name) { return router_registry().make(name); }
 
 }  // namespace llmsim::sim::serving

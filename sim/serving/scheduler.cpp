@@ -9,7 +9,7 @@ namespace llmsim::sim::serving {
 
 namespace {
 
-const FactoryRegistry<Scheduler, const SchedulerConfig&>& registry() {
+const FactoryRegistry<Scheduler, const SchedulerConfig&>& scheduler_registry() {
   static const FactoryRegistry<Scheduler, const SchedulerConfig&> schedulers(
       "scheduler", "scheduler.policy",
       {
@@ -22,10 +22,10 @@ const FactoryRegistry<Scheduler, const SchedulerConfig&>& registry() {
 
 }  // namespace
 
-std::vector<std::string> scheduler_names() { return registry().names(); }
+std::vector<std::string> scheduler_names() { return scheduler_registry().names(); }
 
 std::unique_ptr<Scheduler> make_scheduler(const SchedulerConfig& config) {
-  auto scheduler = registry().make(config.policy, config);
+  auto scheduler = scheduler_registry().make(config.policy, config);
   if (config.max_batch < 1 || config.max_batched_tokens < 1 || config.chunk_tokens < 1) {
     throw InputError("scheduler", "max_batch, max_batched_tokens and chunk_tokens must be at least 1");
   }

@@ -10,21 +10,21 @@ namespace llmsim::validate {
 
 namespace {
 
-double err(double predicted, double measured) { return predicted / measured - 1.0; }
+double rate_error(double predicted, double measured) { return predicted / measured - 1.0; }
 
-struct Columns : ErrorColumns {
+struct ServingColumns : ErrorColumns {
   void add(const ServingPrediction& p) {
-    defaults.push_back(err(p.defaults, p.measured));
-    in_sample.push_back(err(p.in_sample, p.measured));
-    held_out.push_back(err(p.held_out, p.measured));
+    defaults.push_back(rate_error(p.defaults, p.measured));
+    in_sample.push_back(rate_error(p.in_sample, p.measured));
+    held_out.push_back(rate_error(p.held_out, p.measured));
   }
 };
 
-std::string table(const std::string& title, const std::map<std::string, Columns>& groups) {
+std::string serving_table(const std::string& title, const std::map<std::string, ServingColumns>& groups) {
   return error_table(title, std::map<std::string, ErrorColumns>(groups.begin(), groups.end()), 36);
 }
 
-std::string metric_class(const std::string& family) { return family.substr(family.rfind(' ') + 1); }
+std::string class_of_family(const std::string& family) { return family.substr(family.rfind(' ') + 1); }
 
 }  // namespace
 
@@ -38,14 +38,14 @@ std::string serving_report_text(const ServingReport& r) {
       r.rows, r.predicted.size(), expressible_sources.size(), r.runs, to_string(r.cv));
   out += "not expressible:\n";
   for (const auto& [reason, count] : why) out += fmt::format("  {:>4}  {}\n", count, reason);
-  std::map<std::string, Columns> families, classes;
+  std::map<std::string, ServingColumns> families, classes;
   for (const auto& p : r.predicted) {
     families[p.family].add(p);
-    classes[metric_class(p.family)].add(p);
+    classes[class_of_family(p.family)].add(p);
   }
   out += "\nerror = predicted / measured - 1; columns are median |error| except the last two\n";
-  out += table("metric class", classes);
-  out += "\n" + table("engine / vendor / metric class", families);
+  out += serving_table("metric class", classes);
+  out += "\n" + serving_table("engine / vendor / metric class", families);
   if (!r.fitted.empty()) {
     out += "\nhost work fitted on every row of each engine (what the in-sample column uses):\n";
     for (const auto& f : r.fitted) out += "  " + f + "\n";

@@ -52,27 +52,21 @@ constexpr const char* kExpanded = "llmsim.reads_expanded_weights";
 constexpr const char* kCollective = "llmsim.collective";
 constexpr const char* kRanks = "llmsim.ranks";
 
-ChakraProtoMsg::AttributeProto& add(ChakraProtoMsg::Node& node, const char* name) {
-  auto* a = node.add_attr();
-  a->set_name(name);
-  return *a;
-}
-
 }  // namespace
 
 void write_llmsim_attributes(const Op& op, ChakraProtoMsg::Node& node) {
   const Op defaults;
-  add(node, kOpKindAttr).set_string_val(workloads::to_string(op.kind));
+  add_attribute(node, kOpKindAttr).set_string_val(workloads::to_string(op.kind));
   for (const auto& [name, field] : kNumbers)
-    if (op.*field != defaults.*field) add(node, name).set_double_val(op.*field);
+    if (op.*field != defaults.*field) add_attribute(node, name).set_double_val(op.*field);
   for (const auto& [name, field] : kIntegers)
-    if (op.*field != defaults.*field) add(node, name).set_int64_val(op.*field);
+    if (op.*field != defaults.*field) add_attribute(node, name).set_int64_val(op.*field);
   for (const auto& [name, field] : kTexts)
-    if (op.*field != defaults.*field) add(node, name).set_string_val(op.*field);
-  if (op.reads_expanded_weights) add(node, kExpanded).set_bool_val(true);
-  if (op.collective != workloads::Collective::none) add(node, kCollective).set_string_val(to_string(op.collective));
+    if (op.*field != defaults.*field) add_attribute(node, name).set_string_val(op.*field);
+  if (op.reads_expanded_weights) add_attribute(node, kExpanded).set_bool_val(true);
+  if (op.collective != workloads::Collective::none) add_attribute(node, kCollective).set_string_val(to_string(op.collective));
   if (!op.ranks.empty()) {
-    auto* list = add(node, kRanks).mutable_int64_list();
+    auto* list = add_attribute(node, kRanks).mutable_int64_list();
     for (int r : op.ranks) list->add_values(r);
   }
 }

@@ -155,4 +155,10 @@ std::vector<AttributeProto> NodeAttributes::others(const std::set<std::string>& 
   return out;
 }
 
+ChakraProtoMsg::AttributeProto& add_attribute(ChakraProtoMsg::Node& node, const char* name) {
+  auto* a = node.add_attr();
+  a->set_name(name);
+  return *a;
+}
+
 }  // namespace llmsim::chakra

@@ -16,6 +16,9 @@
 
 namespace llmsim::chakra {
 
+/// Appends an attribute named `name` to `node`; the caller sets its value.
+ChakraProtoMsg::AttributeProto& add_attribute(ChakraProtoMsg::Node& node, const char* name);
+
 class NodeAttributes {
  public:
   /// `where` names the node in errors, e.g. "t.0.et: node 7 'L0.attn_q'". The node must outlive this.

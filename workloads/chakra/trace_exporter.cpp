@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "workloads/chakra/llmsim_attributes.hpp"
+#include "workloads/chakra/node_attributes.hpp"
 
 namespace llmsim::chakra {
 
@@ -30,12 +31,6 @@ std::vector<int> ranks_of(const Op& op) {
 
 int64_t whole(double v) { return static_cast<int64_t>(std::llround(v)); }
 
-ChakraProtoMsg::AttributeProto& add(Node& node, const char* name) {
-  auto* a = node.add_attr();
-  a->set_name(name);
-  return *a;
-}
-
 ChakraProtoMsg::CollectiveCommType chakra_comm_type(workloads::Collective collective) {
   switch (collective) {
     case workloads::Collective::all_gather: return ChakraProtoMsg::ALL_GATHER;
@@ -49,25 +44,25 @@ ChakraProtoMsg::CollectiveCommType chakra_comm_type(workloads::Collective collec
 
 // Chakra's attributes with the types its feeder reads them as.
 void write_chakra_attributes(const Op& op, OpId id, int rank, Node& node) {
-  add(node, "is_cpu_op").set_bool_val(false);
+  add_attribute(node, "is_cpu_op").set_bool_val(false);
   if (op.kind == OpKind::collective && !op.ranks.empty()) {
     node.set_type(ChakraProtoMsg::COMM_COLL_NODE);
-    add(node, "comm_type").set_int64_val(chakra_comm_type(op.collective));
-    add(node, "comm_size").set_int64_val(whole(op.comm_bytes));
-    add(node, "pg_name").set_string_val(fmt::format("ranks {}", fmt::join(op.ranks, ",")));
+    add_attribute(node, "comm_type").set_int64_val(chakra_comm_type(op.collective));
+    add_attribute(node, "comm_size").set_int64_val(whole(op.comm_bytes));
+    add_attribute(node, "pg_name").set_string_val(fmt::format("ranks {}", fmt::join(op.ranks, ",")));
   } else if (ranks_of(op).size() == 2) {
     node.set_type(rank == op.ranks[0] ? ChakraProtoMsg::COMM_SEND_NODE : ChakraProtoMsg::COMM_RECV_NODE);
-    add(node, "comm_src").set_int32_val(op.ranks[0]);
-    add(node, "comm_dst").set_int32_val(op.ranks[1]);
-    add(node, "comm_tag").set_int32_val(static_cast<int32_t>(id % 0x7fffffff));
-    add(node, "comm_size").set_int64_val(whole(op.comm_bytes));
+    add_attribute(node, "comm_src").set_int32_val(op.ranks[0]);
+    add_attribute(node, "comm_dst").set_int32_val(op.ranks[1]);
+    add_attribute(node, "comm_tag").set_int32_val(static_cast<int32_t>(id % 0x7fffffff));
+    add_attribute(node, "comm_size").set_int64_val(whole(op.comm_bytes));
   } else if (op.kind == OpKind::transfer) {
     node.set_type(ChakraProtoMsg::MEM_LOAD_NODE);
-    add(node, "tensor_size").set_uint64_val(static_cast<uint64_t>(whole(std::max(op.comm_bytes, 0.0))));
+    add_attribute(node, "tensor_size").set_uint64_val(static_cast<uint64_t>(whole(std::max(op.comm_bytes, 0.0))));
   } else {
     node.set_type(ChakraProtoMsg::COMP_NODE);
-    add(node, "num_ops").set_int64_val(whole(op.flops + op.vector_ops));
-    add(node, "tensor_size").set_uint64_val(static_cast<uint64_t>(whole(op.bytes())));
+    add_attribute(node, "num_ops").set_int64_val(whole(op.flops + op.vector_ops));
+    add_attribute(node, "tensor_size").set_uint64_val(static_cast<uint64_t>(whole(op.bytes())));
   }
 }
 

@@ -13,17 +13,17 @@ namespace llmsim::workloads {
 
 namespace {
 
-struct Architecture {
+struct GgufArchitecture {
   const char* gguf;
   const char* hf_class;
   const char* model_type;
 };
-constexpr Architecture kArchitectures[] = {{"llama", "LlamaForCausalLM", "llama"},
-                                           {"qwen2", "Qwen2ForCausalLM", "qwen2"},
-                                           {"qwen3", "Qwen3ForCausalLM", "qwen3"},
-                                           {"qwen3moe", "Qwen3MoeForCausalLM", "qwen3_moe"},
-                                           {"deepseek2", "DeepseekV3ForCausalLM", "deepseek_v3"},
-                                           {"glm4moe", "Glm4MoeForCausalLM", "glm4_moe"}};
+constexpr GgufArchitecture kArchitectures[] = {{"llama", "LlamaForCausalLM", "llama"},
+                                               {"qwen2", "Qwen2ForCausalLM", "qwen2"},
+                                               {"qwen3", "Qwen3ForCausalLM", "qwen3"},
+                                               {"qwen3moe", "Qwen3MoeForCausalLM", "qwen3_moe"},
+                                               {"deepseek2", "DeepseekV3ForCausalLM", "deepseek_v3"},
+                                               {"glm4moe", "Glm4MoeForCausalLM", "glm4_moe"}};
 
 // Shapes beyond this are not a model (and per-layer tables of that size would not fit in memory:
 // fuzzing found a block_count of 2^30 allocating 8 GB).
@@ -172,7 +172,7 @@ void read_weight_mix(const GgufFile& f, bool tied_embeddings, GgufModel& g) {
 GgufModel gguf_model(const GgufFile& f) {
   const auto arch_name = f.text("general.architecture");
   if (!arch_name) throw InputError(f.path, "metadata 'general.architecture' is missing");
-  const Architecture* arch = nullptr;
+  const GgufArchitecture* arch = nullptr;
   for (const auto& a : kArchitectures)
     if (*arch_name == a.gguf) arch = &a;
   if (!arch) {

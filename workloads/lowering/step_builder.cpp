@@ -45,11 +45,8 @@ OpGraph StepBuilder::build() {
 
 StepBuilder::LayerKind StepBuilder::layer_kind(int layer) const {
   const int64_t window = m_.attention_window.empty() ? 0 : m_.attention_window[static_cast<std::size_t>(layer)];
-  std::string formats;
-  for (const auto& t : w_.tensors()) {
-    if (t.layer == layer) formats += t.role + "=" + t.format->name + ";";
-  }
-  return {m_.layer_type(layer), m_.is_cross_attention_layer(layer), window, formats, layer < o_.host_expert_layers};
+  return {m_.layer_type(layer), m_.is_cross_attention_layer(layer), window,
+          w_.layer_formats(layer), layer < o_.host_expert_layers};
 }
 
 Ranked StepBuilder::collective(const std::string& what, int layer, Collective type, double bytes,
