@@ -21,6 +21,8 @@ endif()
 set(LLMSIM_PCH_BASE
   <algorithm> <filesystem> <fstream> <functional> <map> <memory> <optional> <set> <sstream>
   <string> <vector> <fmt/format.h> <yaml-cpp/yaml.h>)
+# What the targets that build or read op graphs add to it.
+set(LLMSIM_PCH_GRAPH <boost/graph/adjacency_list.hpp> <nlohmann/json.hpp>)
 
 # llmsim_precompile_headers(target [header ...]): the base set plus the target's own heavy
 # headers, for C++ sources only (nvcc compiles the runner's CUDA files without them).

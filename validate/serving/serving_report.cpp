@@ -4,6 +4,7 @@
 #include <set>
 
 #include "validate/corpus/corpus_report.hpp"
+#include "validate/serving/serving_rows.hpp"
 #include "validate/serving/serving_validation.hpp"
 
 namespace llmsim::validate {
@@ -24,8 +25,6 @@ std::string serving_table(const std::string& title, const std::map<std::string, 
   return error_table(title, std::map<std::string, ErrorColumns>(groups.begin(), groups.end()), 36);
 }
 
-std::string class_of_family(const std::string& family) { return family.substr(family.rfind(' ') + 1); }
-
 }  // namespace
 
 std::string serving_report_text(const ServingReport& r) {
@@ -41,7 +40,7 @@ std::string serving_report_text(const ServingReport& r) {
   std::map<std::string, ServingColumns> families, classes;
   for (const auto& p : r.predicted) {
     families[p.family].add(p);
-    classes[class_of_family(p.family)].add(p);
+    classes[metric_class_of_family(p.family)].add(p);
   }
   out += "\nerror = predicted / measured - 1; columns are median |error| except the last two\n";
   out += serving_table("metric class", classes);

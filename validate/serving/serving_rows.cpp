@@ -119,6 +119,8 @@ bool is_serving_metric(const std::string& metric) {
   return metrics.count(metric) > 0;
 }
 
+std::string metric_class_of_family(const std::string& family) { return family.substr(family.rfind(' ') + 1); }
+
 MappedServingRow map_serving_row(const CorpusRow& row, const CorpusMapping& mapping) {
   if (row.flags.count("scenario")) return refuse("MLPerf scenario", "MLPerf Offline/Server rows: datasets not bundled");
   if (row.backend.find("benchmark_latency") != std::string::npos && !row.batch) {

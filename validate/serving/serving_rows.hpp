@@ -23,6 +23,9 @@ struct ServingCase {
   std::string family;  // engine / GPU vendor / metric class ("vllm / nvidia / throughput")
 };
 
+/// The metric class, last part of a ServingCase family ("vllm / nvidia / throughput" -> "throughput").
+std::string metric_class_of_family(const std::string& family);
+
 struct MappedServingRow {
   std::optional<ServingCase> serving;
   std::string why_not;

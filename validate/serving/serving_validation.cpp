@@ -175,7 +175,7 @@ ServingReport validate_serving(const sim::DataPaths& paths, const CorpusMapping&
   std::vector<std::string> classes;
   for (const auto& p : report.predicted) {
     measured.push_back(p.measured);
-    classes.push_back(p.family.substr(p.family.rfind(' ') + 1));
+    classes.push_back(metric_class_of_family(p.family));
   }
   // Fit per engine: the grid points (1..) only; the defaults column stays the profile's.
   std::vector<std::vector<double>> fit_grid(predicted.begin() + 1, predicted.end());
