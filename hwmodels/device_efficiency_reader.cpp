@@ -64,6 +64,9 @@ DeviceEfficiency read_device_efficiency(const YAML::Node& node, const std::strin
   if (auto m = f.optional("matmul_dtype")) {
     for (const auto& [k, v] : read_string_map(*m, f, "matmul_dtype")) e.matmul_dtype[k] = v;
   }
+  if (auto m = f.optional("gemv_dtype")) {
+    for (const auto& [k, v] : read_string_map(*m, f, "gemv_dtype")) e.gemv_dtype[k] = v;
+  }
   if (auto m = f.optional("dequant_ops_per_weight")) {
     if (!m->IsMap()) throw f.error_at(*m, "dequant_ops_per_weight", "must be a mapping format: ops");
     for (const auto& entry : *m) {

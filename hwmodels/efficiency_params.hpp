@@ -51,6 +51,11 @@ struct DeviceEfficiency {
   MemoryEfficiency memory;
   // Weight storage family (float32, float16, bfloat16, fp8, int8, int4, ggml) -> dtype of the matrix path.
   std::map<std::string, std::string> matmul_dtype;
+  // Weight storage family -> dtype of the multiply-adds in GEMV-style kernels (the vector path).
+  // llama.cpp's CPU vec_dot quantises the activation row to 8-bit blocks and multiplies with
+  // int8 dot products (SDOT, VNNI), so a q4_0 GEMV runs at the int8 vector rate while its block
+  // unpacking (dequant_ops_per_weight) stays on the f32 lanes. Absent: the f32 vector peak.
+  std::map<std::string, std::string> gemv_dtype;
   // Vector ops per weight spent unpacking a quantised block inside a GEMV, by storage format.
   std::map<std::string, double> dequant_ops_per_weight;
   // Time of one evaluation of a transcendental function, by function (exp, tanh, erf), in f32

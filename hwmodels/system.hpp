@@ -55,6 +55,16 @@ struct Device {
   // CPU only: the memory bandwidth one core can draw (GB/s); with fewer threads than the memory
   // needs to be saturated, the device reads at most threads x this. Absent: no per-core limit.
   std::optional<Quantity> core_bandwidth_gbs;
+  // CPU only: caches a working set read every step can live in. A model step whose weights fit
+  // in the LLC plus the L2 of the cores in use reads them at cache_bandwidth_gbs per core, not
+  // from DRAM. Absent: everything streams from memory.
+  std::optional<Quantity> l2_kib;               // per core
+  std::optional<Quantity> llc_mib;              // last-level cache (L3 or system-level cache), whole device
+  std::optional<Quantity> cache_bandwidth_gbs;  // what one core reads from L2/LLC
+  // CPU only: dies (CCDs, tiles) whose cores reach the memory controllers through one link
+  // each; the cores of n dies draw at most n x die_bandwidth_gbs. Absent: no per-die limit.
+  std::optional<Quantity> dies;
+  std::optional<Quantity> die_bandwidth_gbs;
   std::map<std::string, Quantity> peak_tflops;  // dense, by compute dtype
   std::optional<Quantity> f16_accumulate_tflops;
   std::optional<Quantity> tdp_w;

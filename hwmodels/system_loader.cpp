@@ -152,7 +152,22 @@ class SystemReader {
     d.boost_clock_mhz = optional_quantity(f, "boost_clock_mhz", 1, 1e5);
     d.l1d_kib = optional_quantity(f, "l1d_kib", 1, 1e5);
     d.core_bandwidth_gbs = optional_quantity(f, "core_bandwidth_gbs", 1e-3, 1e5);
-    if (d.core_bandwidth_gbs && d.kind != DeviceKind::cpu) throw f.error("core_bandwidth_gbs", "is for cpu devices only");
+    d.l2_kib = optional_quantity(f, "l2_kib", 1, 1e6);
+    d.llc_mib = optional_quantity(f, "llc_mib", 1e-3, 1e6);
+    d.cache_bandwidth_gbs = optional_quantity(f, "cache_bandwidth_gbs", 1e-3, 1e6);
+    d.dies = optional_quantity(f, "dies", 1, 1024);
+    d.die_bandwidth_gbs = optional_quantity(f, "die_bandwidth_gbs", 1e-3, 1e5);
+    if (d.kind != DeviceKind::cpu) {
+      for (const auto& [key, q] : {std::pair{"core_bandwidth_gbs", &d.core_bandwidth_gbs}, {"l2_kib", &d.l2_kib},
+                                   {"llc_mib", &d.llc_mib}, {"cache_bandwidth_gbs", &d.cache_bandwidth_gbs},
+                                   {"dies", &d.dies}, {"die_bandwidth_gbs", &d.die_bandwidth_gbs}}) {
+        if (*q) throw f.error(key, "is for cpu devices only");
+      }
+    }
+    if (d.cache_bandwidth_gbs && !d.l2_kib && !d.llc_mib)
+      throw f.error("cache_bandwidth_gbs", "needs l2_kib or llc_mib: the caches it reads");
+    if (d.dies.has_value() != d.die_bandwidth_gbs.has_value())
+      throw f.error(d.dies ? "dies" : "die_bandwidth_gbs", "dies and die_bandwidth_gbs go together");
     YAML::Node peaks = f.required("peak_tflops");
     YamlFields p(peaks, file_, f.child_path("peak_tflops"));
     for (const auto& dtype : kComputeDtypes) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <stdexcept>
 #include <vector>
@@ -54,9 +55,28 @@ int DeviceModel::units() const {
   return active_cores > 0 ? active_cores : static_cast<int>(device->compute_units.value);
 }
 
+double cache_capacity_bytes(const hwmodels::Device& device, int active_cores) {
+  const double cores = active_cores > 0 ? active_cores : device.compute_units.value;
+  double bytes = 0;
+  if (device.llc_mib) bytes += device.llc_mib->value * 1048576.0;
+  if (device.l2_kib) bytes += cores * device.l2_kib->value * 1024.0;
+  return bytes;
+}
+
+namespace {
+
+// The tighter of the device's bandwidth so far and `cap`, with the reason stated.
+void cap_bandwidth(DeviceModel& d, double cap, const std::string& why) {
+  if (cap >= d.achievable_bytes_per_s) return;
+  d.achievable_bytes_per_s = cap;
+  d.bandwidth_basis = fmt::format("{}, below the memory's {}", why, d.bandwidth_basis);
+}
+
+}  // namespace
+
 DeviceModel make_device_model(const hwmodels::System& system, const hwmodels::Device& device,
                               const hwmodels::SoftwareProfile& profile, const hwmodels::MemoryKinds& kinds,
-                              int cpu_threads) {
+                              int cpu_threads, double resident_bytes) {
   DeviceModel d;
   d.device = &device;
   d.memory = &system.memory_of(device);
@@ -70,23 +90,39 @@ DeviceModel make_device_model(const hwmodels::System& system, const hwmodels::De
     d.bandwidth_basis = fmt::format("{} GB/s peak x {} stream fraction of {} ({})", d.memory->bandwidth_gbs.value,
                                     fraction.value, d.memory->kind, fraction.source);
   }
+  if (device.kind != hwmodels::DeviceKind::cpu) return d;
   const int cores = static_cast<int>(device.compute_units.value);
-  if (device.kind == hwmodels::DeviceKind::cpu && cpu_threads > 0 && cpu_threads < cores) {
-    d.active_cores = cpu_threads;
-    d.compute_scale = static_cast<double>(cpu_threads) / cores;
-    d.threads_basis = fmt::format("{} threads on {} of {} cores: peaks x {:.3g}", cpu_threads, cpu_threads, cores,
+  const int used = cpu_threads > 0 ? std::min(cpu_threads, cores) : cores;
+  if (used < cores) {
+    d.active_cores = used;
+    d.compute_scale = static_cast<double>(used) / cores;
+    d.threads_basis = fmt::format("{} threads on {} of {} cores: peaks x {:.3g}", cpu_threads, used, cores,
                                   d.compute_scale);
     if (device.core_bandwidth_gbs) {
-      const double cap = cpu_threads * device.core_bandwidth_gbs->value * 1e9;
-      if (cap < d.achievable_bytes_per_s) {
-        d.achievable_bytes_per_s = cap;
-        d.bandwidth_basis = fmt::format("{} threads x {} GB/s per core ({}), below the memory's {}", cpu_threads,
-                                        device.core_bandwidth_gbs->value, device.core_bandwidth_gbs->source,
-                                        d.bandwidth_basis);
-      }
+      cap_bandwidth(d, used * device.core_bandwidth_gbs->value * 1e9,
+                    fmt::format("{} threads x {} GB/s per core ({})", used, device.core_bandwidth_gbs->value,
+                                device.core_bandwidth_gbs->source));
     }
-  } else if (device.kind == hwmodels::DeviceKind::cpu && cpu_threads >= cores) {
+  } else if (cpu_threads > 0) {
     d.threads_basis = fmt::format("{} threads on {} cores: every core (SMT threads add no peak)", cpu_threads, cores);
+  }
+  if (device.dies) {
+    // The scheduler spreads a process's threads over the dies (one last-level cache domain
+    // each) before doubling up, so n threads reach min(n, dies) die links.
+    const int dies = std::min(used, static_cast<int>(device.dies->value));
+    cap_bandwidth(d, dies * device.die_bandwidth_gbs->value * 1e9,
+                  fmt::format("{} of {} dies x {} GB/s per die link ({})", dies, device.dies->value,
+                              device.die_bandwidth_gbs->value, device.die_bandwidth_gbs->source));
+  }
+  const double cache = cache_capacity_bytes(device, used);
+  if (resident_bytes > 0 && device.cache_bandwidth_gbs && resident_bytes <= cache) {
+    d.cache_resident = true;
+    d.achievable_bytes_per_s = used * device.cache_bandwidth_gbs->value * 1e9;
+    d.bandwidth_basis = fmt::format(
+        "{:.1f} MB read every step fits in {:.1f} MB of cache (LLC + L2 of {} cores): {} cores x {} GB/s from "
+        "cache ({})",
+        resident_bytes / 1e6, cache / 1e6, used, used, device.cache_bandwidth_gbs->value,
+        device.cache_bandwidth_gbs->source);
   }
   return d;
 }

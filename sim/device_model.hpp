@@ -24,6 +24,7 @@ struct DeviceModel {
   int active_cores = 0;
   double compute_scale = 1.0;         // active_cores / cores
   std::string threads_basis;          // "" when every core is used
+  bool cache_resident = false;        // the working set is read from the CPU's caches, not its memory
 
   /// Peak ops/s for a compute dtype, falling back to the next wider dtype the datasheet
   /// gives (fp8 -> f16 -> f32, int4 -> int8 -> f16 -> f32, ...). Sets `used` to the dtype
@@ -32,10 +33,17 @@ struct DeviceModel {
   int units() const;
 };
 
+/// Bytes a CPU's caches hold for a working set read every step: its LLC plus the L2 of the
+/// `active_cores` in use (0 = every core). 0 when the catalog gives neither cache.
+double cache_capacity_bytes(const hwmodels::Device& device, int active_cores = 0);
+
 /// `cpu_threads` > 0: a CPU device computes on min(threads, cores) cores and reads at most
-/// that many times its core_bandwidth_gbs; other devices ignore it.
+/// that many times its core_bandwidth_gbs; other devices ignore it. A CPU with dies reads at
+/// most (dies its threads spread over) x die_bandwidth_gbs. `resident_bytes` > 0: the bytes the
+/// device reads every step (a model's weights); when they fit in its caches and the catalog
+/// gives cache_bandwidth_gbs, the device reads at that rate per core instead of from memory.
 DeviceModel make_device_model(const hwmodels::System& system, const hwmodels::Device& device,
                               const hwmodels::SoftwareProfile& profile, const hwmodels::MemoryKinds& kinds,
-                              int cpu_threads = 0);
+                              int cpu_threads = 0, double resident_bytes = 0);
 
 }  // namespace llmsim::sim

@@ -44,6 +44,13 @@ std::string matrix_dtype(const Op& op, const hwmodels::DeviceEfficiency& e) {
   return it != e.matmul_dtype.end() ? it->second : "f32";
 }
 
+// The dtype whose peak a GEMV's multiply-adds run at, or "" for the f32 vector peak.
+std::string gemv_dtype(const Op& op, const hwmodels::DeviceEfficiency& e) {
+  if (op.weight_family.empty()) return "";
+  auto it = e.gemv_dtype.find(op.weight_family);
+  return it != e.gemv_dtype.end() ? it->second : "";
+}
+
 }  // namespace
 
 workloads::KernelPath kernel_path_on(const DeviceModel& device, const Op& op) {
@@ -75,7 +82,14 @@ OpCost cost_op(const Op& op, const DeviceModel& d) {
     c.vector_path = true;
     const bool attention = op.kind == OpKind::attention && e.matmul.attention_fraction > 0;
     c.efficiency = attention ? e.matmul.attention_fraction : e.matmul.vector_fraction;
-    c.compute_s = (op.flops + op.vector_ops + dequant_ops(op, e)) / (vector_peak * c.efficiency);
+    const std::string dot_dtype = attention ? "" : gemv_dtype(op, e);
+    if (dot_dtype.empty()) {
+      c.compute_s = (op.flops + op.vector_ops + dequant_ops(op, e)) / (vector_peak * c.efficiency);
+    } else {
+      const double dot_peak = d.peak(dot_dtype, &c.compute_dtype);
+      c.compute_s = op.flops / (dot_peak * c.efficiency) +
+                    (op.vector_ops + dequant_ops(op, e)) / (vector_peak * c.efficiency);
+    }
   } else {
     c.vector_path = true;
     c.efficiency = e.vector_fraction;

@@ -26,7 +26,10 @@ SimulationContext::SimulationContext(const DataPaths& paths, const std::string& 
     weights = std::make_unique<workloads::ModelWeights>(model, formats, formats.mix(dtype));
   }
   kv_format = &formats.format(kv_dtype);
-  for (const auto& d : system.devices) devices.push_back(make_device_model(system, d, profile, kinds, cpu_threads));
+  // A CPU whose caches hold the whole model reads it from there. A placement that gives the CPU
+  // only part of a larger model may fit too; that hit is not claimed.
+  for (const auto& d : system.devices)
+    devices.push_back(make_device_model(system, d, profile, kinds, cpu_threads, weights->bytes()));
   platform = std::make_unique<Platform>(system, devices);
 }
 

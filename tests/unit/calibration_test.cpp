@@ -478,5 +478,8 @@ TEST_CASE("a class's fitted value is not left shadowed by an architecture sectio
   const auto pi = hwmodels::Catalog(test::catalog_dir()).load("raspberry-pi-5");
   const auto e = fitted.efficiency_for(pi, *pi.first_device(hwmodels::DeviceKind::cpu));
   CHECK(e.matmul.max_fraction == Approx(0.31));
-  CHECK(e.launch_overhead_us == Approx(12.54));
+  // The Arm section's launch cost as the shipped profile states it.
+  const auto shipped = profile.efficiency_for(pi, *pi.first_device(hwmodels::DeviceKind::cpu));
+  REQUIRE(shipped.matmul.max_fraction != Approx(0.31));
+  CHECK(e.launch_overhead_us == Approx(shipped.launch_overhead_us));
 }

@@ -59,9 +59,7 @@ CorpusValidator::ProfileFit& CorpusValidator::profile_fit(const std::string& pro
 }
 
 std::size_t CorpusValidator::device_for(ProfileFit& fit, const std::string& hardware, const std::string& kind,
-                                        int threads) {
-  const std::string key = fmt::format("{}/{}/{}", hardware, kind, threads);
-  if (auto it = fit.device_index.find(key); it != fit.device_index.end()) return it->second;
+                                        int threads, double resident_bytes) {
   const hwmodels::System* system = nullptr;
   for (const auto& s : systems_)
     if (s.id == hardware) system = &s;
@@ -72,7 +70,11 @@ std::size_t CorpusValidator::device_for(ProfileFit& fit, const std::string& hard
   const auto device_kind = kind == "cpu" ? hwmodels::DeviceKind::cpu : hwmodels::DeviceKind::gpu;
   const hwmodels::Device* device = system->first_device(device_kind);
   if (!device) throw InputError(hardware, fmt::format("the catalog system has no {} device", kind));
-  fit.devices.models.push_back(sim::make_device_model(*system, *device, fit.profile, kinds_, threads));
+  // Rows whose weights fit in the CPU's caches get a device model that reads from them.
+  sim::DeviceModel model = sim::make_device_model(*system, *device, fit.profile, kinds_, threads, resident_bytes);
+  const std::string key = fmt::format("{}/{}/{}/{}", hardware, kind, threads, model.cache_resident);
+  if (auto it = fit.device_index.find(key); it != fit.device_index.end()) return it->second;
+  fit.devices.models.push_back(std::move(model));
   fit.devices.scopes.push_back(device->profile_class());
   fit.device_index[key] = fit.devices.models.size() - 1;
   return fit.devices.models.size() - 1;
@@ -149,7 +151,7 @@ CorpusReport CorpusValidator::run(const std::vector<CorpusRow>& rows, CvGroup cv
       c.kernel_class = s.step.decode ? "decode_step" : "prefill_step";
       c.hardware = s.hardware;
       c.shape_key = group_of(row, s, cv);
-      c.device = device_for(fit, s.hardware, s.device, s.threads);
+      c.device = device_for(fit, s.hardware, s.device, s.threads, steps_->weight_bytes(s.step));
       c.measured_s = measured_seconds(row, s);
       const auto& model = fit.devices.models[c.device];
       c.ops = steps_->step_ops(s.step, model, fit.profile);

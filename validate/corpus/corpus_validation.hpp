@@ -64,7 +64,8 @@ class CorpusValidator {
  private:
   struct ProfileFit;  // one software profile's devices, cases and fit
   ProfileFit& profile_fit(const std::string& profile);
-  std::size_t device_for(ProfileFit& fit, const std::string& hardware, const std::string& kind, int threads);
+  std::size_t device_for(ProfileFit& fit, const std::string& hardware, const std::string& kind, int threads,
+                         double resident_bytes);
 
   sim::DataPaths paths_;
   CorpusMapping mapping_;

@@ -43,6 +43,9 @@ class StepCaseBuilder {
   std::vector<WeightedOp> step_ops(const StepSpec& spec, const sim::DeviceModel& device,
                                    const hwmodels::SoftwareProfile& profile);
 
+  /// Bytes of the model's weights in the spec's format mix (what a decode step reads).
+  double weight_bytes(const StepSpec& spec) { return load(spec).weights->bytes(); }
+
   /// The op called `name` in the full decode step at spec.prompt cached tokens, or nullopt.
   std::optional<workloads::Op> decode_op(const StepSpec& spec, const sim::DeviceModel& device,
                                          const hwmodels::SoftwareProfile& profile, const std::string& name);
