@@ -154,6 +154,11 @@ DeviceEfficiency SoftwareProfile::efficiency_for(const System& system, const Dev
   return e;
 }
 
+std::string SoftwareProfile::fit_scope(const Device& device) const {
+  const std::string architecture = device.architecture_class();
+  return !architecture.empty() && sections.count(architecture) ? architecture : device.profile_class();
+}
+
 ProfileSet::ProfileSet(std::string directory) : directory_(std::move(directory)) {}
 
 std::vector<std::string> ProfileSet::ids() const { return file_stems(directory_, ".yaml"); }

@@ -54,6 +54,11 @@ struct SoftwareProfile {
   /// (device, this profile) when present. `basis` says which of these applied.
   DeviceEfficiency efficiency_for(const System& system, const Device& device) const;
 
+  /// The section a calibration of `device` fits and writes: its architecture's
+  /// ("gpu-amd-rdna35") where this profile has one, so that an architecture the profile tells
+  /// apart is fitted on its own rows; else its class ("gpu-amd").
+  std::string fit_scope(const Device& device) const;
+
   // Raw sections, applied in order by efficiency_for.
   std::map<std::string, YAML::Node> sections;
 };

@@ -483,3 +483,17 @@ TEST_CASE("a class's fitted value is not left shadowed by an architecture sectio
   REQUIRE(shipped.matmul.max_fraction != Approx(0.31));
   CHECK(e.launch_overhead_us == Approx(shipped.launch_overhead_us));
 }
+
+TEST_CASE("an architecture the profile has a section for is fitted apart from its class", "[calibration]") {
+  // llama.cpp has a gpu-amd-rdna35 section: Strix Halo's 8060S (architecture rdna35) is fitted
+  // and written there; the RX 7900 XTX (no architecture) is fitted with its class, gpu-amd.
+  const auto profile = hwmodels::ProfileSet(test::source_dir() + "/hwmodels/profiles").load("llama.cpp");
+  REQUIRE(profile.sections.count("gpu-amd-rdna35") == 1);
+  const auto apu = hwmodels::Catalog(test::catalog_dir()).load("ryzen-ai-max-395");
+  const auto card = hwmodels::Catalog(test::catalog_dir()).load("rx-7900-xtx");
+  CHECK(profile.fit_scope(*apu.first_device(hwmodels::DeviceKind::gpu)) == "gpu-amd-rdna35");
+  CHECK(profile.fit_scope(*card.first_device(hwmodels::DeviceKind::gpu)) == "gpu-amd");
+  // A profile without that section fits both with the class.
+  const auto vllm = hwmodels::ProfileSet(test::source_dir() + "/hwmodels/profiles").load("vllm");
+  CHECK(vllm.fit_scope(*apu.first_device(hwmodels::DeviceKind::gpu)) == "gpu-amd");
+}

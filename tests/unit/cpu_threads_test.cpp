@@ -3,11 +3,8 @@
 // on its own access link (test-box: 8 cores, 1 TFLOP/s f32, 20 GB/s per core, memory 100 GB/s).
 #include <catch2/catch.hpp>
 
+#include "cpu_fixture.hpp"
 #include "fresh_process.hpp"
-#include "hwmodels/catalog.hpp"
-#include "hwmodels/memory_kinds.hpp"
-#include "hwmodels/software_profile.hpp"
-#include "sim/device_model.hpp"
 #include "sim/op_cost.hpp"
 #include "sim/platform.hpp"
 #include "test_paths.hpp"
@@ -16,15 +13,8 @@ using namespace llmsim;
 
 namespace {
 
-struct Box {
-  hwmodels::System system = hwmodels::Catalog(test::catalog_dir()).load(test::fixture("hw/test-box.yaml"));
-  hwmodels::MemoryKinds kinds = hwmodels::MemoryKinds::load(test::source_dir() + "/hwmodels/defaults/memory-kinds.yaml");
-  hwmodels::SoftwareProfile profile =
-      hwmodels::ProfileSet(test::source_dir() + "/hwmodels/profiles").load("llama.cpp");
-
-  sim::DeviceModel model(const std::string& id, int threads) const {
-    return sim::make_device_model(system, *system.find_device(id), profile, kinds, threads);
-  }
+struct Box : test::CpuFixture {
+  Box() : CpuFixture("hw/test-box.yaml") {}
 };
 
 workloads::Op big_gemm() {

@@ -4,25 +4,17 @@
 // here from those round figures.
 #include <catch2/catch.hpp>
 
-#include "hwmodels/catalog.hpp"
-#include "hwmodels/memory_kinds.hpp"
-#include "hwmodels/software_profile.hpp"
-#include "sim/device_model.hpp"
+#include "cpu_fixture.hpp"
 #include "sim/op_cost.hpp"
-#include "test_paths.hpp"
 
 using namespace llmsim;
 
 namespace {
 
-struct CcdBox {
-  hwmodels::System system = hwmodels::Catalog(test::catalog_dir()).load(test::fixture("hw/test-ccd-box.yaml"));
-  hwmodels::MemoryKinds kinds = hwmodels::MemoryKinds::load(test::source_dir() + "/hwmodels/defaults/memory-kinds.yaml");
-  hwmodels::SoftwareProfile profile =
-      hwmodels::ProfileSet(test::source_dir() + "/hwmodels/profiles").load("llama.cpp");
-
+struct CcdBox : test::CpuFixture {
+  CcdBox() : CpuFixture("hw/test-ccd-box.yaml") {}
   sim::DeviceModel model(int threads, double resident_bytes = 0) const {
-    return sim::make_device_model(system, *system.find_device("cpu"), profile, kinds, threads, resident_bytes);
+    return CpuFixture::model("cpu", threads, resident_bytes);
   }
 };
 

@@ -62,7 +62,7 @@ std::size_t ProfileCalibrator::device_for(const std::string& hardware) {
   const hwmodels::Device* device = system.first_device(hwmodels::DeviceKind::gpu);
   if (!device) device = &system.devices.front();
   devices_.models.push_back(sim::make_device_model(system, *device, profile_, kinds_));
-  devices_.scopes.push_back(device->profile_class());
+  devices_.scopes.push_back(profile_.fit_scope(*device));
   return systems_.size() - 1;
 }
 

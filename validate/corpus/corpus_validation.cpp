@@ -75,7 +75,7 @@ std::size_t CorpusValidator::device_for(ProfileFit& fit, const std::string& hard
   const std::string key = fmt::format("{}/{}/{}/{}", hardware, kind, threads, model.cache_resident);
   if (auto it = fit.device_index.find(key); it != fit.device_index.end()) return it->second;
   fit.devices.models.push_back(std::move(model));
-  fit.devices.scopes.push_back(device->profile_class());
+  fit.devices.scopes.push_back(fit.profile.fit_scope(*device));
   fit.device_index[key] = fit.devices.models.size() - 1;
   return fit.devices.models.size() - 1;
 }
