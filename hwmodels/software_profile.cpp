@@ -72,6 +72,47 @@ EngineServing read_serving(const YAML::Node& node, const std::string& path) {
   return h;
 }
 
+// Device sections under `where` (the profile's `devices`, or a build change's), each checked on
+// its own so that a typo is reported at load time.
+std::map<std::string, YAML::Node> read_device_sections(const YAML::Node& devices, const std::string& path,
+                                                       const std::string& where) {
+  YamlFields d(devices, path, where);
+  if (!devices.IsMap()) throw d.error_at(devices, where, "must be a mapping of device sections");
+  std::map<std::string, YAML::Node> sections;
+  for (const auto& entry : devices) {
+    const auto key = entry.first.as<std::string>();
+    if (!is_device_section(key)) {
+      throw d.error_at(entry.first, key, "is no device section: use all, a kind (cpu, gpu, npu), kind-vendor "
+                                         "(e.g. gpu-nvidia; vendors nvidia, amd, apple, intel, generic) or "
+                                         "kind-vendor-architecture (e.g. gpu-nvidia-hopper)");
+    }
+    sections[key] = d.required(key);
+    read_device_efficiency(sections[key], path, where + "." + key, {});
+  }
+  return sections;
+}
+
+std::vector<BuildChange> read_builds(const YAML::Node& node, const std::string& path) {
+  if (!node.IsSequence()) {
+    throw InputError(path, "builds: must be a list of {since, basis, devices} changes, oldest first");
+  }
+  std::vector<BuildChange> out;
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const std::string where = fmt::format("builds[{}]", i);
+    YamlFields b(node[i], path, where);
+    BuildChange c;
+    c.since = static_cast<int>(b.required_integer("since", 1, 1e7));
+    c.until = static_cast<int>(b.optional_integer("until", 0, c.since + 1, 1e7));
+    c.basis = b.required_string("basis");
+    if (b.optional("flash_attention")) c.flash_attention = b.optional_bool("flash_attention", false);
+    if (auto devices = b.optional("devices")) c.sections = read_device_sections(*devices, path, where + ".devices");
+    if (!out.empty() && c.since < out.back().since) throw b.error("since", "builds must be listed oldest first");
+    b.finish();
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 SoftwareProfile read_software_profile(const std::string& path) {
   YAML::Node root = load_yaml_file(path);
   YamlFields f(root, path, "");
@@ -96,20 +137,9 @@ SoftwareProfile read_software_profile(const std::string& path) {
     }
   }
   if (auto serving = f.optional("serving")) p.serving = read_serving(*serving, path);
-  YAML::Node devices = f.required("devices");
-  YamlFields d(devices, path, "devices");
-  for (const auto& entry : devices) {
-    const auto key = entry.first.as<std::string>();
-    if (!is_device_section(key)) {
-      throw d.error_at(entry.first, key, "is no device section: use all, a kind (cpu, gpu, npu), kind-vendor "
-                                         "(e.g. gpu-nvidia; vendors nvidia, amd, apple, intel, generic) or "
-                                         "kind-vendor-architecture (e.g. gpu-nvidia-hopper)");
-    }
-    p.sections[key] = d.required(key);
-    // Validate each section once on its own so a typo is reported at load time.
-    read_device_efficiency(p.sections[key], path, "devices." + key, {});
-  }
+  p.sections = read_device_sections(f.required("devices"), path, "devices");
   if (!p.sections.count("all")) throw f.error("devices", "must have an 'all' section with the common defaults");
+  if (auto builds = f.optional("builds")) p.builds = read_builds(*builds, path);
   f.finish();
   return p;
 }
@@ -136,23 +166,48 @@ bool is_kernel_op_key(const std::string& key) {
 
 DeviceEfficiency SoftwareProfile::efficiency_for(const System& system, const Device& device) const {
   DeviceEfficiency e;
-  std::string applied;
+  std::string applied, changes;  // changes: the bases of the build changes that reached this device
   for (const auto& key :
        {std::string("all"), to_string(device.kind), device.profile_class(), device.architecture_class()}) {
     if (key.empty()) continue;
-    auto it = sections.find(key);
-    if (it == sections.end()) continue;
-    e = read_device_efficiency(it->second, file, "devices." + key, e);
-    applied += (applied.empty() ? "" : " + ") + key;
+    if (auto it = sections.find(key); it != sections.end()) {
+      e = read_device_efficiency(it->second, file, "devices." + key, e);
+      applied += (applied.empty() ? "" : " + ") + key;
+    }
+    // The selected build's changes, oldest first, over the same key.
+    for (std::size_t i : this->applied) {
+      auto it = builds[i].sections.find(key);
+      if (it == builds[i].sections.end()) continue;
+      e = read_device_efficiency(it->second, file, fmt::format("builds[{}].devices.{}", i, key), e);
+      applied += fmt::format(" + b{} {}", builds[i].since, key);
+      if (changes.find(builds[i].basis) == std::string::npos) changes += "; " + builds[i].basis;
+    }
   }
-  std::string basis = fmt::format("default: profile {} ({})", id, applied);
+  std::string basis = fmt::format("default: profile {} ({})", label(), applied);
   if (const auto* cal = system.calibration_for(device.id, id)) {
     e = read_device_efficiency(cal->efficiency, system.file, cal->location, e);
     basis = fmt::format("calibrated: {} {} over {}", system.file, cal->location, basis);
   }
-  e.basis = basis + (e.basis.empty() ? "" : "; " + e.basis);
+  e.basis = basis + (e.basis.empty() ? "" : "; " + e.basis) + changes;
   return e;
 }
+
+void SoftwareProfile::select_build(int build_number) {
+  if (builds.empty()) {
+    throw InputError("--software", fmt::format("profile '{}' states no builds (key builds:); name it without @b{}",
+                                               id, build_number));
+  }
+  build = build_number;
+  applied.clear();
+  for (std::size_t i = 0; i < builds.size(); ++i) {
+    const auto& c = builds[i];
+    if (build_number < c.since || (c.until > 0 && build_number >= c.until)) continue;
+    applied.push_back(i);
+    if (c.flash_attention) flash_attention = *c.flash_attention;
+  }
+}
+
+std::string SoftwareProfile::label() const { return build > 0 ? fmt::format("{}@b{}", id, build) : id; }
 
 std::string SoftwareProfile::fit_scope(const Device& device) const {
   const std::string architecture = device.architecture_class();
@@ -166,6 +221,19 @@ std::vector<std::string> ProfileSet::ids() const { return file_stems(directory_,
 SoftwareProfile ProfileSet::load(const std::string& id) const {
   // A path to a profile file (such as a copy fitted by `llmsim calibrate-profile`) is read as is.
   if (id.ends_with(".yaml") && is_regular_file_path(id)) return load_software_profile(id);
+  // NAME@bNNNN: the profile with the kernel-path changes of that build (its `builds:` list).
+  if (const auto at = id.find('@'); at != std::string::npos) {
+    const std::string version = id.substr(at + 1);
+    const bool digits = version.size() > 1 && version.front() == 'b' &&
+                        std::all_of(version.begin() + 1, version.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits || version.size() > 8) {
+      throw InputError("--software", fmt::format("expected NAME@bNNNN (an engine build number such as llama.cpp@b5000), "
+                                                 "got '{}'", id));
+    }
+    SoftwareProfile p = load(id.substr(0, at));
+    p.select_build(std::stoi(version.substr(1)));
+    return p;
+  }
   const fs::path file = fs::path(directory_) / (id + ".yaml");
   if (!is_regular_file_path(file.string())) {
     throw InputError("--software", fmt::format("unknown software profile '{}'; known: {}", id, join_names(ids())));

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,17 @@ struct EngineServing {
   std::string basis = "none stated: host work not modelled";
 };
 
+/// A change of the engine's kernel paths from one of its builds on (profile key `builds`), for
+/// `--software ID@bNNNN`: in force when since <= NNNN (and NNNN < until, when given). Its
+/// device sections overlay the profile's, key by key, after them.
+struct BuildChange {
+  int since = 0;
+  int until = 0;      // 0 = still in force
+  std::string basis;  // the pull request and what it changed
+  std::optional<bool> flash_attention;
+  std::map<std::string, YAML::Node> sections;
+};
+
 struct SoftwareProfile {
   std::string id;
   std::string description;
@@ -61,6 +73,16 @@ struct SoftwareProfile {
 
   // Raw sections, applied in order by efficiency_for.
   std::map<std::string, YAML::Node> sections;
+
+  std::vector<BuildChange> builds;  // the profile's known changes, oldest first
+  int build = 0;                    // the build selected (ID@bNNNN); 0 = the profile as written
+  std::vector<std::size_t> applied; // indexes into `builds` in force at `build`
+
+  /// Applies the changes in force at `build_number` (flash attention at once; device sections
+  /// in efficiency_for). InputError when the profile states no builds.
+  void select_build(int build_number);
+  /// "llama.cpp" or "llama.cpp@b5000".
+  std::string label() const;
 };
 
 /// Loads profiles from a directory; unknown ids list the known ones.
