@@ -65,6 +65,20 @@ double cache_capacity_bytes(const hwmodels::Device& device, int active_cores) {
 
 namespace {
 
+int cores_in_use(const hwmodels::Device& device, int cpu_threads) {
+  const int cores = static_cast<int>(device.compute_units.value);
+  return cpu_threads > 0 ? std::min(cpu_threads, cores) : cores;
+}
+
+}  // namespace
+
+bool reads_from_cache(const hwmodels::Device& device, int cpu_threads, double resident_bytes) {
+  return device.kind == hwmodels::DeviceKind::cpu && resident_bytes > 0 && device.cache_bandwidth_gbs &&
+         resident_bytes <= cache_capacity_bytes(device, cores_in_use(device, cpu_threads));
+}
+
+namespace {
+
 // The tighter of the device's bandwidth so far and `cap`, with the reason stated.
 void cap_bandwidth(DeviceModel& d, double cap, const std::string& why) {
   if (cap >= d.achievable_bytes_per_s) return;
@@ -92,7 +106,7 @@ DeviceModel make_device_model(const hwmodels::System& system, const hwmodels::De
   }
   if (device.kind != hwmodels::DeviceKind::cpu) return d;
   const int cores = static_cast<int>(device.compute_units.value);
-  const int used = cpu_threads > 0 ? std::min(cpu_threads, cores) : cores;
+  const int used = cores_in_use(device, cpu_threads);
   if (used < cores) {
     d.active_cores = used;
     d.compute_scale = static_cast<double>(used) / cores;
@@ -114,8 +128,8 @@ DeviceModel make_device_model(const hwmodels::System& system, const hwmodels::De
                   fmt::format("{} of {} dies x {} GB/s per die link ({})", dies, device.dies->value,
                               device.die_bandwidth_gbs->value, device.die_bandwidth_gbs->source));
   }
-  const double cache = cache_capacity_bytes(device, used);
-  if (resident_bytes > 0 && device.cache_bandwidth_gbs && resident_bytes <= cache) {
+  if (reads_from_cache(device, cpu_threads, resident_bytes)) {
+    const double cache = cache_capacity_bytes(device, used);
     d.cache_resident = true;
     d.achievable_bytes_per_s = used * device.cache_bandwidth_gbs->value * 1e9;
     d.bandwidth_basis = fmt::format(

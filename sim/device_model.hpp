@@ -37,6 +37,10 @@ struct DeviceModel {
 /// `active_cores` in use (0 = every core). 0 when the catalog gives neither cache.
 double cache_capacity_bytes(const hwmodels::Device& device, int active_cores = 0);
 
+/// Whether a CPU on `cpu_threads` (0 = every core) reads `resident_bytes` from its caches: they
+/// fit in cache_capacity_bytes and the catalog gives cache_bandwidth_gbs.
+bool reads_from_cache(const hwmodels::Device& device, int cpu_threads, double resident_bytes);
+
 /// `cpu_threads` > 0: a CPU device computes on min(threads, cores) cores and reads at most
 /// that many times its core_bandwidth_gbs; other devices ignore it. A CPU with dies reads at
 /// most (dies its threads spread over) x die_bandwidth_gbs. `resident_bytes` > 0: the bytes the

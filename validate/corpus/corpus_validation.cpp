@@ -71,10 +71,11 @@ std::size_t CorpusValidator::device_for(ProfileFit& fit, const std::string& hard
   const hwmodels::Device* device = system->first_device(device_kind);
   if (!device) throw InputError(hardware, fmt::format("the catalog system has no {} device", kind));
   // Rows whose weights fit in the CPU's caches get a device model that reads from them.
-  sim::DeviceModel model = sim::make_device_model(*system, *device, fit.profile, kinds_, threads, resident_bytes);
-  const std::string key = fmt::format("{}/{}/{}/{}", hardware, kind, threads, model.cache_resident);
+  const bool cached = sim::reads_from_cache(*device, threads, resident_bytes);
+  const std::string key = fmt::format("{}/{}/{}/{}", hardware, kind, threads, cached);
   if (auto it = fit.device_index.find(key); it != fit.device_index.end()) return it->second;
-  fit.devices.models.push_back(std::move(model));
+  fit.devices.models.push_back(
+      sim::make_device_model(*system, *device, fit.profile, kinds_, threads, cached ? resident_bytes : 0));
   fit.devices.scopes.push_back(fit.profile.fit_scope(*device));
   fit.device_index[key] = fit.devices.models.size() - 1;
   return fit.devices.models.size() - 1;
