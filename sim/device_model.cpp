@@ -38,11 +38,17 @@ double DeviceModel::peak(const std::string& dtype, std::string* used) const {
     return device->f16_accumulate_tflops->value * 1e12;
   }
   auto chain = kFallbacks.find(dtype);
-  const std::vector<std::string> single{dtype};
-  for (const auto& candidate : chain == kFallbacks.end() ? single : chain->second) {
-    if (auto value = device->peak_flops(candidate)) {
-      if (used) *used = candidate;
+  if (chain == kFallbacks.end()) {
+    if (auto value = device->peak_flops(dtype)) {
+      if (used) *used = dtype;
       return *value * compute_scale;
+    }
+  } else {
+    for (const auto& candidate : chain->second) {
+      if (auto value = device->peak_flops(candidate)) {
+        if (used) *used = candidate;
+        return *value * compute_scale;
+      }
     }
   }
   // NPUs may list only int8: use whatever they have.

@@ -118,7 +118,14 @@ DeviceParameters EfficiencyFit::apply(std::size_t device, const std::vector<doub
 }
 
 double EfficiencyFit::predict(const PredictionCase& c, const std::vector<double>& values) const {
-  return predict_seconds(c, devices_.models[c.device], apply(c.device, values));
+  // Per-thread scratch, assigned rather than built, as in predict_seconds: the hot loop of a fit.
+  thread_local DeviceParameters params;
+  const sim::DeviceModel& model = devices_.models[c.device];
+  params.efficiency = model.efficiency;
+  params.bandwidth_bytes_per_s = model.achievable_bytes_per_s;
+  for (std::size_t i = 0; i < parameters_.size(); ++i)
+    if (in_scope(parameters_[i], c.device)) parameters_[i].set(params, values[i]);
+  return predict_seconds(c, model, params);
 }
 
 FitResult EfficiencyFit::fit(const std::vector<const PredictionCase*>& train) const {

@@ -11,23 +11,28 @@ DeviceParameters parameters_of(const sim::DeviceModel& device) {
 }
 
 double predict_seconds(const PredictionCase& c, const sim::DeviceModel& base, const DeviceParameters& params) {
-  sim::DeviceModel d = base;
+  // A fit calls this hundreds of thousands of times: the scratch model is per thread and
+  // assigned, not constructed, so its maps and strings reuse their storage between calls.
+  thread_local sim::DeviceModel d;
+  d = base;
   d.efficiency = params.efficiency;
   d.achievable_bytes_per_s = params.bandwidth_bytes_per_s;
   auto& e = d.efficiency;
+  const double kernel_fraction = e.memory.kernel_fraction;
   double seconds = 0;
   for (const auto& w : c.ops) {
-    const double kernel_fraction = e.memory.kernel_fraction;
     if (w.stream) e.memory.kernel_fraction = 1.0;  // a plain stream is what the achievable bandwidth measures
     const workloads::Op& op = w.op;
     if (w.matrix_dtype.empty()) {
       seconds += w.weight * sim::cost_op(op, d).roofline_s();
     } else {
       // A kernel that states its compute dtype (cuBLAS tf32) runs at that dtype's peak.
-      auto saved = e.matmul_dtype;
-      e.matmul_dtype[op.weight_family] = w.matrix_dtype;
+      auto [entry, added] = e.matmul_dtype.try_emplace(op.weight_family);
+      const std::string saved = entry->second;
+      entry->second = w.matrix_dtype;
       seconds += w.weight * sim::cost_op(op, d).roofline_s();
-      e.matmul_dtype = std::move(saved);
+      if (added) e.matmul_dtype.erase(entry);
+      else entry->second = saved;
     }
     e.memory.kernel_fraction = kernel_fraction;
   }

@@ -2,9 +2,9 @@
 
 #include "sim/lowering_options.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
+#include <set>
+#include <tuple>
 
 #include "workloads/model_registry.hpp"
 
@@ -14,31 +14,37 @@ namespace {
 
 // Ops equal in every field the timing model reads cost the same (the same projection in
 // every layer, the same op in consecutive decode steps): merge them.
-std::string cost_key(const workloads::Op& op) {
-  return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", static_cast<int>(op.kind),
-                     op.kernels, op.m, op.n, op.k, op.batch_count, op.flops, op.vector_ops, op.transcendentals,
-                     op.transcendental_fn, op.weight_elements,
-                     op.weight_format, op.weight_family, op.operand_family, op.weight_bytes, op.kv_read_bytes,
-                     op.kv_write_bytes, op.act_read_bytes, op.act_write_bytes);
+auto cost_fields(const workloads::Op& op) {
+  return std::tie(op.kind, op.kernels, op.m, op.n, op.k, op.batch_count, op.flops, op.vector_ops, op.transcendentals,
+                  op.transcendental_fn, op.weight_elements, op.weight_format, op.weight_family, op.operand_family,
+                  op.weight_bytes, op.kv_read_bytes, op.kv_write_bytes, op.act_read_bytes, op.act_write_bytes);
 }
 
 class OpAccumulator {
  public:
   void add(const workloads::Op& op, double weight) {
-    const std::string key = cost_key(op);
-    auto it = index_.find(key);
+    auto it = index_.find(op);
     if (it != index_.end()) {
-      ops_[it->second].weight += weight;
+      ops_[*it].weight += weight;
       return;
     }
-    index_[key] = ops_.size();
     ops_.push_back(WeightedOp{op, weight, false, ""});
+    index_.insert(ops_.size() - 1);
   }
   std::vector<WeightedOp> take() { return std::move(ops_); }
 
  private:
-  std::map<std::string, std::size_t> index_;
+  // Orders ops (held by their index in ops_, or looked up by value) by their cost fields.
+  struct ByCostFields {
+    using is_transparent = void;
+    const std::vector<WeightedOp>* ops;
+    const workloads::Op& op(std::size_t i) const { return (*ops)[i].op; }
+    const workloads::Op& op(const workloads::Op& o) const { return o; }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const { return cost_fields(op(a)) < cost_fields(op(b)); }
+  };
   std::vector<WeightedOp> ops_;
+  std::set<std::size_t, ByCostFields> index_{ByCostFields{&ops_}};
 };
 
 // The whole step: one layer standing for the others (lower_step_representative) would miss
