@@ -2,6 +2,8 @@
 // rows, predicts every expressible row and prints the cross-validated error table.
 #include <fmt/format.h>
 
+#include <map>
+
 #include "common/input_error.hpp"
 #include "common/output_files.hpp"
 #include "app/validation_commands.hpp"
@@ -89,6 +91,15 @@ int run_corpus_validation(const sim::DataPaths& paths, const CorpusFlags& flags)
     return kOk;
   }
   fmt::print("{}", validate::corpus_report_text(report));
+  // Which rows ran at a stated engine build (mapping.yaml `builds`, the profile's `builds:`).
+  std::map<std::string, int> at_build;
+  for (const auto& p : report.predicted)
+    if (p.situation.build > 0) ++at_build[fmt::format("{}@b{}", p.situation.profile, p.situation.build)];
+  if (!at_build.empty()) {
+    fmt::print("\npredicted with the kernel paths of a stated engine build (rows):");
+    for (const auto& [label, n] : at_build) fmt::print(" {} {}", label, n);
+    fmt::print("\n");
+  }
   fmt::print("\nfitted on every expressible row (what the in-sample column uses):\n");
   for (const auto& f : report.fitted) fmt::print("  {}\n", f);
   if (!flags.rows_csv.empty()) fmt::print("one line per row: {}\n", flags.rows_csv);

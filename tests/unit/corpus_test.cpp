@@ -194,6 +194,55 @@ TEST_CASE("the mapping sends a multi-GPU row and a serving metric to 'not expres
   CHECK(cpu.situation->threads == 8);
 }
 
+TEST_CASE("a row takes the engine build its software names, on the backend the build rules name", "[corpus]") {
+  CorpusRow r;
+  r.hardware = "NVIDIA GeForce RTX 4090 24GB GDDR6X";
+  r.model = "Meta-Llama-3-8B";
+  r.dtype = "Q4_K_M";
+  r.metric = "decode_throughput";
+  r.gen_len = 128;
+  auto build = [&](const CorpusMapping& m, const std::string& software, const std::string& backend) {
+    r.software = software;
+    r.backend_name = backend;
+    const auto mapped = m.map(r);
+    REQUIRE(mapped.situation);
+    return mapped.situation->build;
+  };
+  SECTION("the shipped rules: CUDA rows at their stated build, a PR branch at the build it became") {
+    const auto m = CorpusMapping::load(test::source_dir() + "/validate/data/corpus/mapping.yaml");
+    CHECK(build(m, "llama.cpp 4426e298 (b2824)", "cuda") == 2824);
+    CHECK(build(m, "llama.cpp build 5298 (141a908a)", "cuda 10.2") == 5298);
+    CHECK(build(m, "llama.cpp build 5298 (141a908a)", "vulkan") == 0);  // another backend's kernels
+    CHECK(build(m, "llama.cpp (master before PR 7716, Jun 2024)", "cuda") == 0);  // no build stated
+    CHECK(build(m, "llama.cpp PR 7676 branch cuda-ptx-mma-7 (tensor-core MMQ, Jun 2024)", "cuda") == 3216);
+  }
+  SECTION("rules are tried in order; a malformed build is refused with the file and entry") {
+    const std::string shipped = test::source_dir() + "/validate/data/corpus/mapping.yaml";
+    std::ifstream in(shipped);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto at = text.find("\nbuilds:\n");
+    REQUIRE(at != std::string::npos);
+    const auto end = text.find("\n# ", at + 1);
+    auto with_rules = [&](const std::string& rules) {
+      const auto dir = corpus_dir("build_rules", {{"mapping.yaml", text.substr(0, at) + "\nbuilds:\n" + rules +
+                                                                       text.substr(end)}});
+      return dir + "/mapping.yaml";
+    };
+    const auto m = CorpusMapping::load(with_rules("  - {software: \"fork\", backend: \".\", build: 100}\n"
+                                                  "  - {software: \"llama\", backend: \"^cuda|^rocm\", build: stated}\n"));
+    CHECK(build(m, "llama.cpp fork b4000", "cuda") == 100);
+    CHECK(build(m, "llama.cpp b4000", "rocm") == 4000);
+    CHECK(build(m, "llama.cpp b4000", "metal") == 0);
+    try {
+      CorpusMapping::load(with_rules("  - {software: \"x\", backend: \"y\", build: b12}\n"));
+      FAIL("a build that is neither a number nor 'stated' was accepted");
+    } catch (const InputError& e) {
+      CHECK_THAT(e.what(), Catch::Matchers::Contains("builds[0]"));
+      CHECK_THAT(e.what(), Catch::Matchers::Contains("stated"));
+    }
+  }
+}
+
 TEST_CASE("error statistics: median, 90th percentile and bias by hand", "[corpus]") {
   // |errors| sorted: 0.05 0.1 0.2 0.3 0.4 -> median 0.2, p90 at rank 3.6: 0.3 + 0.6 x 0.1 = 0.36.
   const auto s = corpus_error_stats({0.1, -0.2, 0.05, 0.4, -0.3});

@@ -46,6 +46,31 @@ CorpusMapping CorpusMapping::load(const std::string& path) {
   read("software", "profile", m.software_);
   read("backends", "profile", m.backends_);
   read("families", "id", m.families_);
+  if (auto builds = top.optional("builds")) {
+    if (!builds->IsSequence()) throw top.error_at(*builds, "builds", "must be a list of {software, backend, build}");
+    for (std::size_t i = 0; i < builds->size(); ++i) {
+      YamlFields f((*builds)[i], path, fmt::format("builds[{}]", i));
+      BuildRule r;
+      for (const char* key : {"software", "backend"}) {
+        const std::string text = f.required_string(key);
+        try {
+          (key == std::string("software") ? r.software : r.backend) =
+              std::regex(text, std::regex::icase | std::regex::ECMAScript);
+        } catch (const std::regex_error& e) {
+          throw f.error(key, fmt::format("'{}' is not a regular expression: {}", text, e.what()));
+        }
+      }
+      const std::string build = f.required_string("build");
+      if (build != "stated") {
+        const auto n = corpus_text::positive_count(build);
+        if (!n || *n > 1000000) throw f.error("build", fmt::format("expected a build number or 'stated', got '{}'", build));
+        r.build = static_cast<int>(*n);
+      }
+      f.optional_string("note", "");
+      f.finish();
+      m.builds_.push_back(std::move(r));
+    }
+  }
   if (auto nodes = top.optional("nodes")) {
     if (!nodes->IsSequence()) throw top.error_at(*nodes, "nodes", "must be a list of {device, node}");
     for (std::size_t i = 0; i < nodes->size(); ++i) {
@@ -80,6 +105,17 @@ std::string CorpusMapping::hardware_id(const std::string& published) const { ret
 std::string CorpusMapping::profile_id(const std::string& software, const std::string& backend_name) const {
   const std::string p = first_match(software_, software);
   return p.empty() ? first_match(backends_, backend_name) : p;
+}
+
+int CorpusMapping::build_of(const std::string& software, const std::string& backend_name) const {
+  static const std::regex stated(R"(\b(?:b|build )(\d{3,5})\b)", std::regex::icase | std::regex::ECMAScript);
+  for (const auto& r : builds_) {
+    if (!std::regex_search(software, r.software) || !std::regex_search(backend_name, r.backend)) continue;
+    if (r.build > 0) return r.build;
+    std::smatch m;
+    return std::regex_search(software, m, stated) ? std::stoi(m[1].str()) : 0;
+  }
+  return 0;
 }
 
 std::string CorpusMapping::node_for(const std::string& single) const {
@@ -134,6 +170,7 @@ MappedRow CorpusMapping::map(const CorpusRow& row) const {
     return out;
   }
   s.device = device_of(row.backend_name);
+  s.build = build_of(row.software, row.backend_name);
   // "threads=all" or a range is not a count: every core is assumed, as when it is not stated.
   if (auto t = row.flags.find("threads"); t != row.flags.end() && s.device == "cpu") {
     if (auto n = corpus_text::positive_count(t->second); n && *n <= 100000) s.threads = static_cast<int>(*n);

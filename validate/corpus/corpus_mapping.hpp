@@ -23,6 +23,7 @@ struct CorpusSituation {
   std::string profile;   // software profile id
   std::string phase;     // "prefill", "decode" or "batched decode"
   int threads = 0;       // CPU threads the row states (backend `threads=N`); 0 = not stated: every core
+  int build = 0;         // the engine build whose kernel paths apply (profile `builds:`); 0 = the profile as written
   StepSpec step;
 };
 
@@ -61,7 +62,15 @@ class CorpusMapping {
   };
   static std::string first_match(const std::vector<Rule>& rules, const std::string& text);
 
+  // Section `builds`: which engine build a row ran, from its software and backend names.
+  struct BuildRule {
+    std::regex software, backend;
+    int build = 0;  // 0: the build number the software name states ("b2824", "build 5298")
+  };
+  int build_of(const std::string& software, const std::string& backend_name) const;
+
   std::vector<Rule> hardware_, models_, dtypes_, software_, backends_, families_;
+  std::vector<BuildRule> builds_;
   std::map<std::string, std::string> nodes_;
   std::regex moe_;
 };

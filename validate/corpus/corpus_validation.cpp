@@ -1,6 +1,7 @@
 #include "validate/corpus/corpus_validation.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <atomic>
@@ -34,6 +35,9 @@ std::string to_string(CvGroup g) {
 
 struct CorpusValidator::ProfileFit {
   hwmodels::SoftwareProfile profile;
+  // The profile at each build a row states (profile `builds:`): the kernel paths differ, the
+  // fitted parameters are the same ones, so rows of every build inform one fit.
+  std::map<int, hwmodels::SoftwareProfile> at_build;
   DeviceTable devices;
   std::map<std::string, std::size_t> device_index;  // "hardware/kind" -> index into devices
   std::vector<PredictionCase> cases;
@@ -58,8 +62,20 @@ CorpusValidator::ProfileFit& CorpusValidator::profile_fit(const std::string& pro
   return *slot;
 }
 
-std::size_t CorpusValidator::device_for(ProfileFit& fit, const std::string& hardware, const std::string& kind,
-                                        int threads, double resident_bytes) {
+const hwmodels::SoftwareProfile& CorpusValidator::profile_at(ProfileFit& fit, int build) {
+  if (build <= 0) return fit.profile;
+  auto it = fit.at_build.find(build);
+  if (it == fit.at_build.end()) {
+    hwmodels::SoftwareProfile p = fit.profile;
+    p.select_build(build);
+    it = fit.at_build.emplace(build, std::move(p)).first;
+  }
+  return it->second;
+}
+
+std::size_t CorpusValidator::device_for(ProfileFit& fit, const hwmodels::SoftwareProfile& profile,
+                                        const std::string& hardware, const std::string& kind, int threads,
+                                        double resident_bytes) {
   const hwmodels::System* system = nullptr;
   for (const auto& s : systems_)
     if (s.id == hardware) system = &s;
@@ -72,11 +88,13 @@ std::size_t CorpusValidator::device_for(ProfileFit& fit, const std::string& hard
   if (!device) throw InputError(hardware, fmt::format("the catalog system has no {} device", kind));
   // Rows whose weights fit in the CPU's caches get a device model that reads from them.
   const bool cached = sim::reads_from_cache(*device, threads, resident_bytes);
-  const std::string key = fmt::format("{}/{}/{}/{}", hardware, kind, threads, cached);
+  // Builds with the same changes in force give the same device model.
+  const std::string key =
+      fmt::format("{}/{}/{}/{}/{}", hardware, kind, threads, cached, fmt::join(profile.applied, ","));
   if (auto it = fit.device_index.find(key); it != fit.device_index.end()) return it->second;
   fit.devices.models.push_back(
-      sim::make_device_model(*system, *device, fit.profile, kinds_, threads, cached ? resident_bytes : 0));
-  fit.devices.scopes.push_back(fit.profile.fit_scope(*device));
+      sim::make_device_model(*system, *device, profile, kinds_, threads, cached ? resident_bytes : 0));
+  fit.devices.scopes.push_back(profile.fit_scope(*device));
   fit.device_index[key] = fit.devices.models.size() - 1;
   return fit.devices.models.size() - 1;
 }
@@ -152,10 +170,11 @@ CorpusReport CorpusValidator::run(const std::vector<CorpusRow>& rows, CvGroup cv
       c.kernel_class = s.step.decode ? "decode_step" : "prefill_step";
       c.hardware = s.hardware;
       c.shape_key = group_of(row, s, cv);
-      c.device = device_for(fit, s.hardware, s.device, s.threads, steps_->weight_bytes(s.step));
+      const hwmodels::SoftwareProfile& profile = profile_at(fit, s.build);
+      c.device = device_for(fit, profile, s.hardware, s.device, s.threads, steps_->weight_bytes(s.step));
       c.measured_s = measured_seconds(row, s);
       const auto& model = fit.devices.models[c.device];
-      c.ops = steps_->step_ops(s.step, model, fit.profile);
+      c.ops = steps_->step_ops(s.step, model, profile);
       CorpusPrediction p;
       p.row = &row;
       p.situation = s;
