@@ -168,7 +168,8 @@ DeviceEfficiency SoftwareProfile::efficiency_for(const System& system, const Dev
   DeviceEfficiency e;
   std::string applied, changes;  // changes: the bases of the build changes that reached this device
   for (const auto& key :
-       {std::string("all"), to_string(device.kind), device.profile_class(), device.architecture_class()}) {
+       {std::string("all"), to_string(device.kind), device.profile_class(), device.product_line_class(),
+        device.architecture_class()}) {
     if (key.empty()) continue;
     if (auto it = sections.find(key); it != sections.end()) {
       e = read_device_efficiency(it->second, file, "devices." + key, e);
@@ -210,8 +211,9 @@ void SoftwareProfile::select_build(int build_number) {
 std::string SoftwareProfile::label() const { return build > 0 ? fmt::format("{}@b{}", id, build) : id; }
 
 std::string SoftwareProfile::fit_scope(const Device& device) const {
-  const std::string architecture = device.architecture_class();
-  return !architecture.empty() && sections.count(architecture) ? architecture : device.profile_class();
+  for (const auto& key : {device.architecture_class(), device.product_line_class()})
+    if (!key.empty() && sections.count(key)) return key;
+  return device.profile_class();
 }
 
 ProfileSet::ProfileSet(std::string directory) : directory_(std::move(directory)) {}

@@ -62,13 +62,15 @@ struct SoftwareProfile {
   EngineServing serving;  // `llmsim serve` only
 
   /// Efficiency for `device`: the profile's `all` section, overlaid by the device kind's
-  /// section ("gpu"), by its class ("gpu-nvidia"), and by the system's calibration for
-  /// (device, this profile) when present. `basis` says which of these applied.
+  /// section ("gpu"), by its class ("gpu-nvidia"), its product line's ("gpu-nvidia-tegra"), its
+  /// architecture's ("gpu-nvidia-hopper"), and by the system's calibration for (device, this
+  /// profile) when present. `basis` says which of these applied.
   DeviceEfficiency efficiency_for(const System& system, const Device& device) const;
 
   /// The section a calibration of `device` fits and writes: its architecture's
   /// ("gpu-amd-rdna35") where this profile has one, so that an architecture the profile tells
-  /// apart is fitted on its own rows; else its class ("gpu-amd").
+  /// apart is fitted on its own rows; else its product line's ("gpu-nvidia-tegra") where the
+  /// profile has one; else its class ("gpu-amd").
   std::string fit_scope(const Device& device) const;
 
   // Raw sections, applied in order by efficiency_for.

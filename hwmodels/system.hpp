@@ -45,6 +45,10 @@ struct Device {
   // The chip generation a software profile may tune for (hopper, ampere, ...): NVIDIA's GEMM
   // and attention libraries reach different fractions of the datasheet peak per generation.
   std::string architecture;
+  // A product line whose parts share a platform the datasheet peaks do not describe (tegra:
+  // Jetson SoCs, whose GPU shares LPDDR and a small Arm host with the CPU): a profile may
+  // give it a section, fitted on its own rows, between the vendor's and the architecture's.
+  std::string product_line;
   std::string memory;  // id of the Memory it reads from
   Quantity compute_units;
   std::optional<Quantity> threads;
@@ -78,6 +82,8 @@ struct Device {
   std::string profile_class() const { return to_string(kind) + "-" + vendor; }
   /// "gpu-nvidia-hopper" etc., or "" without an architecture: the profile's most specific key.
   std::string architecture_class() const { return architecture.empty() ? "" : profile_class() + "-" + architecture; }
+  /// "gpu-nvidia-tegra" etc., or "" without a product line.
+  std::string product_line_class() const { return product_line.empty() ? "" : profile_class() + "-" + product_line; }
 };
 
 /// A non-blocking crossbar (NVSwitch, a PCIe switch or root complex) that links attach to.

@@ -143,6 +143,12 @@ class SystemReader {
       throw f.error("architecture", fmt::format("must be one lower-case word such as hopper or ampere, got '{}'",
                                                 d.architecture));
     }
+    d.product_line = f.optional_string("product_line", "");
+    if (!d.product_line.empty() && (!is_architecture_name(d.product_line) || d.product_line == d.architecture)) {
+      throw f.error("product_line", fmt::format("must be one lower-case word such as tegra, other than the "
+                                                "architecture, got '{}'",
+                                                d.product_line));
+    }
     d.memory = f.required_string("memory");
     // Unknown unit counts (some NPUs) disable wave quantisation: one unit.
     if (auto units = optional_quantity(f, "compute_units", 1, 1e7)) d.compute_units = *units;

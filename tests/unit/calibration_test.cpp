@@ -497,3 +497,35 @@ TEST_CASE("an architecture the profile has a section for is fitted apart from it
   const auto vllm = hwmodels::ProfileSet(test::source_dir() + "/hwmodels/profiles").load("vllm");
   CHECK(vllm.fit_scope(*apu.first_device(hwmodels::DeviceKind::gpu)) == "gpu-amd");
 }
+
+TEST_CASE("a product line the profile has a section for is fitted apart, under its architecture's kernel paths",
+          "[calibration]") {
+  // The Jetson Nano is architecture maxwell (kernel paths of llama.cpp builds) and product line
+  // tegra. llama.cpp has a gpu-nvidia-tegra section but no gpu-nvidia-maxwell one (only build
+  // changes name maxwell), so the Nano is fitted in gpu-nvidia-tegra; an RTX 4090 stays in
+  // gpu-nvidia.
+  const hwmodels::ProfileSet profiles(test::source_dir() + "/hwmodels/profiles");
+  auto profile = profiles.load("llama.cpp");
+  REQUIRE(profile.sections.count("gpu-nvidia-tegra") == 1);
+  REQUIRE(profile.sections.count("gpu-nvidia-maxwell") == 0);
+  const auto nano = hwmodels::Catalog(test::catalog_dir()).load("jetson-nano-4gb");
+  const auto card = hwmodels::Catalog(test::catalog_dir()).load("rtx-4090");
+  const auto& nano_gpu = *nano.first_device(hwmodels::DeviceKind::gpu);
+  CHECK(profile.fit_scope(nano_gpu) == "gpu-nvidia-tegra");
+  CHECK(profile.fit_scope(*card.first_device(hwmodels::DeviceKind::gpu)) == "gpu-nvidia");
+  // The section's own values reach the Nano, not the 4090.
+  const double tegra_launch = profile.sections.at("gpu-nvidia-tegra")["launch_overhead_us"].as<double>();
+  CHECK(profile.efficiency_for(nano, nano_gpu).launch_overhead_us == Approx(tegra_launch));
+  CHECK(profile.efficiency_for(card, *card.first_device(hwmodels::DeviceKind::gpu)).launch_overhead_us !=
+        Approx(tegra_launch));
+  // At b5000 the Maxwell change of b3216 (no dp4a: cuBLAS for every batch, no MMQ) still applies
+  // on top; as written (spring 2024) MMQ took batches up to 32.
+  CHECK(profile.efficiency_for(nano, nano_gpu).quantised_kernel_max_m == 32);
+  profile.select_build(5000);
+  const auto at_b5000 = profile.efficiency_for(nano, nano_gpu);
+  CHECK(at_b5000.quantised_kernel_max_m == 0);
+  CHECK(at_b5000.dequant_before_gemm);
+  CHECK(at_b5000.launch_overhead_us == Approx(tegra_launch));
+  // A profile without the section fits the Nano with its class.
+  CHECK(profiles.load("vllm").fit_scope(nano_gpu) == "gpu-nvidia");
+}
