@@ -16,6 +16,17 @@ std::string device_of(const std::string& backend) {
   return backend == "cpu" ? "cpu" : "gpu";
 }
 
+// The case-insensitive pattern in `key` of `f`; a malformed one is refused naming the entry.
+std::regex pattern_field(YamlFields& f, const char* key, std::string* text_out = nullptr) {
+  const std::string text = f.required_string(key);
+  if (text_out) *text_out = text;
+  try {
+    return std::regex(text, std::regex::icase | std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    throw f.error(key, fmt::format("'{}' is not a regular expression: {}", text, e.what()));
+  }
+}
+
 }  // namespace
 
 CorpusMapping CorpusMapping::load(const std::string& path) {
@@ -28,13 +39,8 @@ CorpusMapping CorpusMapping::load(const std::string& path) {
     for (std::size_t i = 0; i < list.size(); ++i) {
       YamlFields f(list[i], path, fmt::format("{}[{}]", section, i));
       Rule r;
-      r.text = f.required_string("match");
+      r.pattern = pattern_field(f, "match", &r.text);
       r.id = f.required_string(id_key);
-      try {
-        r.pattern = std::regex(r.text, std::regex::icase | std::regex::ECMAScript);
-      } catch (const std::regex_error& e) {
-        throw f.error("match", fmt::format("'{}' is not a regular expression: {}", r.text, e.what()));
-      }
       f.optional_string("note", "");
       f.finish();
       out.push_back(std::move(r));
@@ -51,15 +57,8 @@ CorpusMapping CorpusMapping::load(const std::string& path) {
     for (std::size_t i = 0; i < builds->size(); ++i) {
       YamlFields f((*builds)[i], path, fmt::format("builds[{}]", i));
       BuildRule r;
-      for (const char* key : {"software", "backend"}) {
-        const std::string text = f.required_string(key);
-        try {
-          (key == std::string("software") ? r.software : r.backend) =
-              std::regex(text, std::regex::icase | std::regex::ECMAScript);
-        } catch (const std::regex_error& e) {
-          throw f.error(key, fmt::format("'{}' is not a regular expression: {}", text, e.what()));
-        }
-      }
+      r.software = pattern_field(f, "software");
+      r.backend = pattern_field(f, "backend");
       const std::string build = f.required_string("build");
       if (build != "stated") {
         const auto n = corpus_text::positive_count(build);
@@ -81,12 +80,7 @@ CorpusMapping CorpusMapping::load(const std::string& path) {
       f.finish();
     }
   }
-  const std::string moe = top.required_string("moe_models");
-  try {
-    m.moe_ = std::regex(moe, std::regex::icase | std::regex::ECMAScript);
-  } catch (const std::regex_error& e) {
-    throw top.error("moe_models", fmt::format("'{}' is not a regular expression: {}", moe, e.what()));
-  }
+  m.moe_ = pattern_field(top, "moe_models");
   top.optional_string("note", "");
   top.finish();
   return m;
