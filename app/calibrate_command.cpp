@@ -162,10 +162,7 @@ void add_calibrate_command(CLI::App& app, Action& action) {
   cmd->add_option("--folds", flags->folds, "k of the k-fold cross-validation by shape")->capture_default_str();
   cmd->add_option("--fit", flags->fit, "parameters to fit (default: bandwidth, memory, launch and matmul efficiencies)")
       ->delimiter(',');
-  cmd->add_option("--prior", flags->prior, "weight pulling parameters back to the profile's values")
-      ->capture_default_str();
-  cmd->add_option("--robust-scale", flags->robust_scale, "Cauchy loss scale on log errors; 0 = plain least squares")
-      ->capture_default_str();
+  add_fit_weight_flags(*cmd, flags->prior, flags->robust_scale);
   cmd->add_option("--report-json", flags->report_json, "also write the figures as JSON here");
   cmd->callback([flags, &action]() { action = [flags](const sim::DataPaths& paths) { return run_calibrate(paths, *flags); }; });
 }

@@ -10,6 +10,7 @@
 #include "common/output_files.hpp"
 #include "validate/calibration/file_digest.hpp"
 #include "validate/calibration/profile_calibration.hpp"
+#include "app/measurement_inputs.hpp"
 #include "app/validation_commands.hpp"
 #include "validate/proto/measurement_reader.hpp"
 
@@ -140,10 +141,7 @@ void add_calibrate_profile_command(CLI::App& app, Action& action) {
   cmd->add_option("--software", flags->software, "profile id or file to fit")->capture_default_str();
   cmd->add_option("-o,--output", flags->output, "write the fitted profile here (a copy with fitted class sections)");
   cmd->add_option("--fit", flags->fit, "parameters to fit per device class")->delimiter(',')->capture_default_str();
-  cmd->add_option("--prior", flags->prior, "weight pulling parameters back to the profile's values")
-      ->capture_default_str();
-  cmd->add_option("--robust-scale", flags->robust_scale, "Cauchy loss scale on log errors; 0 = plain least squares")
-      ->capture_default_str();
+  add_fit_weight_flags(*cmd, flags->prior, flags->robust_scale);
   cmd->add_option("--markdown", flags->markdown, "write the per-hardware table as Markdown here");
   cmd->add_option("--report-json", flags->report_json, "write the figures as JSON here");
   cmd->callback([flags, &action]() {

@@ -1,5 +1,8 @@
 #include "app/measurement_inputs.hpp"
 
+#include <cmath>
+#include <cstdlib>
+
 #include "hwmodels/catalog.hpp"
 #include "hwmodels/software_profile.hpp"
 #include "validate/proto/measurement_reader.hpp"
@@ -25,6 +28,26 @@ void add_measurement_flags(CLI::App& cmd, MeasurementFlags& f, bool required) {
   cmd.add_option("--max-drift", f.max_drift,
                  "leave out records whose own time moved more than this within the case (Timing.drift, e.g. 0.1)")
       ->check(CLI::Range(0.0, 100.0));
+}
+
+void add_fit_weight_flags(CLI::App& cmd, double& prior, double& robust_scale) {
+  // CLI11's NonNegativeNumber and Range let NaN through; a NaN weight makes every cost NaN.
+  const CLI::Validator weight(
+      [](const std::string& text) -> std::string {
+        char* end = nullptr;
+        const double v = std::strtod(text.c_str(), &end);
+        if (end == text.c_str() || *end != '\0' || !std::isfinite(v) || v < 0 || v > 1e6) {
+          return "must be a number from 0 to 1e6, got '" + text + "'";
+        }
+        return "";
+      },
+      "WEIGHT", "fit weight");
+  cmd.add_option("--prior", prior, "weight pulling parameters back to the profile's values")
+      ->check(weight)
+      ->capture_default_str();
+  cmd.add_option("--robust-scale", robust_scale, "Cauchy loss scale on log errors; 0 = plain least squares")
+      ->check(weight)
+      ->capture_default_str();
 }
 
 std::unique_ptr<MeasurementInputs> load_measurement_inputs(const sim::DataPaths& paths, const MeasurementFlags& f) {

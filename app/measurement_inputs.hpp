@@ -34,6 +34,10 @@ struct MeasurementFlags {
 /// since `validate --corpus` needs neither).
 void add_measurement_flags(CLI::App& cmd, MeasurementFlags& flags, bool required = true);
 
+/// --prior and --robust-scale, the fit's loss weights (calibrate, calibrate-profile): finite
+/// and non-negative, or refused before any fit runs.
+void add_fit_weight_flags(CLI::App& cmd, double& prior, double& robust_scale);
+
 /// Everything loaded for one run; `cases` points into `system`.
 struct MeasurementInputs {
   std::vector<measurements::Measurement> records;

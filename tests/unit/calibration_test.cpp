@@ -254,6 +254,62 @@ TEST_CASE("the fit recovers the cost of a transcendental function apart from pla
   }
 }
 
+TEST_CASE("a per-format cost hidden behind the bandwidth at its start value is still found",
+          "[validate][calibration]") {
+  // An f16 GEMV whose conversion cost makes it compute-bound, while the start value (1 op per
+  // weight) leaves it memory-bound: moving the cost a little changes nothing, the plateau of
+  // the roofline's max(). Streams and f32 GEMVs pin the bandwidth; the f16 cost is found only
+  // by a start or scan off the plateau. With three parameters the middle-of-range start
+  // already finds it; on the CI host's 15-parameter fit only the one-coordinate scan did
+  // (docs/calibration.md, 2026-12-07), which this small case cannot show.
+  Device device("ddr5-desktop-8t", "cpu", "llmsim-bench");
+  sim::DeviceModel model = device.model;
+  model.efficiency.matmul.vector_fraction = 0.08;  // a slow dot, so that a conversion cost can show
+  validate::DeviceTable table{{model}, {"cpu-generic"}};
+  std::vector<validate::FitParameter> parameters;
+  for (const char* name : {"bandwidth_gbs", "memory.kernel_fraction", "dequant_ops_per_weight.f16"}) {
+    parameters.push_back(validate::make_fit_parameter(name, device.model));
+  }
+  const validate::EfficiencyFit fit(table, parameters);
+  REQUIRE(fit.start_values()[2] == 1.0);
+  std::vector<validate::PredictionCase> cases;
+  auto add = [&](workloads::Op op, bool stream) {
+    validate::PredictionCase c;
+    c.id = fmt::format("case{}", cases.size());
+    c.shape_key = c.id;
+    c.ops.push_back(validate::WeightedOp{op, 1.0, stream, ""});
+    cases.push_back(c);
+  };
+  for (double bytes : {256e6, 1e9}) add(stream_op(bytes), true);
+  for (double n : {4096.0, 14336.0}) add(gemm_op(1, n, 4096), false);
+  for (double n : {4096.0, 14336.0}) {
+    workloads::Op op = gemm_op(1, n, 4096);
+    op.weight_format = "f16";
+    op.weight_family = "float16";
+    op.weight_bytes = 2 * n * 4096;
+    add(op, false);
+  }
+  // The truth: 20 GB/s, kernel fraction 0.9, and the smallest f16 cost of 2^i ops per weight
+  // that makes the f16 GEMV at least 1.5x slower than its memory time (stated below).
+  std::vector<double> truth{20.0, 0.9, 1.0};
+  const double memory_bound = fit.predict(cases[4], truth);
+  REQUIRE(fit.predict(cases[4], {20.0, 0.9, 0.5}) == Approx(memory_bound));  // 1.0 is on the plateau
+  while (fit.predict(cases[4], truth) < 1.5 * memory_bound) truth[2] *= 2;
+  INFO("f16 cost in truth: " << truth[2] << " ops per weight");
+  REQUIRE(truth[2] <= 32);
+  std::vector<const validate::PredictionCase*> train;
+  for (auto& c : cases) {
+    c.measured_s = fit.predict(c, truth);
+    train.push_back(&c);
+  }
+  const auto result = fit.fit(train);
+  for (std::size_t j = 0; j < truth.size(); ++j) {
+    INFO(parameters[j].name << ": fitted " << result.values[j] << ", truth " << truth[j]);
+    CHECK(result.identified[j]);
+    CHECK(result.values[j] == Approx(truth[j]).epsilon(0.05));
+  }
+}
+
 TEST_CASE("SiLU, GELU and attention records evaluate their functions once per element or score",
           "[validate][calibration]") {
   const auto formats = workloads::FormatTable::load(kPaths.formats());

@@ -170,8 +170,8 @@ FitResult EfficiencyFit::fit(const std::vector<const PredictionCase*>& train) co
     starts.push_back(z);
   }
   double best_cost = INFINITY;
-  for (const auto& z0 : starts) {
-    Eigen::VectorXd z = z0;
+  Eigen::VectorXd best_z;
+  auto descend = [&](Eigen::VectorXd z) {
     Eigen::NumericalDiff<Residuals> diff(f);
     Eigen::LevenbergMarquardt<Eigen::NumericalDiff<Residuals>, double> lm(diff);
     lm.parameters.maxfev = options_.max_evaluations;
@@ -183,6 +183,7 @@ FitResult EfficiencyFit::fit(const std::vector<const PredictionCase*>& train) co
     result.evaluations += static_cast<int>(lm.nfev);
     if (cost < best_cost) {
       best_cost = cost;
+      best_z = z;
       result.values = f.values_at(z);
       result.status = status;
       // The error itself, not its robust transform.
@@ -190,6 +191,31 @@ FitResult EfficiencyFit::fit(const std::vector<const PredictionCase*>& train) co
       for (const auto* c : train) sum += std::pow(std::log(predict(*c, result.values) / c->measured_s), 2);
       result.rms_log_error = std::sqrt(sum / static_cast<double>(train.size()));
     }
+  };
+  for (const auto& z0 : starts) descend(z0);
+  // Multi-start moves every coordinate at once, so a parameter on a plateau (a per-format
+  // dequantisation cost hidden behind the bandwidth term until it is 3-5x its start) is only
+  // freed when one start happens to suit all the others too. Scan each coordinate alone
+  // across its range from the best point and descend again from any scan point that is lower.
+  for (int pass = 0; pass < options_.plateau_scans && best_z.size() == n; ++pass) {
+    Eigen::VectorXd scan = best_z;
+    double scan_cost = best_cost;
+    for (Eigen::Index i = 0; i < n; ++i) {
+      for (double zi = -4.0; zi <= 4.0; zi += 1.0) {
+        Eigen::VectorXd z = scan;
+        z[i] = zi;
+        f(z, residuals);
+        ++result.evaluations;
+        if (residuals.squaredNorm() < scan_cost) {
+          scan_cost = residuals.squaredNorm();
+          scan = z;
+        }
+      }
+    }
+    if (scan_cost >= best_cost) break;
+    const double before = best_cost;
+    descend(scan);
+    if (best_cost >= before) break;
   }
   // At the solution, a parameter the data no longer responds to was not determined by it
   // (a bandwidth that only mattered half-way): it goes back to its start value.
