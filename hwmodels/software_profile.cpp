@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 
 #include "hwmodels/device_efficiency_reader.hpp"
@@ -39,6 +40,45 @@ SoftwareProfile read_software_profile(const std::string& path);
 SoftwareProfile load_software_profile(const std::string& path) {
   return read_yaml_checked(path, [&] { return read_software_profile(path); });
 }
+
+namespace {
+
+// Maps merge key by key, recursively; a scalar or list of the derived file replaces the base's.
+YAML::Node merged_over(const YAML::Node& base, const YAML::Node& derived) {
+  if (!base.IsMap() || !derived.IsMap()) return YAML::Clone(derived);
+  YAML::Node out = YAML::Clone(base);
+  for (const auto& entry : derived) {
+    const auto key = entry.first.as<std::string>();
+    const YAML::Node existing = out[key];
+    out[key] = existing ? merged_over(existing, entry.second) : YAML::Clone(entry.second);
+  }
+  return out;
+}
+
+YAML::Node resolved_yaml(const std::string& path, int depth) {
+  const YAML::Node root = load_yaml_file(path);
+  const YAML::Node base = root.IsMap() ? root["based_on"] : YAML::Node();
+  if (!base) return root;
+  const std::string id = base.IsScalar() ? base.Scalar() : "";
+  const bool plain = !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
+  });
+  if (!plain || id.front() == '.') {
+    throw InputError(path, "based_on: must name a profile id (letters, digits, '.', '-', '_'), such as llama.cpp");
+  }
+  if (depth >= 4) throw InputError(path, "based_on: more than 4 profiles deep (a cycle?)");
+  const fs::path base_file = fs::path(path).parent_path() / (id + ".yaml");
+  if (!is_regular_file_path(base_file.string())) {
+    throw InputError(path, fmt::format("based_on: no profile '{}' beside this file ({})", id, base_file.string()));
+  }
+  YAML::Node merged = merged_over(resolved_yaml(base_file.string(), depth + 1), root);
+  merged.remove("based_on");
+  return merged;
+}
+
+}  // namespace
+
+YAML::Node resolved_profile_yaml(const std::string& path) { return resolved_yaml(path, 0); }
 
 namespace {
 
@@ -114,7 +154,7 @@ std::vector<BuildChange> read_builds(const YAML::Node& node, const std::string& 
 }
 
 SoftwareProfile read_software_profile(const std::string& path) {
-  YAML::Node root = load_yaml_file(path);
+  YAML::Node root = resolved_profile_yaml(path);
   YamlFields f(root, path, "");
   SoftwareProfile p;
   p.file = path;

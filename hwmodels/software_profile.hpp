@@ -101,6 +101,12 @@ class ProfileSet {
 
 SoftwareProfile load_software_profile(const std::string& path);
 
+/// The profile file's YAML with its `based_on:` chain resolved: the base profile (a file of
+/// that id beside it) with this file's keys merged over it, maps key by key. What
+/// load_software_profile reads, and what a fitted copy is written from, so that the copy
+/// stands alone wherever it is written.
+YAML::Node resolved_profile_yaml(const std::string& path);
+
 /// The logical ops the lowering launches kernels for, the keys `kernels_per_op` may name:
 /// each of these, or `matmul.<weight family>`, `norm.<layer|rms>`, `ffn_act.<activation>`.
 /// tests/unit/lowering_test.cpp checks that every op the lowering makes uses one of them.

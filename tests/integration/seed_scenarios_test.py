@@ -183,6 +183,19 @@ class Seed004Breakdown(unittest.TestCase):
         self.assertGreater(rep["variants"]["a-measured-read-21"]["shares"]["attention"],
                            rep["variants"]["d-task2-q8_0-attention"]["shares"]["attention"])
 
+    def test_per_node_hypothesis_adds_its_cost_to_every_graph_node(self):
+        # Variant e states 175 us per graph node instead of llama.cpp's 3 us: each op's launch
+        # is its node count x 175 us, and the step grows by (175 - 3) us per node of the step.
+        for model, (out_dir, _, preds) in self.report.items():
+            ops = ops_of_last_decode_step(os.path.join(out_dir, "e-per-op-175us"))
+            nodes = sum(int(r["kernels"]) for r in ops)
+            for r in ops:
+                self.assertAlmostEqual(float(r["launch_s"]), int(r["kernels"]) * 175e-6, delta=1e-12, msg=r["op"])
+            base = ops_of_last_decode_step(os.path.join(out_dir, "a-measured-read-21"))
+            grown = sum(float(r["duration_s"]) for r in ops) - sum(float(r["duration_s"]) for r in base)
+            self.assertAlmostEqual(grown, nodes * 172e-6, delta=1e-6, msg=model)
+            self.assertTrue(any("175 us" in a for a in preds["e-per-op-175us"]["assumptions"]), model)
+
     def test_gemma_task6(self):
         _, rep, _ = self.report["gemma3-1b"]
         t6 = rep["variants"]["a-measured-read-21"]["task6"]

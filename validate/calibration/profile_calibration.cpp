@@ -142,7 +142,7 @@ ProfileCalibration ProfileCalibrator::run(const std::vector<std::string>& names,
 
 std::string calibrated_profile_yaml(const hwmodels::SoftwareProfile& profile, const ProfileCalibration& result,
                                     const std::string& provenance_comment) {
-  YAML::Node root = load_yaml_file(profile.file);
+  YAML::Node root = hwmodels::resolved_profile_yaml(profile.file);  // a based_on profile's copy stands alone
   std::map<std::string, std::vector<std::pair<std::string, double>>> by_scope;
   for (std::size_t j = 0; j < result.parameters.size(); ++j) {
     if (result.identified[j]) by_scope[result.parameters[j].scope].emplace_back(result.parameters[j].name, result.values[j]);
