@@ -270,7 +270,9 @@ TEST_CASE("a per-format cost hidden behind the bandwidth at its start value is s
   for (const char* name : {"bandwidth_gbs", "memory.kernel_fraction", "dequant_ops_per_weight.f16"}) {
     parameters.push_back(validate::make_fit_parameter(name, device.model));
   }
-  const validate::EfficiencyFit fit(table, parameters);
+  validate::FitOptions options;
+  options.plateau_scans = 2;  // as `llmsim calibrate` fits one device
+  const validate::EfficiencyFit fit(table, parameters, options);
   REQUIRE(fit.start_values()[2] == 1.0);
   std::vector<validate::PredictionCase> cases;
   auto add = [&](workloads::Op op, bool stream) {

@@ -29,7 +29,7 @@ struct FitOptions {
   double robust_scale = 0.1;   // Cauchy loss scale on log errors (0.1 ~ 10%); 0 = plain least squares
   int extra_starts = 6;        // descents from spread-out points besides the profile's values and the middle
   int max_evaluations = 4000;  // per descent
-  int plateau_scans = 2;       // rounds of one-coordinate scans from the best descent (0 = none)
+  int plateau_scans = 0;       // rounds of one-coordinate scans from the best descent (llmsim calibrate: 2)
 };
 
 struct FitResult {
