@@ -1,7 +1,6 @@
 #include "app/measurement_inputs.hpp"
 
-#include <cmath>
-#include <cstdlib>
+#include "app/number_validator.hpp"
 
 #include "hwmodels/catalog.hpp"
 #include "hwmodels/software_profile.hpp"
@@ -31,17 +30,8 @@ void add_measurement_flags(CLI::App& cmd, MeasurementFlags& f, bool required) {
 }
 
 void add_fit_weight_flags(CLI::App& cmd, double& prior, double& robust_scale) {
-  // CLI11's NonNegativeNumber and Range let NaN through; a NaN weight makes every cost NaN.
-  const CLI::Validator weight(
-      [](const std::string& text) -> std::string {
-        char* end = nullptr;
-        const double v = std::strtod(text.c_str(), &end);
-        if (end == text.c_str() || *end != '\0' || !std::isfinite(v) || v < 0 || v > 1e6) {
-          return "must be a number from 0 to 1e6, got '" + text + "'";
-        }
-        return "";
-      },
-      "WEIGHT", "fit weight");
+  // A NaN weight would make every cost NaN.
+  const CLI::Validator weight = finite_number_in(0, 1e6, "a number from 0 to 1e6", "WEIGHT");
   cmd.add_option("--prior", prior, "weight pulling parameters back to the profile's values")
       ->check(weight)
       ->capture_default_str();

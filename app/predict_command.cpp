@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "app/commands.hpp"
+#include "app/number_validator.hpp"
 #include "app/progress_display.hpp"
 #include "app/recorded_steps.hpp"
 #include "common/input_error.hpp"
@@ -55,17 +56,7 @@ void add_price_option(CLI::App* cmd, double& usd_per_hour) {
   cmd->add_option("--usd-per-hour", usd_per_hour,
                   "price of the hardware per hour, for cost per image/sequence (default: the system file's "
                   "cloud_usd_per_hour)")
-      ->check(CLI::Validator(
-          [](const std::string& text) -> std::string {
-            // CLI11's NonNegativeNumber lets NaN through and prints refused values garbled.
-            char* end = nullptr;
-            const double v = std::strtod(text.c_str(), &end);
-            if (end == text.c_str() || *end != '\0' || !std::isfinite(v) || v < 0 || v > 1e6) {
-              return "must be a price from 0 to 1e6 USD per hour, got '" + text + "'";
-            }
-            return "";
-          },
-          "USD", "price"));
+      ->check(finite_number_in(0, 1e6, "a price from 0 to 1e6 USD per hour", "USD"));
 }
 
 }  // namespace
