@@ -146,6 +146,17 @@ measurements::Measurement cpu_record(const std::string& hardware_id, const std::
   return r;
 }
 
+// Every parameter of a fit to synthetic measurements is identified and within `epsilon` of
+// the truth that made them.
+void check_recovered(const std::vector<validate::FitParameter>& parameters, const validate::FitResult& result,
+                     const std::vector<double>& truth, double epsilon) {
+  for (std::size_t j = 0; j < truth.size(); ++j) {
+    INFO(parameters[j].name << ": fitted " << result.values[j] << ", truth " << truth[j]);
+    CHECK(result.identified[j]);
+    CHECK(result.values[j] == Approx(truth[j]).epsilon(epsilon));
+  }
+}
+
 }  // namespace
 
 TEST_CASE("the fast step evaluation takes what the simulator takes", "[validate][calibration]") {
@@ -199,11 +210,7 @@ TEST_CASE("the fit recovers known parameters from noisy synthetic measurements",
   for (const auto& c : cases) train.push_back(&c);
 
   const auto result = fit.fit(train);
-  for (std::size_t j = 0; j < truth.size(); ++j) {
-    INFO(parameters[j].name << ": fitted " << result.values[j] << ", truth " << truth[j]);
-    CHECK(result.identified[j]);
-    CHECK(result.values[j] == Approx(truth[j]).epsilon(0.15));
-  }
+  check_recovered(parameters, result, truth, 0.15);
   CHECK(result.rms_log_error < 0.05);
 
   // Held out by shape, each kernel is predicted within a few times the noise.
@@ -247,11 +254,7 @@ TEST_CASE("the fit recovers the cost of a transcendental function apart from pla
     train.push_back(&c);
   }
   const auto result = fit.fit(train);
-  for (std::size_t j = 0; j < truth.size(); ++j) {
-    INFO(parameters[j].name << ": fitted " << result.values[j] << ", truth " << truth[j]);
-    CHECK(result.identified[j]);
-    CHECK(result.values[j] == Approx(truth[j]).epsilon(0.1));
-  }
+  check_recovered(parameters, result, truth, 0.1);
 }
 
 TEST_CASE("a per-format cost hidden behind the bandwidth at its start value is still found",
@@ -305,11 +308,7 @@ TEST_CASE("a per-format cost hidden behind the bandwidth at its start value is s
     train.push_back(&c);
   }
   const auto result = fit.fit(train);
-  for (std::size_t j = 0; j < truth.size(); ++j) {
-    INFO(parameters[j].name << ": fitted " << result.values[j] << ", truth " << truth[j]);
-    CHECK(result.identified[j]);
-    CHECK(result.values[j] == Approx(truth[j]).epsilon(0.05));
-  }
+  check_recovered(parameters, result, truth, 0.05);
 }
 
 TEST_CASE("SiLU, GELU and attention records evaluate their functions once per element or score",
