@@ -6,12 +6,12 @@
 # earlier crashes). A crash, a hang (> 10 s on one input) or > 2 GB of memory fails the run and
 # leaves the input in build-asan/findings/<target>/: fix the parser, then copy the input to
 # tests/fuzz/regressions/<target>/ so that the unit tests replay it.
-#   FUZZ_SECONDS  seconds per harness (default 10)     FUZZ_TARGETS  which (default all)
+#   FUZZ_SECONDS  seconds per harness (default 7)     FUZZ_TARGETS  which (default all)
 #   JOBS          build parallelism (default 2)        SANITIZED_BUILD  build folder (default build-asan)
 set -eu
 cd "$(dirname "$0")/.."
 build=${SANITIZED_BUILD:-build-asan}
-seconds=${FUZZ_SECONDS:-10}
+seconds=${FUZZ_SECONDS:-7}
 targets=${FUZZ_TARGETS:-"system_yaml scenario_yaml hf_config software_profile measurements public_csv request_trace chakra_et gguf corpus_csv sharegpt sweep_manifest"}
 
 start=$(date +%s)

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds llmsim with AddressSanitizer + UndefinedBehaviorSanitizer (clang; the build that the
 # fuzz harnesses share, scripts/configure-sanitized.sh) and runs the test suite under it, less
-# the tests that time this machine or sweep the whole catalog (labels calibration and slow;
+# the tests that time this machine, sweep the whole catalog or rerun whole seed scenarios
+# (labels calibration, slow and seeds;
 # docs/reliability.md says why). Any sanitizer report fails the test that triggered it.
 #   JOBS  build and test parallelism (default 2)    SANITIZED_BUILD  build folder (default build-asan)
 set -eu
@@ -21,5 +22,5 @@ cd "$build"
 # The Vulkan backend's kernel test is left out: Mesa's lavapipe driver (not instrumented, and
 # unloaded before exit) leaks 128 bytes that LeakSanitizer cannot attribute to a module, so no
 # suppression can name it. It runs in the normal build.
-ctest --output-on-failure -j"${JOBS:-2}" -LE "calibration|slow" -E "^runner:vulkan" --timeout 1200
+ctest --output-on-failure -j"${JOBS:-2}" -LE "calibration|slow|seeds" -E "^runner:vulkan" --timeout 1200
 echo "sanitize: build $((built - start)) s, tests $(($(date +%s) - built)) s"

@@ -44,7 +44,7 @@ def check(hardware_file, model_id):
     memory = next(m for m in parts["memories"] if m["id"] == device["memory"])
     ceiling = memory["bandwidth_gbs"]["value"] * 1e9 / min_bytes_per_token(model_id)
     out = subprocess.run([LLMSIM, "predict", "--hardware", system["id"], "--model", model_id, "--dtype", "q4_k_m",
-                          "--prompt", "0", "--gen", "8", "--json"], capture_output=True, text=True)
+                          "--prompt", "0", "--gen", "2", "--json"], capture_output=True, text=True)
     if out.returncode not in (0, 3):
         return f"{system['id']} {model_id}: llmsim failed: {out.stderr.strip()}"
     tps = json.loads(out.stdout)["decode_tokens_per_s"]
