@@ -67,6 +67,7 @@ int run_serving_validation(const sim::DataPaths& paths, const validate::CorpusMa
                                                    fmt::print(stderr, "  {}/{} runs simulated\n", done, total);
                                                  });
   if (!flags.rows_csv.empty()) write_file_atomically(flags.rows_csv, validate::serving_rows_csv(report));
+  if (!flags.grid_csv.empty()) write_file_atomically(flags.grid_csv, validate::serving_grid_csv(report));
   fmt::print("{}", validate::serving_report_text(report));
   if (!flags.rows_csv.empty()) fmt::print("one line per row: {}\n", flags.rows_csv);
   return kOk;
@@ -94,7 +95,11 @@ int run_corpus_validation(const sim::DataPaths& paths, const CorpusFlags& flags)
   // Which rows ran at a stated engine build (mapping.yaml `builds`, the profile's `builds:`).
   std::map<std::string, int> at_build;
   for (const auto& p : report.predicted)
-    if (p.situation.build > 0) ++at_build[fmt::format("{}@b{}", p.situation.profile, p.situation.build)];
+    if (p.situation.build > 0) {
+      const auto& s = p.situation;
+      ++at_build[s.backend.empty() ? fmt::format("{}@b{}", s.profile, s.build)
+                                   : fmt::format("{}@b{}:{}", s.profile, s.build, s.backend)];
+    }
   if (!at_build.empty()) {
     fmt::print("\npredicted with the kernel paths of a stated engine build (rows):");
     for (const auto& [label, n] : at_build) fmt::print(" {} {}", label, n);

@@ -93,7 +93,7 @@ void add_predict_command(CLI::App& app, Action& action) {
   auto op_classes = std::make_shared<std::string>();
   auto policy = std::make_shared<std::string>("single");
   add_placement_options(cmd, request->placement, *policy, *op_classes);
-  cmd->add_option("--software", request->software, "software profile: llama.cpp vllm trtllm sglang pytorch; NAME@bNNNN picks an engine build's kernel paths (llama.cpp@b5000)")
+  cmd->add_option("--software", request->software, "software profile: llama.cpp vllm trtllm sglang pytorch; NAME@bNNNN[:BACKEND] picks an engine build's kernel paths (llama.cpp@b5000, llama.cpp@b6092:vulkan)")
       ->capture_default_str();
   cmd->add_flag("--json", *json, "print one JSON object instead of the text report");
   cmd->add_option("--trace", *trace, "write a Chrome/Perfetto trace JSON here");

@@ -152,6 +152,8 @@ void add_validate_command(CLI::App& app, Action& action) {
                "with --corpus: the serving rows (throughput, TTFT, TPOT), each published run simulated as llmsim serve");
   cmd->add_option("--host-grid", flags->corpus.host_grid,
                   "with --serving: host work to fit, as STEP_US,...:PER_SEQUENCE_US,...:REQUEST_US,...");
+  cmd->add_option("--grid-csv", flags->corpus.grid_csv,
+                  "with --serving and --host-grid: every row's figure at every grid point, one line per row");
   cmd->add_option("--csv", flags->csv, "write predicted vs measured, one row per record, here");
   cmd->add_flag("--json", flags->json, "print the statistics as one JSON object");
   cmd->add_flag("!--no-simulate", flags->simulate, "predict steps by their ops' roofline sum, without SimGrid");

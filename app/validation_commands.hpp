@@ -27,6 +27,7 @@ struct CorpusFlags {
   bool json = false;
   bool serving = false;   // --serving: the serving rows, each run simulated with `llmsim serve`
   std::string host_grid;  // --host-grid STEP_US,...:PER_SEQ_US,...: host work values fitted with --serving
+  std::string grid_csv;   // --grid-csv: with --serving, every row's figure at every grid point
   int jobs = 2;
 };
 int run_corpus_validation(const sim::DataPaths& paths, const CorpusFlags& flags);

@@ -132,6 +132,16 @@ std::map<std::string, YAML::Node> read_device_sections(const YAML::Node& devices
   return sections;
 }
 
+bool is_backend_name(const std::string& name) {
+  return std::any_of(std::begin(kBackends), std::end(kBackends), [&](const char* b) { return name == b; });
+}
+
+std::string backend_names() {
+  std::string out;
+  for (const char* b : kBackends) out += (out.empty() ? "" : ", ") + std::string(b);
+  return out;
+}
+
 std::vector<BuildChange> read_builds(const YAML::Node& node, const std::string& path) {
   if (!node.IsSequence()) {
     throw InputError(path, "builds: must be a list of {since, basis, devices} changes, oldest first");
@@ -143,6 +153,10 @@ std::vector<BuildChange> read_builds(const YAML::Node& node, const std::string& 
     BuildChange c;
     c.since = static_cast<int>(b.required_integer("since", 1, 1e7));
     c.until = static_cast<int>(b.optional_integer("until", 0, c.since + 1, 1e7));
+    c.backend = b.optional_string("backend", "");
+    if (!c.backend.empty() && !is_backend_name(c.backend)) {
+      throw b.error("backend", fmt::format("expected one of {}, got '{}'", backend_names(), c.backend));
+    }
     c.basis = b.required_string("basis");
     if (b.optional("flash_attention")) c.flash_attention = b.optional_bool("flash_attention", false);
     if (auto devices = b.optional("devices")) c.sections = read_device_sections(*devices, path, where + ".devices");
@@ -215,8 +229,10 @@ DeviceEfficiency SoftwareProfile::efficiency_for(const System& system, const Dev
       e = read_device_efficiency(it->second, file, "devices." + key, e);
       applied += (applied.empty() ? "" : " + ") + key;
     }
-    // The selected build's changes, oldest first, over the same key.
+    // The selected build's changes, oldest first, over the same key, where their backend runs.
+    const std::string runs_on = backend.empty() ? default_backend(device) : backend;
     for (std::size_t i : this->applied) {
+      if (!builds[i].backend.empty() && builds[i].backend != runs_on) continue;
       auto it = builds[i].sections.find(key);
       if (it == builds[i].sections.end()) continue;
       e = read_device_efficiency(it->second, file, fmt::format("builds[{}].devices.{}", i, key), e);
@@ -233,12 +249,17 @@ DeviceEfficiency SoftwareProfile::efficiency_for(const System& system, const Dev
   return e;
 }
 
-void SoftwareProfile::select_build(int build_number) {
+void SoftwareProfile::select_build(int build_number, const std::string& backend_name) {
   if (builds.empty()) {
     throw InputError("--software", fmt::format("profile '{}' states no builds (key builds:); name it without @b{}",
                                                id, build_number));
   }
+  if (!backend_name.empty() && !is_backend_name(backend_name)) {
+    throw InputError("--software", fmt::format("unknown backend '{}' in {}@b{}:{}; known: {}", backend_name, id,
+                                               build_number, backend_name, backend_names()));
+  }
   build = build_number;
+  backend = backend_name;
   applied.clear();
   for (std::size_t i = 0; i < builds.size(); ++i) {
     const auto& c = builds[i];
@@ -248,7 +269,20 @@ void SoftwareProfile::select_build(int build_number) {
   }
 }
 
-std::string SoftwareProfile::label() const { return build > 0 ? fmt::format("{}@b{}", id, build) : id; }
+std::string SoftwareProfile::label() const {
+  if (build <= 0) return id;
+  return backend.empty() ? fmt::format("{}@b{}", id, build) : fmt::format("{}@b{}:{}", id, build, backend);
+}
+
+std::string default_backend(const Device& device) {
+  if (device.kind == DeviceKind::cpu) return "cpu";
+  if (device.kind != DeviceKind::gpu) return "";
+  if (device.vendor == "nvidia") return "cuda";
+  if (device.vendor == "amd") return "rocm";
+  if (device.vendor == "apple") return "metal";
+  if (device.vendor == "intel") return "sycl";
+  return "";
+}
 
 std::string SoftwareProfile::fit_scope(const Device& device) const {
   for (const auto& key : {device.architecture_class(), device.product_line_class()})
@@ -263,17 +297,23 @@ std::vector<std::string> ProfileSet::ids() const { return file_stems(directory_,
 SoftwareProfile ProfileSet::load(const std::string& id) const {
   // A path to a profile file (such as a copy fitted by `llmsim calibrate-profile`) is read as is.
   if (id.ends_with(".yaml") && is_regular_file_path(id)) return load_software_profile(id);
-  // NAME@bNNNN: the profile with the kernel-path changes of that build (its `builds:` list).
+  // NAME@bNNNN[:BACKEND]: the profile with the kernel-path changes of that build (its `builds:`
+  // list), on the backend named (else each device's own).
   if (const auto at = id.find('@'); at != std::string::npos) {
-    const std::string version = id.substr(at + 1);
+    const auto colon = id.find(':', at);
+    const std::string version = id.substr(at + 1, colon == std::string::npos ? std::string::npos : colon - at - 1);
+    const std::string backend_name = colon == std::string::npos ? "" : id.substr(colon + 1);
     const bool digits = version.size() > 1 && version.front() == 'b' &&
                         std::all_of(version.begin() + 1, version.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (!digits || version.size() > 8) {
-      throw InputError("--software", fmt::format("expected NAME@bNNNN (an engine build number such as llama.cpp@b5000), "
-                                                 "got '{}'", id));
+      throw InputError("--software", fmt::format("expected NAME@bNNNN or NAME@bNNNN:BACKEND (an engine build number "
+                                                 "such as llama.cpp@b5000, llama.cpp@b7000:vulkan), got '{}'", id));
+    }
+    if (colon != std::string::npos && backend_name.empty()) {
+      throw InputError("--software", fmt::format("'{}' names no backend after ':'; known: {}", id, backend_names()));
     }
     SoftwareProfile p = load(id.substr(0, at));
-    p.select_build(std::stoi(version.substr(1)));
+    p.select_build(std::stoi(version.substr(1)), backend_name);
     return p;
   }
   const fs::path file = fs::path(directory_) / (id + ".yaml");

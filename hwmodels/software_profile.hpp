@@ -39,11 +39,14 @@ struct EngineServing {
 
 /// A change of the engine's kernel paths from one of its builds on (profile key `builds`), for
 /// `--software ID@bNNNN`: in force when since <= NNNN (and NNNN < until, when given). Its
-/// device sections overlay the profile's, key by key, after them.
+/// device sections overlay the profile's, key by key, after them. A change in one backend's
+/// kernels (key `backend`: cuda, rocm, vulkan, metal, sycl, cpu) reaches a device only when that
+/// backend runs it: the one named in `ID@bNNNN:BACKEND`, else the device's own (default_backend).
 struct BuildChange {
   int since = 0;
-  int until = 0;      // 0 = still in force
-  std::string basis;  // the pull request and what it changed
+  int until = 0;        // 0 = still in force
+  std::string backend;  // "" = every backend
+  std::string basis;    // the pull request and what it changed
   std::optional<bool> flash_attention;
   std::map<std::string, YAML::Node> sections;
 };
@@ -78,14 +81,22 @@ struct SoftwareProfile {
 
   std::vector<BuildChange> builds;  // the profile's known changes, oldest first
   int build = 0;                    // the build selected (ID@bNNNN); 0 = the profile as written
+  std::string backend;              // the backend selected (ID@bNNNN:BACKEND); "" = each device's own
   std::vector<std::size_t> applied; // indexes into `builds` in force at `build`
 
   /// Applies the changes in force at `build_number` (flash attention at once; device sections
-  /// in efficiency_for). InputError when the profile states no builds.
-  void select_build(int build_number);
-  /// "llama.cpp" or "llama.cpp@b5000".
+  /// in efficiency_for) on `backend_name` ("" = each device's default). InputError when the
+  /// profile states no builds or the backend is not one of kBackends.
+  void select_build(int build_number, const std::string& backend_name = "");
+  /// "llama.cpp", "llama.cpp@b5000" or "llama.cpp@b5000:vulkan".
   std::string label() const;
 };
+
+/// The backends a build change or `ID@bNNNN:BACKEND` may name.
+inline constexpr const char* kBackends[] = {"cuda", "rocm", "vulkan", "metal", "sycl", "cpu"};
+/// The backend an engine runs on `device` when none is named: CUDA on NVIDIA GPUs, ROCm on AMD
+/// GPUs, Metal on Apple GPUs, SYCL on Intel GPUs, its CPU code on CPUs; "" otherwise.
+std::string default_backend(const Device& device);
 
 /// Loads profiles from a directory; unknown ids list the known ones.
 class ProfileSet {

@@ -212,7 +212,8 @@ TEST_CASE("a row takes the engine build its software names, on the backend the b
     const auto m = CorpusMapping::load(test::source_dir() + "/validate/data/corpus/mapping.yaml");
     CHECK(build(m, "llama.cpp 4426e298 (b2824)", "cuda") == 2824);
     CHECK(build(m, "llama.cpp build 5298 (141a908a)", "cuda 10.2") == 5298);
-    CHECK(build(m, "llama.cpp build 5298 (141a908a)", "vulkan") == 0);  // another backend's kernels
+    CHECK(build(m, "llama.cpp build 5298 (141a908a)", "vulkan") == 5298);  // its changes on RDNA 3.5 are listed
+    CHECK(build(m, "llama.cpp build 5298 (141a908a)", "metal") == 0);   // none of Metal's are
     CHECK(build(m, "llama.cpp (master before PR 7716, Jun 2024)", "cuda") == 0);  // no build stated
     CHECK(build(m, "llama.cpp PR 7676 branch cuda-ptx-mma-7 (tensor-core MMQ, Jun 2024)", "cuda") == 3216);
   }
@@ -240,6 +241,32 @@ TEST_CASE("a row takes the engine build its software names, on the backend the b
       CHECK_THAT(e.what(), Catch::Matchers::Contains("builds[0]"));
       CHECK_THAT(e.what(), Catch::Matchers::Contains("stated"));
     }
+  }
+}
+
+TEST_CASE("a software rule with a hardware pattern holds on that hardware only", "[corpus]") {
+  const auto m = CorpusMapping::load(test::source_dir() + "/validate/data/corpus/mapping.yaml");
+  // vLLM's ROCm build is its own engine profile: the same software name on NVIDIA is vllm.
+  CHECK(m.profile_id("vLLM 0.6.3.dev116+g151ef4ef", "rocm", "8x AMD Instinct MI300X 192GB HBM3") == "vllm-rocm");
+  CHECK(m.profile_id("vLLM (LLM-Inference-Bench, arXiv 2411.00136)", "offline llm.generate",
+                     "AMD Instinct MI300X 192GB HBM3") == "vllm-rocm");
+  CHECK(m.profile_id("vLLM 0.6.3.post2.dev308+gb489fc3c", "cuda", "8x NVIDIA H100 SXM5 80GB HBM3") == "vllm");
+  CHECK(m.profile_id("SGLang 0.4.6.post2", "cuda", "AMD Instinct MI300X 192GB HBM3") == "sglang");
+  // A malformed hardware pattern is refused naming the entry.
+  const std::string shipped = test::source_dir() + "/validate/data/corpus/mapping.yaml";
+  std::ifstream in(shipped);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto at = text.find("\nsoftware:\n");
+  REQUIRE(at != std::string::npos);
+  const std::string bad = text.substr(0, at) + "\nsoftware:\n  - {match: \"^x\", hardware: \"(\", profile: vllm}\n" +
+                          text.substr(at + std::string("\nsoftware:\n").size());
+  const auto dir = corpus_dir("hardware_rule", {{"mapping.yaml", bad}});
+  try {
+    CorpusMapping::load(dir + "/mapping.yaml");
+    FAIL("a malformed hardware pattern was accepted");
+  } catch (const InputError& e) {
+    CHECK_THAT(e.what(), Catch::Matchers::Contains("software[0]"));
+    CHECK_THAT(e.what(), Catch::Matchers::Contains("hardware"));
   }
 }
 

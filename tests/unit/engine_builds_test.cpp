@@ -7,6 +7,7 @@
 
 #include "common/input_error.hpp"
 #include "hwmodels/catalog.hpp"
+#include "hwmodels/efficiency_model.hpp"
 #include "hwmodels/memory_kinds.hpp"
 #include "hwmodels/software_profile.hpp"
 #include "sim/device_model.hpp"
@@ -86,4 +87,44 @@ TEST_CASE("a build on a profile without builds, or a malformed build, is refused
   CHECK_THROWS_WITH(llama("vllm@b5000"), Catch::Contains("states no builds"));
   CHECK_THROWS_WITH(llama("llama.cpp@5000"), Catch::Contains("NAME@bNNNN"));
   CHECK_THROWS_WITH(llama("llama.cpp@bx"), Catch::Contains("NAME@bNNNN"));
+}
+
+// On RDNA 3.5 (Radeon 8060S) llama.cpp's ROCm and Vulkan kernels changed at different builds
+// (docs/research/llamacpp-amd-rdna-kernel-paths.md): ROCm dequantised prompt matmuls for rocBLAS
+// until b7279, Vulkan had no large coopmat tile until b7707. A change reaches a device only on
+// its backend: the one named after the build, else the device's own (ROCm on AMD GPUs).
+TEST_CASE("a backend's build change reaches a device only on that backend", "[profile][builds]") {
+  const auto unbuilt = gpu_of(llama("llama.cpp"), "ryzen-ai-max-395");
+  const auto rocm_2025 = gpu_of(llama("llama.cpp@b6092:rocm"), "ryzen-ai-max-395");
+  CHECK(rocm_2025.dequant_before_gemm);
+  CHECK(rocm_2025.quantised_kernel_max_m == 64);
+  CHECK(rocm_2025.matmul.tiles.size() == unbuilt.matmul.tiles.size());  // the Vulkan change is not ROCm's
+  // No backend named: an AMD GPU runs ROCm.
+  CHECK(gpu_of(llama("llama.cpp@b6092"), "ryzen-ai-max-395").dequant_before_gemm);
+  const auto rocm_2026 = gpu_of(llama("llama.cpp@b9187:rocm"), "ryzen-ai-max-395");
+  CHECK(rocm_2026.dequant_before_gemm == unbuilt.dequant_before_gemm);
+  CHECK(rocm_2026.quantised_kernel_max_m == unbuilt.quantised_kernel_max_m);
+
+  const auto vulkan_2025 = gpu_of(llama("llama.cpp@b6092:vulkan"), "ryzen-ai-max-395");
+  CHECK(vulkan_2025.dequant_before_gemm == unbuilt.dequant_before_gemm);
+  const auto vulkan_2026 = gpu_of(llama("llama.cpp@b9187:vulkan"), "ryzen-ai-max-395");
+  // A 512 x 4096 prompt matmul on 40 CUs, by hand. Today's best is gpu-amd's 64x64 tile at
+  // fraction 1: 8 x 64 = 512 tiles in ceil(512 / 40) = 13 waves, 512 / 520 filled (the 32x32 tile
+  // at 0.7 does worse). Before b7707 both tiles ran at PR #18749's measured 0.737 of that.
+  const double today = hwmodels::gemm_efficiency(vulkan_2026.matmul, 512, 4096, 1, 40);
+  const double before = hwmodels::gemm_efficiency(vulkan_2025.matmul, 512, 4096, 1, 40);
+  CHECK(today == Approx(vulkan_2026.matmul.max_fraction * 512.0 / 520.0));
+  CHECK(before / today == Approx(0.737));
+  CHECK(llama("llama.cpp@b6092:vulkan").label() == "llama.cpp@b6092:vulkan");
+
+  // CUDA's changes do not reach a Vulkan run on an NVIDIA GPU: spring 2024's paths stay.
+  const auto nvidia_vulkan = gpu_of(llama("llama.cpp@b5000:vulkan"), "rtx-4090");
+  CHECK(nvidia_vulkan.quantised_kernel_max_m == 32);
+  CHECK(nvidia_vulkan.dequant_before_gemm);
+}
+
+TEST_CASE("an unknown backend after the build is refused with the known ones", "[profile][builds]") {
+  CHECK_THROWS_WITH(llama("llama.cpp@b5000:opencl"), Catch::Contains("unknown backend 'opencl'") &&
+                                                          Catch::Contains("vulkan"));
+  CHECK_THROWS_WITH(llama("llama.cpp@b5000:"), Catch::Contains("names no backend"));
 }

@@ -27,6 +27,17 @@ std::regex pattern_field(YamlFields& f, const char* key, std::string* text_out =
   }
 }
 
+// The backend a row's backend name says ("ROCm 7.2.3" -> rocm, "Vulkan RADV" -> vulkan), in the
+// words of the profiles' build changes; "" when it names none of them.
+std::string backend_tag(const std::string& backend_name) {
+  static const std::pair<const char*, const char*> prefixes[] = {
+      {"cuda", "cuda"}, {"rocm", "rocm"}, {"hip", "rocm"}, {"vulkan", "vulkan"},
+      {"metal", "metal"}, {"sycl", "sycl"}, {"cpu", "cpu"}};
+  for (const auto& [prefix, tag] : prefixes)
+    if (backend_name.rfind(prefix, 0) == 0) return tag;
+  return "";
+}
+
 }  // namespace
 
 CorpusMapping CorpusMapping::load(const std::string& path) {
@@ -41,6 +52,7 @@ CorpusMapping CorpusMapping::load(const std::string& path) {
       Rule r;
       r.pattern = pattern_field(f, "match", &r.text);
       r.id = f.required_string(id_key);
+      if (std::string(section) == "software" && f.has("hardware")) r.hardware = pattern_field(f, "hardware");
       f.optional_string("note", "");
       f.finish();
       out.push_back(std::move(r));
@@ -88,16 +100,20 @@ CorpusMapping CorpusMapping::load(const std::string& path) {
 
 // An entry with id `none` stops the search: the name is known and deliberately not mapped
 // (a laptop variant of a desktop part, say), so a later, looser pattern must not take it.
-std::string CorpusMapping::first_match(const std::vector<Rule>& rules, const std::string& text) {
-  for (const auto& r : rules)
+std::string CorpusMapping::first_match(const std::vector<Rule>& rules, const std::string& text,
+                                       const std::string& hardware) {
+  for (const auto& r : rules) {
+    if (r.hardware && !std::regex_search(hardware, *r.hardware)) continue;
     if (std::regex_search(text, r.pattern)) return r.id == "none" ? "" : r.id;
+  }
   return "";
 }
 
 std::string CorpusMapping::hardware_id(const std::string& published) const { return first_match(hardware_, published); }
 
-std::string CorpusMapping::profile_id(const std::string& software, const std::string& backend_name) const {
-  const std::string p = first_match(software_, software);
+std::string CorpusMapping::profile_id(const std::string& software, const std::string& backend_name,
+                                      const std::string& hardware) const {
+  const std::string p = first_match(software_, software, hardware);
   return p.empty() ? first_match(backends_, backend_name) : p;
 }
 
@@ -157,7 +173,7 @@ MappedRow CorpusMapping::map(const CorpusRow& row) const {
     out.why_not = fmt::format("weight format '{}' is not one llmsim knows (mapping.yaml)", row.dtype);
     return out;
   }
-  s.profile = profile_id(row.software, row.backend_name);
+  s.profile = profile_id(row.software, row.backend_name, row.hardware);
   if (s.profile.empty()) {
     out.why_kind = "software profile";
     out.why_not = fmt::format("software '{}' has no profile (mapping.yaml)", row.software);
@@ -165,6 +181,7 @@ MappedRow CorpusMapping::map(const CorpusRow& row) const {
   }
   s.device = device_of(row.backend_name);
   s.build = build_of(row.software, row.backend_name);
+  s.backend = backend_tag(row.backend_name);
   // "threads=all" or a range is not a count: every core is assumed, as when it is not stated.
   if (auto t = row.flags.find("threads"); t != row.flags.end() && s.device == "cpu") {
     if (auto n = corpus_text::positive_count(t->second); n && *n <= 100000) s.threads = static_cast<int>(*n);

@@ -24,6 +24,7 @@ struct CorpusSituation {
   std::string phase;     // "prefill", "decode" or "batched decode"
   int threads = 0;       // CPU threads the row states (backend `threads=N`); 0 = not stated: every core
   int build = 0;         // the engine build whose kernel paths apply (profile `builds:`); 0 = the profile as written
+  std::string backend;   // the backend the row ran (cuda, rocm, vulkan, metal, sycl, cpu), for its build's changes; "" = unknown
   StepSpec step;
 };
 
@@ -45,7 +46,10 @@ class CorpusMapping {
   /// The model id, weight format and software profile a published name maps to, or "".
   std::string model_id(const std::string& published) const { return first_match(models_, published); }
   std::string dtype_id(const std::string& published) const { return first_match(dtypes_, published); }
-  std::string profile_id(const std::string& software, const std::string& backend_name) const;
+  /// A software rule may also name a hardware pattern (key `hardware`): the engine's build for
+  /// that vendor (vLLM's ROCm build on AMD GPUs) is then its own profile.
+  std::string profile_id(const std::string& software, const std::string& backend_name,
+                         const std::string& hardware) const;
   /// The catalog node system holding several of catalog device `single` (section `nodes`:
   /// "h100-sxm5-80gb" -> "dgx-h100"), or "".
   std::string node_for(const std::string& single) const;
@@ -59,8 +63,10 @@ class CorpusMapping {
     std::regex pattern;
     std::string text;  // the pattern as written, for messages
     std::string id;
+    std::optional<std::regex> hardware;  // software rules only: the rule holds on this hardware only
   };
-  static std::string first_match(const std::vector<Rule>& rules, const std::string& text);
+  static std::string first_match(const std::vector<Rule>& rules, const std::string& text,
+                                 const std::string& hardware = "");
 
   // Section `builds`: which engine build a row ran, from its software and backend names.
   struct BuildRule {

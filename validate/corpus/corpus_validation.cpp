@@ -37,7 +37,7 @@ struct CorpusValidator::ProfileFit {
   hwmodels::SoftwareProfile profile;
   // The profile at each build a row states (profile `builds:`): the kernel paths differ, the
   // fitted parameters are the same ones, so rows of every build inform one fit.
-  std::map<int, hwmodels::SoftwareProfile> at_build;
+  std::map<std::pair<int, std::string>, hwmodels::SoftwareProfile> at_build;  // (build, backend)
   DeviceTable devices;
   std::map<std::string, std::size_t> device_index;  // "hardware/kind" -> index into devices
   std::vector<PredictionCase> cases;
@@ -62,13 +62,13 @@ CorpusValidator::ProfileFit& CorpusValidator::profile_fit(const std::string& pro
   return *slot;
 }
 
-const hwmodels::SoftwareProfile& CorpusValidator::profile_at(ProfileFit& fit, int build) {
+const hwmodels::SoftwareProfile& CorpusValidator::profile_at(ProfileFit& fit, int build, const std::string& backend) {
   if (build <= 0) return fit.profile;
-  auto it = fit.at_build.find(build);
+  auto it = fit.at_build.find({build, backend});
   if (it == fit.at_build.end()) {
     hwmodels::SoftwareProfile p = fit.profile;
-    p.select_build(build);
-    it = fit.at_build.emplace(build, std::move(p)).first;
+    p.select_build(build, backend);
+    it = fit.at_build.emplace(std::make_pair(build, backend), std::move(p)).first;
   }
   return it->second;
 }
@@ -170,7 +170,7 @@ CorpusReport CorpusValidator::run(const std::vector<CorpusRow>& rows, CvGroup cv
       c.kernel_class = s.step.decode ? "decode_step" : "prefill_step";
       c.hardware = s.hardware;
       c.shape_key = group_of(row, s, cv);
-      const hwmodels::SoftwareProfile& profile = profile_at(fit, s.build);
+      const hwmodels::SoftwareProfile& profile = profile_at(fit, s.build, s.backend);
       c.device = device_for(fit, profile, s.hardware, s.device, s.threads, steps_->weight_bytes(s.step));
       c.measured_s = measured_seconds(row, s);
       const auto& model = fit.devices.models[c.device];

@@ -65,7 +65,7 @@ class CorpusValidator {
   struct ProfileFit;  // one software profile's devices, cases and fit
   ProfileFit& profile_fit(const std::string& profile);
   /// The fit's profile with the kernel-path changes of engine build `build` (0: as written).
-  const hwmodels::SoftwareProfile& profile_at(ProfileFit& fit, int build);
+  const hwmodels::SoftwareProfile& profile_at(ProfileFit& fit, int build, const std::string& backend);
   std::size_t device_for(ProfileFit& fit, const hwmodels::SoftwareProfile& profile, const std::string& hardware,
                          const std::string& kind, int threads, double resident_bytes);
 

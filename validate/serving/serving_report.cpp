@@ -65,4 +65,17 @@ std::string serving_rows_csv(const ServingReport& r) {
   return out;
 }
 
+std::string serving_grid_csv(const ServingReport& r) {
+  std::string out = "id,source,family,group,metric,measured,defaults";
+  for (const auto& g : r.grid) out += fmt::format(",{}/{}/{}", g.step_us, g.per_sequence_us, g.request_us);
+  out += "\n";
+  for (const auto& p : r.predicted) {
+    out += fmt::format("{},\"{}\",{},\"{}\",{},{:.6g},{:.6g}", p.row->id, p.row->source_key(), p.family, p.group,
+                       p.row->metric, p.measured, p.defaults);
+    for (double v : p.at_points) out += fmt::format(",{:.6g}", v);
+    out += "\n";
+  }
+  return out;
+}
+
 }  // namespace llmsim::validate

@@ -149,7 +149,7 @@ MappedServingRow map_serving_row(const CorpusRow& row, const CorpusMapping& mapp
   if (c.model.empty()) return refuse("model not in workloads/models", fmt::format("model '{}' has no config", row.model));
   c.dtype = mapping.dtype_id(row.dtype);
   if (c.dtype.empty()) return refuse("weight format", fmt::format("weight format '{}' is not known", row.dtype));
-  c.software = mapping.profile_id(row.software, row.backend_name);
+  c.software = mapping.profile_id(row.software, row.backend_name, row.hardware);
   if (c.software.empty() || c.software == "llama.cpp") {
     return refuse("serving engine", fmt::format("software '{}' has no serving profile", row.software));
   }

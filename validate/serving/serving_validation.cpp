@@ -114,6 +114,7 @@ ServingReport validate_serving(const sim::DataPaths& paths, const CorpusMapping&
                                int parallel, const std::function<void(std::size_t, std::size_t)>& progress) {
   ServingReport report;
   report.cv = cv;
+  report.grid = grid;
   std::map<std::string, Run> runs;
   std::vector<std::string> run_of;  // per prediction: its run's key
   for (const auto& row : rows) {
@@ -203,6 +204,7 @@ ServingReport validate_serving(const sim::DataPaths& paths, const CorpusMapping&
         p.defaults = predicted[0][r];
         p.in_sample = all >= 0 ? fit_grid[static_cast<std::size_t>(all)][r] : p.defaults;
         p.held_out = held >= 0 ? fit_grid[static_cast<std::size_t>(held)][r] : p.defaults;
+        for (const auto& at_point : fit_grid) p.at_points.push_back(at_point[r]);
       }
     }
   }

@@ -33,6 +33,7 @@ struct ServingPrediction {
   double defaults = 0;   // the profile as shipped
   double in_sample = 0;  // host work fitted on every row of the engine
   double held_out = 0;   // host work fitted without the row's group
+  std::vector<double> at_points;  // the figure at each grid point, in grid order (0: that run failed)
 };
 
 struct ServingReport {
@@ -42,6 +43,7 @@ struct ServingReport {
   std::vector<ServingPrediction> predicted;
   std::vector<std::pair<const CorpusRow*, std::string>> not_expressible;  // row, why
   std::vector<std::string> fitted;  // per engine: the in-sample grid point and its rows
+  std::vector<HostWorkPoint> grid;   // the points fitted over (at_points' columns)
 };
 
 /// Simulates every expressible serving row's run at the profile's host work and at each
@@ -56,5 +58,8 @@ ServingReport validate_serving(const sim::DataPaths& paths, const CorpusMapping&
 std::string serving_report_text(const ServingReport& report);
 /// One line per row.
 std::string serving_rows_csv(const ServingReport& report);
+/// One line per predicted row with its figure at every grid point (columns named
+/// step/per_sequence/request in microseconds): for studying other fits without simulating again.
+std::string serving_grid_csv(const ServingReport& report);
 
 }  // namespace llmsim::validate
