@@ -82,6 +82,11 @@ YAML::Node resolved_profile_yaml(const std::string& path) { return resolved_yaml
 
 namespace {
 
+std::string lower_case(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
 EngineServing read_serving(const YAML::Node& node, const std::string& path) {
   YamlFields f(node, path, "serving");
   EngineServing h;
@@ -96,6 +101,20 @@ EngineServing read_serving(const YAML::Node& node, const std::string& path) {
   h.chunk_tokens = static_cast<int64_t>(f.optional_integer("chunk_tokens", 0, 1, 1e8));
   h.admission = f.optional_string("admission", "");
   h.block_tokens = static_cast<int64_t>(f.optional_integer("block_tokens", 0, 1, 1e6));
+  if (auto large = f.optional("large_gpu")) {
+    YamlFields g(*large, path, "serving.large_gpu");
+    LargeGpuDefaults d;
+    d.min_memory_gib = g.required_number("min_memory_gib", 1, 1e6);
+    d.max_batch = static_cast<int64_t>(g.optional_integer("max_num_seqs", 0, 1, 1e6));
+    d.max_batched_tokens = static_cast<int64_t>(g.optional_integer("max_num_batched_tokens", 0, 1, 1e8));
+    d.basis = g.required_string("basis");
+    if (auto names = g.optional("except_names")) {
+      if (!names->IsSequence()) throw g.error_at(*names, "except_names", "must be a list of device-name parts");
+      for (const auto& n : *names) d.except_names.push_back(lower_case(n.as<std::string>()));
+    }
+    g.finish();
+    h.large_gpu = std::move(d);
+  }
   if (auto sizes = f.optional("graph_batch_sizes")) {
     if (!sizes->IsSequence()) throw f.error_at(*sizes, "graph_batch_sizes", "must be a list of batch sizes");
     int previous = 0;

@@ -22,6 +22,17 @@ namespace llmsim::hwmodels {
 /// batch is at most the largest is padded to the next size in the list, as an engine replaying
 /// captured CUDA graphs does; empty = no padding. The scheduler defaults apply where a serve
 /// scenario does not set them (empty or 0 = llmsim's own default).
+/// Scheduler defaults an engine picks by itself on GPUs with much memory (profile key
+/// `serving.large_gpu`): vLLM's V1 engine takes max_num_seqs 1024 and, behind its API server,
+/// max_num_batched_tokens 8192 on a GPU of 70 GiB or more that is not an A100.
+struct LargeGpuDefaults {
+  double min_memory_gib = 0;
+  std::vector<std::string> except_names;  // lower-case parts of a device name that keep the usual defaults
+  int64_t max_batch = 0;
+  int64_t max_batched_tokens = 0;
+  std::string basis;
+};
+
 struct EngineServing {
   double step_us = 0;
   double per_sequence_us = 0;
@@ -34,6 +45,7 @@ struct EngineServing {
   int64_t chunk_tokens = 0;
   std::string admission;           // allocate | reserve
   int64_t block_tokens = 0;
+  std::optional<LargeGpuDefaults> large_gpu;
   std::string basis = "none stated: host work not modelled";
 };
 

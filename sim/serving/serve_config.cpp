@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -192,6 +194,27 @@ double SpeculativeSpec::expected_tokens() const {
   if (tokens <= 0) return 1.0;
   if (acceptance_rate >= 1.0) return static_cast<double>(tokens + 1);
   return (1.0 - std::pow(acceptance_rate, static_cast<double>(tokens + 1))) / (1.0 - acceptance_rate);
+}
+
+hwmodels::EngineServing engine_defaults_on(const hwmodels::EngineServing& engine, const hwmodels::System& system,
+                                           const hwmodels::Device& device, const ServeConfig& config,
+                                           std::string& why) {
+  why.clear();
+  if (!engine.large_gpu || !config.large_gpu_defaults || device.kind != hwmodels::DeviceKind::gpu) return engine;
+  const auto& large = *engine.large_gpu;
+  const double gib = system.memory_of(device).capacity_gib.value;
+  if (gib < large.min_memory_gib) return engine;
+  std::string names = device.name + " " + system.name + " " + system.id;
+  std::transform(names.begin(), names.end(), names.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  for (const auto& part : large.except_names)
+    if (names.find(part) != std::string::npos) return engine;
+  hwmodels::EngineServing out = engine;
+  if (large.max_batch > 0) out.max_batch = large.max_batch;
+  if (large.max_batched_tokens > 0) out.max_batched_tokens = large.max_batched_tokens;
+  why = fmt::format("{} has {:g} GiB (>= {:g}): the engine's large-GPU defaults max_num_seqs {} and "
+                    "max_num_batched_tokens {} ({})",
+                    device.name, gib, large.min_memory_gib, out.max_batch, out.max_batched_tokens, large.basis);
+  return out;
 }
 
 std::string apply_engine_defaults(ServeConfig& c, const hwmodels::EngineServing& e) {

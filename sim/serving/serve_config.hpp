@@ -94,6 +94,9 @@ struct ServeConfig {
   // profile's serving defaults. A config built in code keeps the values it was given.
   std::set<std::string> stated;
   bool take_engine_defaults = false;
+  // The engine's own defaults for GPUs with much memory (profile `serving.large_gpu`) apply;
+  // false for an engine version that predates them (vLLM before its V1 engine, 0.8).
+  bool large_gpu_defaults = true;
   // Host work per step in place of the profile's (negative = the profile's): what the corpus
   // fit varies.
   double host_step_us = -1;
@@ -104,6 +107,13 @@ struct ServeConfig {
 /// Fills the scheduler settings and block size the scenario left unstated from the engine
 /// profile's `serving` section; returns what it took, for the assumptions.
 std::string apply_engine_defaults(ServeConfig& config, const hwmodels::EngineServing& engine);
+
+/// The engine's serving defaults on `device` (of `system`): its `large_gpu` limits in place of
+/// the usual ones where the device's memory reaches the threshold and its name is not excepted
+/// (and `config.large_gpu_defaults` holds); `why` says so when they apply.
+hwmodels::EngineServing engine_defaults_on(const hwmodels::EngineServing& engine, const hwmodels::System& system,
+                                           const hwmodels::Device& device, const ServeConfig& config,
+                                           std::string& why);
 
 /// Reads a serve scenario; InputError with file:line for unknown keys or bad values.
 ServeConfig load_serve_config(const std::string& path);

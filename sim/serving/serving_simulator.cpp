@@ -75,7 +75,17 @@ ServingSimulator::ServingSimulator(const DataPaths& paths, ServeConfig config) :
   if (config_.host_step_us >= 0) context_->profile.serving.step_us = config_.host_step_us;
   if (config_.host_per_sequence_us >= 0) context_->profile.serving.per_sequence_us = config_.host_per_sequence_us;
   if (config_.host_request_us >= 0) context_->profile.serving.request_us = config_.host_request_us;
-  const std::string defaults = apply_engine_defaults(config_, context_->profile.serving);
+  // The replica's device decides engine defaults that depend on its memory (vLLM's V1 limits).
+  const hwmodels::Device* replica_device = config_.replica.placement.devices.empty()
+                                               ? context_->system.first_device(hwmodels::DeviceKind::gpu)
+                                               : context_->system.find_device(config_.replica.placement.devices.front());
+  hwmodels::EngineServing engine = context_->profile.serving;
+  if (replica_device && config_.take_engine_defaults) {
+    std::string why;
+    engine = engine_defaults_on(engine, context_->system, *replica_device, config_, why);
+    if (!why.empty()) assumptions_.push_back(why);
+  }
+  const std::string defaults = apply_engine_defaults(config_, engine);
   if (!defaults.empty()) {
     assumptions_.push_back(fmt::format("from the {} profile's serving defaults (not set by the scenario): {}",
                                        context_->profile.id, defaults));

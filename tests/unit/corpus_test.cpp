@@ -246,11 +246,15 @@ TEST_CASE("a row takes the engine build its software names, on the backend the b
 
 TEST_CASE("a software rule with a hardware pattern holds on that hardware only", "[corpus]") {
   const auto m = CorpusMapping::load(test::source_dir() + "/validate/data/corpus/mapping.yaml");
-  // vLLM's ROCm build is its own engine profile: the same software name on NVIDIA is vllm.
-  CHECK(m.profile_id("vLLM 0.6.3.dev116+g151ef4ef", "rocm", "8x AMD Instinct MI300X 192GB HBM3") == "vllm-rocm");
+  // vLLM 0.6 built for ROCm is its own engine profile: the same version on NVIDIA, or a later
+  // version on AMD, is vllm.
+  CHECK(m.profile_id("vLLM 0.6.3.dev116+g151ef4ef", "rocm", "8x AMD Instinct MI300X 192GB HBM3") == "vllm-rocm-0.6");
   CHECK(m.profile_id("vLLM (LLM-Inference-Bench, arXiv 2411.00136)", "offline llm.generate",
-                     "AMD Instinct MI300X 192GB HBM3") == "vllm-rocm");
+                     "AMD Instinct MI300X 192GB HBM3") == "vllm-rocm-0.6");
+  CHECK(m.profile_id("vLLM (LLM-Inference-Bench, arXiv 2411.00136)", "offline llm.generate", "NVIDIA GH200 GPU") ==
+        "vllm");
   CHECK(m.profile_id("vLLM 0.6.3.post2.dev308+gb489fc3c", "cuda", "8x NVIDIA H100 SXM5 80GB HBM3") == "vllm");
+  CHECK(m.profile_id("vLLM v0.10.0 (rocm/vllm-dev:main)", "rocm", "8x AMD Instinct MI300X 192GB HBM3") == "vllm");
   CHECK(m.profile_id("SGLang 0.4.6.post2", "cuda", "AMD Instinct MI300X 192GB HBM3") == "sglang");
   // A malformed hardware pattern is refused naming the entry.
   const std::string shipped = test::source_dir() + "/validate/data/corpus/mapping.yaml";

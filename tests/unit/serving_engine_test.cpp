@@ -10,6 +10,7 @@
 
 #include "fresh_process.hpp"
 #include "profile_fixture.hpp"
+#include "hwmodels/catalog.hpp"
 #include "sim/serving/serving_simulator.hpp"
 #include "sim/serving/step_timer.hpp"
 #include "sim/serving/workload.hpp"
@@ -117,6 +118,35 @@ TEST_CASE("a scenario's unstated scheduler keys take the engine profile's servin
   CHECK_THAT(taken, Contains("scheduler.policy=chunked") && Contains("kv.block_tokens=64"));
 }
 
+TEST_CASE("vLLM's V1 limits apply on a GPU of 70 GiB or more that is not an A100", "[serving]") {
+  const auto vllm = hwmodels::ProfileSet(test::source_dir() + "/hwmodels/profiles").load("vllm");
+  const hwmodels::Catalog catalog(test::catalog_dir());
+  auto on = [&](const std::string& system_id, const ServeConfig& c, std::string& why) {
+    const auto system = catalog.load(system_id);
+    return engine_defaults_on(vllm.serving, system, *system.first_device(hwmodels::DeviceKind::gpu), c, why);
+  };
+  ServeConfig c;
+  c.take_engine_defaults = true;
+  std::string why;
+  const auto h100 = on("h100-sxm5-80gb", c, why);  // 80 GiB
+  CHECK(h100.max_batch == 1024);
+  CHECK(h100.max_batched_tokens == 8192);
+  CHECK_THAT(why, Contains("1024"));
+  CHECK(on("a100-sxm4-80gb", c, why).max_batch == 256);  // 80 GiB, but an A100
+  CHECK(why.empty());
+  CHECK(on("rtx-4090", c, why).max_batch == 256);  // 24 GiB
+  CHECK(on("mi300x", c, why).max_batch == 1024);   // 192 GiB
+  ServeConfig v0 = c;
+  v0.large_gpu_defaults = false;  // an engine version before V1
+  CHECK(on("h100-sxm5-80gb", v0, why).max_batch == 256);
+  // A limit the scenario states wins over the engine's.
+  c.scheduler.max_batch = 64;
+  c.stated = {"scheduler.max_batch"};
+  apply_engine_defaults(c, on("h100-sxm5-80gb", c, why));
+  CHECK(c.scheduler.max_batch == 64);
+  CHECK(c.scheduler.max_batched_tokens == 8192);
+}
+
 TEST_CASE("a published serving row becomes the serve configuration it describes", "[serving][corpus]") {
   const std::string header =
       "id,source,hardware,mem_bw_gbs_spec,model,params_b,dtype,batch,prompt_len,gen_len,software,backend,metric,value,"
@@ -151,6 +181,7 @@ TEST_CASE("a published serving row becomes the serve configuration it describes"
   CHECK(c.workload.lengths.distribution == "fixed");
   CHECK(c.workload.lengths.prompt_mean == 1024);
   CHECK(c.software == "vllm");
+  CHECK_FALSE(c.large_gpu_defaults);  // vLLM 0.6.3 ran the V0 engine
   const auto b = validate::map_serving_row(rows[1], mapping);
   REQUIRE(b.serving);
   CHECK(b.serving->config.hardware == "h100-sxm5-80gb");

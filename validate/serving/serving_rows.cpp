@@ -89,7 +89,15 @@ std::optional<MappedServingRow> read_lengths(const CorpusRow& row, sim::serving:
 }
 
 // Engine settings the row states: sequences and tokens per step, memory share.
+// vLLM before 0.8 ran its V0 engine, whose max_num_seqs was 256 on every GPU; the V1 engine's
+// larger limits on GPUs of 70 GiB or more (profile `serving.large_gpu`) came with 0.8.
+bool predates_vllm_v1(const std::string& software) {
+  static const std::regex v0(R"(^vllm v?0\.[0-7]\.)", std::regex::icase | std::regex::ECMAScript);
+  return std::regex_search(software, v0);
+}
+
 void read_engine_limits(const CorpusRow& row, sim::serving::ServeConfig& c) {
+  if (predates_vllm_v1(row.software)) c.large_gpu_defaults = false;
   if (auto n = count_flag(row, "max_num_seqs").value_or(count_flag(row, "max_batch_size").value_or(0)); n > 0) {
     c.scheduler.max_batch = n;
     c.stated.insert("scheduler.max_batch");
