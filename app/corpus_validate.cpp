@@ -6,6 +6,7 @@
 
 #include "common/input_error.hpp"
 #include "common/output_files.hpp"
+#include "hwmodels/software_profile.hpp"
 #include "app/validation_commands.hpp"
 #include "validate/corpus/corpus_reader.hpp"
 #include "validate/corpus/corpus_report.hpp"
@@ -95,11 +96,7 @@ int run_corpus_validation(const sim::DataPaths& paths, const CorpusFlags& flags)
   // Which rows ran at a stated engine build (mapping.yaml `builds`, the profile's `builds:`).
   std::map<std::string, int> at_build;
   for (const auto& p : report.predicted)
-    if (p.situation.build > 0) {
-      const auto& s = p.situation;
-      ++at_build[s.backend.empty() ? fmt::format("{}@b{}", s.profile, s.build)
-                                   : fmt::format("{}@b{}:{}", s.profile, s.build, s.backend)];
-    }
+    if (p.situation.build > 0) ++at_build[hwmodels::build_label(p.situation.profile, p.situation.build, p.situation.backend)];
   if (!at_build.empty()) {
     fmt::print("\npredicted with the kernel paths of a stated engine build (rows):");
     for (const auto& [label, n] : at_build) fmt::print(" {} {}", label, n);

@@ -288,9 +288,18 @@ void SoftwareProfile::select_build(int build_number, const std::string& backend_
   }
 }
 
-std::string SoftwareProfile::label() const {
+std::string build_label(const std::string& id, int build, const std::string& backend) {
   if (build <= 0) return id;
   return backend.empty() ? fmt::format("{}@b{}", id, build) : fmt::format("{}@b{}:{}", id, build, backend);
+}
+
+std::string SoftwareProfile::label() const { return build_label(id, build, backend); }
+
+bool LargeGpuDefaults::applies_to(const System& system, const Device& device) const {
+  if (device.kind != DeviceKind::gpu || system.memory_of(device).capacity_gib.value < min_memory_gib) return false;
+  const std::string names = lower_case(device.name + " " + system.name + " " + system.id);
+  return std::none_of(except_names.begin(), except_names.end(),
+                      [&](const std::string& part) { return names.find(part) != std::string::npos; });
 }
 
 std::string default_backend(const Device& device) {

@@ -15,13 +15,6 @@
 
 namespace llmsim::hwmodels {
 
-/// How a serving engine runs batch steps (profile key `serving`), for `llmsim serve`.
-/// Host work: what the engine's host does around each step beside the kernels (schedule,
-/// prepare inputs, sample, detokenise, stream out); each term adds to the step's time (engines
-/// whose host work overlaps the GPU's have them low). `graph_batch_sizes`: a decode step whose
-/// batch is at most the largest is padded to the next size in the list, as an engine replaying
-/// captured CUDA graphs does; empty = no padding. The scheduler defaults apply where a serve
-/// scenario does not set them (empty or 0 = llmsim's own default).
 /// Scheduler defaults an engine picks by itself on GPUs with much memory (profile key
 /// `serving.large_gpu`): vLLM's V1 engine takes max_num_seqs 1024 and, behind its API server,
 /// max_num_batched_tokens 8192 on a GPU of 70 GiB or more that is not an A100.
@@ -31,8 +24,19 @@ struct LargeGpuDefaults {
   int64_t max_batch = 0;
   int64_t max_batched_tokens = 0;
   std::string basis;
+
+  /// Whether `device` of `system` is such a GPU: its memory reaches min_memory_gib and neither
+  /// its name nor its system's contains an excepted part.
+  bool applies_to(const System& system, const Device& device) const;
 };
 
+/// How a serving engine runs batch steps (profile key `serving`), for `llmsim serve`.
+/// Host work: what the engine's host does around each step beside the kernels (schedule,
+/// prepare inputs, sample, detokenise, stream out); each term adds to the step's time (engines
+/// whose host work overlaps the GPU's have them low). `graph_batch_sizes`: a decode step whose
+/// batch is at most the largest is padded to the next size in the list, as an engine replaying
+/// captured CUDA graphs does; empty = no padding. The scheduler defaults apply where a serve
+/// scenario does not set them (empty or 0 = llmsim's own default).
 struct EngineServing {
   double step_us = 0;
   double per_sequence_us = 0;
@@ -103,6 +107,9 @@ struct SoftwareProfile {
   /// "llama.cpp", "llama.cpp@b5000" or "llama.cpp@b5000:vulkan".
   std::string label() const;
 };
+
+/// "ID", "ID@bNNNN" or "ID@bNNNN:BACKEND": how a build on a backend is named.
+std::string build_label(const std::string& id, int build, const std::string& backend);
 
 /// The backends a build change or `ID@bNNNN:BACKEND` may name.
 inline constexpr const char* kBackends[] = {"cuda", "rocm", "vulkan", "metal", "sycl", "cpu"};

@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -200,20 +198,14 @@ hwmodels::EngineServing engine_defaults_on(const hwmodels::EngineServing& engine
                                            const hwmodels::Device& device, const ServeConfig& config,
                                            std::string& why) {
   why.clear();
-  if (!engine.large_gpu || !config.large_gpu_defaults || device.kind != hwmodels::DeviceKind::gpu) return engine;
+  if (!engine.large_gpu || !config.large_gpu_defaults || !engine.large_gpu->applies_to(system, device)) return engine;
   const auto& large = *engine.large_gpu;
-  const double gib = system.memory_of(device).capacity_gib.value;
-  if (gib < large.min_memory_gib) return engine;
-  std::string names = device.name + " " + system.name + " " + system.id;
-  std::transform(names.begin(), names.end(), names.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-  for (const auto& part : large.except_names)
-    if (names.find(part) != std::string::npos) return engine;
   hwmodels::EngineServing out = engine;
   if (large.max_batch > 0) out.max_batch = large.max_batch;
   if (large.max_batched_tokens > 0) out.max_batched_tokens = large.max_batched_tokens;
   why = fmt::format("{} has {:g} GiB (>= {:g}): the engine's large-GPU defaults max_num_seqs {} and "
                     "max_num_batched_tokens {} ({})",
-                    device.name, gib, large.min_memory_gib, out.max_batch, out.max_batched_tokens, large.basis);
+                    device.name, system.memory_of(device).capacity_gib.value, large.min_memory_gib, out.max_batch, out.max_batched_tokens, large.basis);
   return out;
 }
 
