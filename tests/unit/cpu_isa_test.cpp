@@ -64,6 +64,16 @@ TEST_CASE("on a Sapphire Rapids Xeon the quantised GEMM takes AVX-512 VNNI (4x f
   CHECK(d.peak("int8") == Approx(162.2e12));
 }
 
+TEST_CASE("an N100's Gracemont cores run the quantised GEMM with AVX-VNNI at 2x their f32 rate", "[sim][cpu-isa]") {
+  // 4 cores x 2.89 GHz: 16 f32 FLOP/cycle (185 GFLOP/s), VPDPBUSD 32 int8 ops/cycle (370 GOPS).
+  const Cpu cpu("intel-n100");
+  const auto d = cpu.model();
+  const auto q4 = sim::cost_op(prompt_gemm("ggml", 18.0 / 32), d);
+  CHECK(q4.compute_dtype == "int8");
+  CHECK(q4.compute_s == Approx(2.0 * 512 * 4096 * 4096 / (0.370e12 * d.efficiency.matmul.max_fraction)).epsilon(0.01));
+  CHECK(sim::cost_op(prompt_gemm("float32", 4), d).compute_s / q4.compute_s == Approx(0.370 / 0.185).epsilon(0.01));
+}
+
 TEST_CASE("a Zen 2 core has no faster int8 path: q4_0 and f32 GEMMs run at one rate", "[sim][cpu-isa]") {
   // Zen 2 issues maddubs and madd on one pipe (16 int8 MACs/cycle) and FMA on two (16 f32 MACs).
   const Cpu cpu("threadripper-3970x");
