@@ -29,6 +29,7 @@ struct ServeFlags {
   int64_t max_concurrency = -1;
   int64_t max_num_seqs = -1;
   int64_t max_num_batched_tokens = -1;
+  int64_t max_model_len = -1;
   double gpu_memory_utilization = std::numeric_limits<double>::quiet_NaN();
   std::string kv_cache_dtype;
   std::string dtype;
@@ -36,6 +37,7 @@ struct ServeFlags {
   std::string dataset_path;
   int64_t random_input_len = -1;
   int64_t random_output_len = -1;
+  double random_range_ratio = std::numeric_limits<double>::quiet_NaN();
   int64_t seed = -1;
   std::string model, hardware, software, admission;
   int tp = -1;
@@ -81,6 +83,10 @@ void apply(const ServeFlags& f, sim::serving::ServeConfig& c) {
     }
     c.scheduler.max_batched_tokens = f.max_num_batched_tokens;
     c.stated.insert("scheduler.max_batched_tokens");
+  }
+  if (f.max_model_len != -1) {
+    if (f.max_model_len < 1 || f.max_model_len > 1'000'000'000) throw InputError("--max-model-len", "must be from 1 to 1000000000");
+    c.max_model_len = f.max_model_len;
   }
   if (!std::isnan(f.gpu_memory_utilization)) {
     if (!(f.gpu_memory_utilization > 0 && f.gpu_memory_utilization <= 1)) {
@@ -129,6 +135,13 @@ void apply(const ServeFlags& f, sim::serving::ServeConfig& c) {
     if (f.random_input_len > 0) w.lengths.prompt_mean = static_cast<double>(f.random_input_len);
     if (f.random_output_len > 0) w.lengths.output_mean = static_cast<double>(f.random_output_len);
   }
+  if (!std::isnan(f.random_range_ratio)) {
+    if (f.dataset_name != "random") throw InputError("--random-range-ratio", "goes with --dataset-name random");
+    if (!(f.random_range_ratio >= 0 && f.random_range_ratio <= 1)) throw InputError("--random-range-ratio", "must be from 0 to 1");
+    // vllm bench serve's: lengths uniform in [len x (1 - r), len x (1 + r)]; 0 = every request the same.
+    w.lengths.distribution = f.random_range_ratio > 0 ? "uniform" : "fixed";
+    w.lengths.range_ratio = f.random_range_ratio;
+  }
 }
 
 void add_flags(CLI::App* cmd, ServeFlags& f) {
@@ -138,6 +151,7 @@ void add_flags(CLI::App* cmd, ServeFlags& f) {
                   "at most this many requests in flight (closed loop, as the benchmark tools); 0 = no limit");
   cmd->add_option("--max-num-seqs", f.max_num_seqs, "sequences per step (the scheduler's max_batch)");
   cmd->add_option("--max-num-batched-tokens", f.max_num_batched_tokens, "new tokens per step");
+  cmd->add_option("--max-model-len", f.max_model_len, "longest sequence the server takes (default: the model's context length)");
   cmd->add_option("--gpu-memory-utilization", f.gpu_memory_utilization, "share of device memory for the server");
   cmd->add_option("--kv-cache-dtype", f.kv_cache_dtype, "KV cache format (auto = the weights' dtype)");
   cmd->add_option("--dtype", f.dtype, "weight format");
@@ -145,10 +159,12 @@ void add_flags(CLI::App* cmd, ServeFlags& f) {
   cmd->add_option("--dataset,--dataset-path", f.dataset_path, "ShareGPT-format JSON to take request lengths from");
   cmd->add_option("--random-input-len", f.random_input_len, "prompt tokens of --dataset-name random");
   cmd->add_option("--random-output-len", f.random_output_len, "output tokens of --dataset-name random");
+  cmd->add_option("--random-range-ratio", f.random_range_ratio,
+                  "--dataset-name random: lengths uniform within +-this share of the given ones (vllm bench serve's)");
   cmd->add_option("--seed", f.seed, "random seed of arrivals and sampling");
   cmd->add_option("--model", f.model, "model id or config.json");
   cmd->add_option("--hardware", f.hardware, "catalog system id or system YAML");
-  cmd->add_option("--software,--backend", f.software, "engine profile (vllm, trtllm, sglang, ...)");
+  cmd->add_option("--software,--backend", f.software, "engine profile (vllm, trtllm, sglang, ...); NAME@X.Y.Z for a release (vllm@0.6.3: V0's defaults)");
   cmd->add_option("--tensor-parallel-size,--tp", f.tp, "tensor-parallel ranks per replica");
   cmd->add_flag("--enable-expert-parallel", f.expert_parallel,
                 "MoE: the tensor ranks hold whole experts and exchange tokens by all-to-all (vLLM's flag)");

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <regex>
 
 #include "hwmodels/device_efficiency_reader.hpp"
 #include "common/input_error.hpp"
@@ -114,6 +115,26 @@ EngineServing read_serving(const YAML::Node& node, const std::string& path) {
     }
     g.finish();
     h.large_gpu = std::move(d);
+  }
+  if (auto before = f.optional("before_release")) {
+    YamlFields g(*before, path, "serving.before_release");
+    EarlierReleaseDefaults d;
+    d.until = g.required_string("until");
+    if (!is_release_version(d.until)) throw g.error("until", fmt::format("'{}' is not a release version such as 0.8", d.until));
+    d.policy = g.required_string("policy");
+    d.min_batched_tokens = static_cast<int64_t>(g.required_integer("min_batched_tokens", 1, 1e8));
+    d.long_context_above = static_cast<int64_t>(g.optional_integer("long_context_above", 0, 1, 1e9));
+    d.long_context_batched_tokens = static_cast<int64_t>(g.optional_integer("long_context_batched_tokens", 0, 1, 1e8));
+    if ((d.long_context_above > 0) != (d.long_context_batched_tokens > 0)) {
+      throw g.error("long_context_above", "long_context_above and long_context_batched_tokens go together");
+    }
+    d.basis = g.required_string("basis");
+    g.finish();
+    h.before_release = std::move(d);
+  }
+  h.release = f.optional_string("release", "");
+  if (!h.release.empty() && !is_release_version(h.release)) {
+    throw f.error("release", fmt::format("'{}' is not a release version such as 0.6.3", h.release));
   }
   if (auto sizes = f.optional("graph_batch_sizes")) {
     if (!sizes->IsSequence()) throw f.error_at(*sizes, "graph_batch_sizes", "must be a list of batch sizes");
@@ -293,7 +314,32 @@ std::string build_label(const std::string& id, int build, const std::string& bac
   return backend.empty() ? fmt::format("{}@b{}", id, build) : fmt::format("{}@b{}:{}", id, build, backend);
 }
 
-std::string SoftwareProfile::label() const { return build_label(id, build, backend); }
+std::string SoftwareProfile::label() const {
+  return release_named ? id + "@" + serving.release : build_label(id, build, backend);
+}
+
+bool is_release_version(const std::string& text) {
+  static const std::regex version(R"(^\d{1,6}(\.\d{1,6}){0,3}$)");
+  return std::regex_match(text, version);
+}
+
+bool release_older(const std::string& a, const std::string& b) {
+  for (const auto* v : {&a, &b})
+    if (!is_release_version(*v)) throw InputError("release", fmt::format("'{}' is not a release version such as 0.6.3", *v));
+  auto parts = [](const std::string& v) {
+    std::vector<long> out;
+    std::size_t start = 0;
+    while (start <= v.size()) {
+      const auto dot = v.find('.', start);
+      out.push_back(std::stol(v.substr(start, dot == std::string::npos ? std::string::npos : dot - start)));
+      if (dot == std::string::npos) break;
+      start = dot + 1;
+    }
+    out.resize(4, 0);
+    return out;
+  };
+  return parts(a) < parts(b);
+}
 
 bool LargeGpuDefaults::applies_to(const System& system, const Device& device) const {
   if (device.kind != DeviceKind::gpu || system.memory_of(device).capacity_gib.value < min_memory_gib) return false;
@@ -331,11 +377,24 @@ SoftwareProfile ProfileSet::load(const std::string& id) const {
     const auto colon = id.find(':', at);
     const std::string version = id.substr(at + 1, colon == std::string::npos ? std::string::npos : colon - at - 1);
     const std::string backend_name = colon == std::string::npos ? "" : id.substr(colon + 1);
+    // NAME@X.Y.Z: a serving engine's release (its `serving.before_release` defaults where older).
+    if (colon == std::string::npos && is_release_version(version)) {
+      SoftwareProfile p = load(id.substr(0, at));
+      if (!p.serving.before_release) {
+        throw InputError("--software", fmt::format("'{}': profile {} states no release defaults (serving.before_release); "
+                                                   "an engine build is named NAME@bNNNN (llama.cpp@b5000)",
+                                                   id, p.id));
+      }
+      p.serving.release = version;
+      p.release_named = true;
+      return p;
+    }
     const bool digits = version.size() > 1 && version.front() == 'b' &&
                         std::all_of(version.begin() + 1, version.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (!digits || version.size() > 8) {
       throw InputError("--software", fmt::format("expected NAME@bNNNN or NAME@bNNNN:BACKEND (an engine build number "
-                                                 "such as llama.cpp@b5000, llama.cpp@b7000:vulkan), got '{}'", id));
+                                                 "such as llama.cpp@b5000, llama.cpp@b7000:vulkan) or NAME@X.Y.Z (a "
+                                                 "serving engine's release, such as vllm@0.6.3), got '{}'", id));
     }
     if (colon != std::string::npos && backend_name.empty()) {
       throw InputError("--software", fmt::format("'{}' names no backend after ':'; known: {}", id, backend_names()));

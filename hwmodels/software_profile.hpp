@@ -30,6 +30,27 @@ struct LargeGpuDefaults {
   bool applies_to(const System& system, const Device& device) const;
 };
 
+/// The scheduler defaults of an engine's releases before `until` (profile key
+/// `serving.before_release`), in force when the release predicted (`ID@X.Y.Z`, or the profile's
+/// own `serving.release`) is older. vLLM's V0 engine (before 0.8) ran prompts in prefill-only
+/// steps ahead of decodes (`policy: continuous`) with max(max_model_len, 2048) tokens per step,
+/// turned chunked prefill on by itself for a max_model_len above 32768 with 512 tokens per step,
+/// and had none of V1's larger limits on large GPUs.
+struct EarlierReleaseDefaults {
+  std::string until;                        // releases before this version ("0.8")
+  std::string policy;                       // the scheduler policy without chunked prefill
+  int64_t min_batched_tokens = 0;           // tokens per step then: max(max_model_len, this)
+  int64_t long_context_above = 0;           // a max_model_len above this turns chunked prefill on ...
+  int64_t long_context_batched_tokens = 0;  // ... with this many tokens per step
+  std::string basis;
+};
+
+/// Whether release `a` is older than `b` ("0.6.3" < "0.8"): dotted numbers, compared part by part,
+/// a missing part counting as 0. InputError when either is not such a version.
+bool release_older(const std::string& a, const std::string& b);
+/// Whether `text` is a release version: 1 to 4 dot-separated whole numbers ("0.6", "0.10.1").
+bool is_release_version(const std::string& text);
+
 /// How a serving engine runs batch steps (profile key `serving`), for `llmsim serve`.
 /// Host work: what the engine's host does around each step beside the kernels (schedule,
 /// prepare inputs, sample, detokenise, stream out); each term adds to the step's time (engines
@@ -50,7 +71,12 @@ struct EngineServing {
   std::string admission;           // allocate | reserve
   int64_t block_tokens = 0;
   std::optional<LargeGpuDefaults> large_gpu;
+  std::optional<EarlierReleaseDefaults> before_release;
+  std::string release;  // the engine release described (`ID@X.Y.Z` or key `release`); "" = current
   std::string basis = "none stated: host work not modelled";
+
+  /// Whether the release described is older than `before_release.until`: its defaults apply.
+  bool earlier_release() const { return before_release && !release.empty() && release_older(release, before_release->until); }
 };
 
 /// A change of the engine's kernel paths from one of its builds on (profile key `builds`), for
@@ -99,12 +125,14 @@ struct SoftwareProfile {
   int build = 0;                    // the build selected (ID@bNNNN); 0 = the profile as written
   std::string backend;              // the backend selected (ID@bNNNN:BACKEND); "" = each device's own
   std::vector<std::size_t> applied; // indexes into `builds` in force at `build`
+  bool release_named = false;       // a release was named (ID@X.Y.Z): serving.release holds it
 
   /// Applies the changes in force at `build_number` (flash attention at once; device sections
   /// in efficiency_for) on `backend_name` ("" = each device's default). InputError when the
   /// profile states no builds or the backend is not one of kBackends.
   void select_build(int build_number, const std::string& backend_name = "");
-  /// "llama.cpp", "llama.cpp@b5000" or "llama.cpp@b5000:vulkan".
+  /// "llama.cpp", "llama.cpp@b5000", "llama.cpp@b5000:vulkan" or, for a serving engine's
+  /// release, "vllm@0.6.3".
   std::string label() const;
 };
 

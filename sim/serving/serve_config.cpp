@@ -40,6 +40,7 @@ void read_lengths(const YAML::Node& node, const std::string& file, LengthSpec& l
   l.prompt_mean = f.optional_number("prompt_mean", l.prompt_mean, 1, 1e7);
   l.output_mean = f.optional_number("output_mean", l.output_mean, 1, 1e7);
   l.sigma = f.optional_number("sigma", l.sigma, 0, 10);
+  l.range_ratio = f.optional_number("range_ratio", l.range_ratio, 0, 1);
   l.prompt_max = static_cast<int64_t>(f.optional_integer("prompt_max", static_cast<double>(l.prompt_max), 1, 1e7));
   l.output_max = static_cast<int64_t>(f.optional_integer("output_max", static_cast<double>(l.output_max), 1, 1e7));
   f.finish();
@@ -127,6 +128,7 @@ ServeConfig load_serve_config(const YAML::Node& root, const std::string& path) {
   c.software = f.optional_string("software", c.software);
   c.dtype = f.optional_string("dtype", c.dtype);
   c.kv_dtype = f.optional_string("kv_dtype", c.kv_dtype);
+  c.max_model_len = static_cast<int64_t>(f.optional_integer("max_model_len", 0, 1, 1e9));
   if (auto r = f.optional("replica")) c.replica = read_replica(*r, path, "replica");
   c.replicas = static_cast<int>(f.optional_integer("replicas", 1, 1, 100000));
   c.router = f.optional_string("router", c.router);
@@ -195,12 +197,27 @@ double SpeculativeSpec::expected_tokens() const {
 }
 
 hwmodels::EngineServing engine_defaults_on(const hwmodels::EngineServing& engine, const hwmodels::System& system,
-                                           const hwmodels::Device& device, const ServeConfig& config,
-                                           std::string& why) {
+                                           const hwmodels::Device& device, int64_t max_model_len, std::string& why) {
   why.clear();
-  if (!engine.large_gpu || !config.large_gpu_defaults || !engine.large_gpu->applies_to(system, device)) return engine;
-  const auto& large = *engine.large_gpu;
   hwmodels::EngineServing out = engine;
+  if (engine.earlier_release()) {
+    const auto& e = *engine.before_release;
+    out.large_gpu.reset();
+    const bool long_context = e.long_context_above > 0 && max_model_len > e.long_context_above;
+    if (long_context) {
+      out.policy = "chunked";
+      out.max_batched_tokens = out.chunk_tokens = e.long_context_batched_tokens;
+    } else {
+      out.policy = e.policy;
+      out.max_batched_tokens = out.chunk_tokens = std::max(max_model_len, e.min_batched_tokens);
+    }
+    why = fmt::format("release {} (before {}): policy {}, max_num_batched_tokens {} for max_model_len {}{} ({})",
+                      engine.release, e.until, out.policy, out.max_batched_tokens, max_model_len,
+                      long_context ? fmt::format(" > {}: chunked prefill on by itself", e.long_context_above) : "", e.basis);
+    return out;
+  }
+  if (!engine.large_gpu || !engine.large_gpu->applies_to(system, device)) return engine;
+  const auto& large = *engine.large_gpu;
   if (large.max_batch > 0) out.max_batch = large.max_batch;
   if (large.max_batched_tokens > 0) out.max_batched_tokens = large.max_batched_tokens;
   why = fmt::format("{} has {:g} GiB (>= {:g}): the engine's large-GPU defaults max_num_seqs {} and "

@@ -94,9 +94,9 @@ struct ServeConfig {
   // profile's serving defaults. A config built in code keeps the values it was given.
   std::set<std::string> stated;
   bool take_engine_defaults = false;
-  // The engine's own defaults for GPUs with much memory (profile `serving.large_gpu`) apply;
-  // false for an engine version that predates them (vLLM before its V1 engine, 0.8).
-  bool large_gpu_defaults = true;
+  // The longest sequence the server accepts (vLLM's --max-model-len); 0 = the model's own
+  // context length. Engine defaults may depend on it (vLLM V0's chunked prefill above 32K).
+  int64_t max_model_len = 0;
   // Host work per step in place of the profile's (negative = the profile's): what the corpus
   // fit varies.
   double host_step_us = -1;
@@ -108,12 +108,12 @@ struct ServeConfig {
 /// profile's `serving` section; returns what it took, for the assumptions.
 std::string apply_engine_defaults(ServeConfig& config, const hwmodels::EngineServing& engine);
 
-/// The engine's serving defaults on `device` (of `system`): its `large_gpu` limits in place of
-/// the usual ones where the device's memory reaches the threshold and its name is not excepted
-/// (and `config.large_gpu_defaults` holds); `why` says so when they apply.
+/// The engine's serving defaults on `device` (of `system`) for a server of `max_model_len`
+/// tokens: an earlier release's (`before_release`, by max_model_len) where the release described
+/// is older than it; else its `large_gpu` limits in place of the usual ones where the device's
+/// memory reaches the threshold and its name is not excepted; `why` says which applied.
 hwmodels::EngineServing engine_defaults_on(const hwmodels::EngineServing& engine, const hwmodels::System& system,
-                                           const hwmodels::Device& device, const ServeConfig& config,
-                                           std::string& why);
+                                           const hwmodels::Device& device, int64_t max_model_len, std::string& why);
 
 /// Reads a serve scenario; InputError with file:line for unknown keys or bad values.
 ServeConfig load_serve_config(const std::string& path);

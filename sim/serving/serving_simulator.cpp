@@ -82,7 +82,8 @@ ServingSimulator::ServingSimulator(const DataPaths& paths, ServeConfig config) :
   hwmodels::EngineServing engine = context_->profile.serving;
   if (replica_device && config_.take_engine_defaults) {
     std::string why;
-    engine = engine_defaults_on(engine, context_->system, *replica_device, config_, why);
+    const int64_t max_model_len = config_.max_model_len > 0 ? config_.max_model_len : context_->model.max_positions;
+    engine = engine_defaults_on(engine, context_->system, *replica_device, max_model_len, why);
     if (!why.empty()) assumptions_.push_back(why);
   }
   const std::string defaults = apply_engine_defaults(config_, engine);

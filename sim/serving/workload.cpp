@@ -21,6 +21,11 @@ namespace {
 
 int64_t draw_length(SeededDraw& d, const LengthSpec& s, double mean, int64_t max) {
   if (s.distribution == "fixed") return static_cast<int64_t>(std::llround(mean));
+  if (s.distribution == "uniform") {
+    const int64_t low = std::max<int64_t>(1, std::llround(mean * (1 - s.range_ratio)));
+    const int64_t high = std::max(low, static_cast<int64_t>(std::llround(mean * (1 + s.range_ratio))));
+    return low + static_cast<int64_t>(d.below(static_cast<uint64_t>(high - low + 1)));
+  }
   const double v = d.lognormal(mean, s.sigma);
   return std::clamp<int64_t>(static_cast<int64_t>(std::llround(v)), 1, max);
 }
@@ -31,8 +36,12 @@ void check(const WorkloadSpec& s) {
     throw InputError("requests", fmt::format("must be between 1 and 10000000, got {}", s.requests));
   }
   const auto& l = s.lengths;
-  if (l.distribution != "sharegpt" && l.distribution != "fixed" && l.distribution != "lognormal") {
-    throw InputError("lengths.distribution", "must be sharegpt, lognormal or fixed");
+  if (l.distribution != "sharegpt" && l.distribution != "fixed" && l.distribution != "lognormal" &&
+      l.distribution != "uniform") {
+    throw InputError("lengths.distribution", "must be sharegpt, lognormal, uniform or fixed");
+  }
+  if (!(l.range_ratio >= 0 && l.range_ratio <= 1)) {
+    throw InputError("lengths.range_ratio", fmt::format("must be from 0 to 1, got {}", l.range_ratio));
   }
   if (!(l.prompt_mean >= 1) || !(l.output_mean >= 1)) throw InputError("lengths", "means must be at least 1 token");
   if (s.burst_size < 1) throw InputError("burst_size", "must be at least 1");

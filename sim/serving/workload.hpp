@@ -15,10 +15,13 @@
 namespace llmsim::sim::serving {
 
 struct LengthSpec {
-  std::string distribution = "sharegpt";  // sharegpt | fixed | lognormal
+  std::string distribution = "sharegpt";  // sharegpt | fixed | lognormal | uniform
   double prompt_mean = 161.3;             // sharegpt: means from Kwon et al. (vLLM, SOSP 2023), sec. 6.1
   double output_mean = 338.0;
   double sigma = 1.0;                     // spread of the log-normal (assumed)
+  // uniform: whole numbers from round(mean x (1 - r)) (at least 1) to round(mean x (1 + r)), as
+  // `vllm bench serve --dataset-name random --random-range-ratio r` draws them.
+  double range_ratio = 0;
   int64_t prompt_max = 4096;
   int64_t output_max = 2048;
 };

@@ -232,13 +232,26 @@ class BenchmarkVocabulary(unittest.TestCase):
             self.assertEqual(config["kv_dtype"], "fp8")
             for r in self.read_requests(out_dir):
                 self.assertEqual((r["prompt_tokens"], r["output_tokens"]), ("100", "20"))
+            # vllm bench serve's --random-range-ratio 0.5: lengths uniform in [50, 150] and [10, 30].
+            spread_dir = os.path.join(tmp, "spread")
+            out = llmsim("serve", scenario(tmp), "--dataset-name", "random", "--random-input-len", "100",
+                         "--random-output-len", "20", "--random-range-ratio", "0.5", "--num-prompts", "200",
+                         "--out", spread_dir, "--quiet")
+            self.assertEqual(out.returncode, 0, out.stderr)
+            prompts = [int(r["prompt_tokens"]) for r in self.read_requests(spread_dir)]
+            outputs = [int(r["output_tokens"]) for r in self.read_requests(spread_dir)]
+            self.assertTrue(50 <= min(prompts) and max(prompts) <= 150, (min(prompts), max(prompts)))
+            self.assertTrue(10 <= min(outputs) and max(outputs) <= 30, (min(outputs), max(outputs)))
+            self.assertGreater(len(set(prompts)), 50)  # spread, not one length
             for args, fragment in [(["--request-rate", "fast"], "--request-rate"),
                                    (["--dataset-name", "sharegpt"], "--dataset-path"),
                                    (["--gpu-memory-utilization", "1.5"], "(0, 1]"),
                                    (["--admission", "lottery"], "unknown admission policy"),
                                    (["--num-prompts", "0"], "--num-prompts"),
                                    (["--max-num-seqs", "0"], "--max-num-seqs"),
-                                   (["--max-concurrency", "-2"], "--max-concurrency")]:
+                                   (["--max-concurrency", "-2"], "--max-concurrency"),
+                                   (["--dataset-name", "random", "--random-range-ratio", "2"], "--random-range-ratio"),
+                                   (["--max-model-len", "0"], "--max-model-len")]:
                 out = llmsim("serve", scenario(tmp), *args, "--out", os.path.join(tmp, "bad"), "--quiet")
                 self.assertEqual(out.returncode, 1, args)
                 self.assertIn(fragment, out.stderr)

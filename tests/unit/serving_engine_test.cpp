@@ -121,30 +121,74 @@ TEST_CASE("a scenario's unstated scheduler keys take the engine profile's servin
 TEST_CASE("vLLM's V1 limits apply on a GPU of 70 GiB or more that is not an A100", "[serving]") {
   const auto vllm = hwmodels::ProfileSet(test::source_dir() + "/hwmodels/profiles").load("vllm");
   const hwmodels::Catalog catalog(test::catalog_dir());
-  auto on = [&](const std::string& system_id, const ServeConfig& c, std::string& why) {
+  auto on = [&](const std::string& system_id, std::string& why, const hwmodels::EngineServing& engine) {
     const auto system = catalog.load(system_id);
-    return engine_defaults_on(vllm.serving, system, *system.first_device(hwmodels::DeviceKind::gpu), c, why);
+    return engine_defaults_on(engine, system, *system.first_device(hwmodels::DeviceKind::gpu), 8192, why);
   };
   ServeConfig c;
   c.take_engine_defaults = true;
   std::string why;
-  const auto h100 = on("h100-sxm5-80gb", c, why);  // 80 GiB
+  const auto h100 = on("h100-sxm5-80gb", why, vllm.serving);  // 80 GiB
   CHECK(h100.max_batch == 1024);
   CHECK(h100.max_batched_tokens == 8192);
   CHECK_THAT(why, Contains("1024"));
-  CHECK(on("a100-sxm4-80gb", c, why).max_batch == 256);  // 80 GiB, but an A100
+  CHECK(on("a100-sxm4-80gb", why, vllm.serving).max_batch == 256);  // 80 GiB, but an A100
   CHECK(why.empty());
-  CHECK(on("rtx-4090", c, why).max_batch == 256);  // 24 GiB
-  CHECK(on("mi300x", c, why).max_batch == 1024);   // 192 GiB
-  ServeConfig v0 = c;
-  v0.large_gpu_defaults = false;  // an engine version before V1
-  CHECK(on("h100-sxm5-80gb", v0, why).max_batch == 256);
+  CHECK(on("rtx-4090", why, vllm.serving).max_batch == 256);  // 24 GiB
+  CHECK(on("mi300x", why, vllm.serving).max_batch == 1024);   // 192 GiB
+  auto v0 = vllm.serving;
+  v0.release = "0.6.3";  // an engine version before V1
+  CHECK(on("h100-sxm5-80gb", why, v0).max_batch == 256);
   // A limit the scenario states wins over the engine's.
   c.scheduler.max_batch = 64;
   c.stated = {"scheduler.max_batch"};
-  apply_engine_defaults(c, on("h100-sxm5-80gb", c, why));
+  apply_engine_defaults(c, on("h100-sxm5-80gb", why, vllm.serving));
   CHECK(c.scheduler.max_batch == 64);
   CHECK(c.scheduler.max_batched_tokens == 8192);
+}
+
+TEST_CASE("vLLM releases before 0.8 take V0's scheduler defaults, chunked prefill only above 32K", "[serving]") {
+  const hwmodels::ProfileSet profiles(test::source_dir() + "/hwmodels/profiles");
+  const auto v0 = profiles.load("vllm@0.6.3");
+  CHECK(v0.serving.release == "0.6.3");
+  CHECK(v0.label() == "vllm@0.6.3");
+  REQUIRE(v0.serving.earlier_release());
+  const auto system = hwmodels::Catalog(test::catalog_dir()).load("h100-sxm5-80gb");
+  const auto& h100 = *system.first_device(hwmodels::DeviceKind::gpu);
+  std::string why;
+  // Llama-3-8B's 8192 positions: no chunked prefill, prompts in prefill-only steps, and
+  // max(8192, 2048) tokens per step; V1's 1024 sequences on an 80 GiB GPU do not apply.
+  auto short_context = engine_defaults_on(v0.serving, system, h100, 8192, why);
+  CHECK(short_context.policy == "continuous");
+  CHECK(short_context.max_batched_tokens == 8192);
+  CHECK(short_context.max_batch == 256);
+  CHECK_THAT(why, Contains("0.6.3") && Contains("before 0.8"));
+  // A 4096-token server: the 2048 floor does not bind, 4096 does.
+  CHECK(engine_defaults_on(v0.serving, system, h100, 4096, why).max_batched_tokens == 4096);
+  CHECK(engine_defaults_on(v0.serving, system, h100, 1024, why).max_batched_tokens == 2048);
+  // Llama-3.1's 131072 positions (> 32768): chunked prefill by itself, 512 tokens per step.
+  auto long_context = engine_defaults_on(v0.serving, system, h100, 131072, why);
+  CHECK(long_context.policy == "chunked");
+  CHECK(long_context.max_batched_tokens == 512);
+  CHECK(long_context.chunk_tokens == 512);
+  CHECK_THAT(why, Contains("chunked prefill on by itself"));
+  // From 0.8 on, and with no release named, V1's defaults.
+  CHECK_FALSE(profiles.load("vllm@0.10.1").serving.earlier_release());
+  CHECK(engine_defaults_on(profiles.load("vllm@0.8").serving, system, h100, 131072, why).max_batch == 1024);
+  CHECK(engine_defaults_on(profiles.load("vllm").serving, system, h100, 131072, why).policy == "chunked");
+  // The profile of vLLM 0.6's ROCm build is that release by itself.
+  CHECK(profiles.load("vllm-rocm-0.6").serving.earlier_release());
+  CHECK_THROWS_WITH(profiles.load("vllm@0.6.x"), Contains("NAME@X.Y.Z"));
+  CHECK_THROWS_WITH(profiles.load("sglang@0.4.6"), Contains("no release defaults"));
+}
+
+TEST_CASE("release versions compare part by part", "[serving]") {
+  CHECK(hwmodels::release_older("0.6.3", "0.8"));
+  CHECK(hwmodels::release_older("0.7.99", "0.8"));
+  CHECK_FALSE(hwmodels::release_older("0.8", "0.8.0"));
+  CHECK_FALSE(hwmodels::release_older("0.10.0", "0.8"));  // 10 > 8, not "1" < "8"
+  CHECK(hwmodels::release_older("0.8", "0.8.1"));
+  CHECK_THROWS_WITH(hwmodels::release_older("0.6.3rc1", "0.8"), Contains("0.6.3rc1"));
 }
 
 TEST_CASE("a published serving row becomes the serve configuration it describes", "[serving][corpus]") {
@@ -180,8 +224,8 @@ TEST_CASE("a published serving row becomes the serve configuration it describes"
   CHECK(std::isinf(c.workload.rate));  // no rate stated: all at once, as the benchmark tools default
   CHECK(c.workload.lengths.distribution == "fixed");
   CHECK(c.workload.lengths.prompt_mean == 1024);
-  CHECK(c.software == "vllm");
-  CHECK_FALSE(c.large_gpu_defaults);  // vLLM 0.6.3 ran the V0 engine
+  CHECK(c.software == "vllm@0.6.3");  // vLLM 0.6.3 ran the V0 engine's defaults
+  CHECK(a.serving->family.rfind("vllm / ", 0) == 0);  // fitted with vLLM's other releases
   const auto b = validate::map_serving_row(rows[1], mapping);
   REQUIRE(b.serving);
   CHECK(b.serving->config.hardware == "h100-sxm5-80gb");
@@ -196,4 +240,46 @@ TEST_CASE("a published serving row becomes the serve configuration it describes"
   CHECK(offline.serving->config.workload.requests == 16);
   CHECK(validate::map_serving_row(rows[3], mapping).why_kind == "parallelism ep");
   CHECK(validate::map_serving_row(rows[4], mapping).why_kind == "lengths not stated");
+}
+
+TEST_CASE("a row's random range ratio becomes the tool's spread of lengths", "[serving][corpus]") {
+  const std::string header =
+      "id,source,hardware,mem_bw_gbs_spec,model,params_b,dtype,batch,prompt_len,gen_len,software,backend,metric,value,"
+      "unit,notes\n";
+  const std::string dir = std::filesystem::temp_directory_path() / "llmsim_serving_ranges";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/rows.csv")
+      << header
+      // SGLang's bench_serving with ratio 0: uniform in [1, 1024] (mean 512.5, +-1023/1025).
+      << "1,github.com/a/b x.md @1234567,NVIDIA H100 SXM5 80GB HBM3,,meta-llama/Meta-Llama-3-8B,8,BF16,,509,534,"
+         "SGLang 0.4,CUDA; rate=1; num_prompts=300; dataset=random; random_input_len=1024; random_output_len=1024; "
+         "random_range_ratio=0.0,output_throughput,500,tokens/s,\"[rel:A] quote: \"\"x\"\"\"\n"
+      // vllm bench serve with ratio 0.15: uniform within +-15% of the stated lengths.
+      << "2,github.com/a/b x.md @1234567,NVIDIA H100 SXM5 80GB HBM3,,meta-llama/Meta-Llama-3-8B,8,BF16,,2000,200,"
+         "vLLM 0.19.1,CUDA; concurrency=8; num_prompts=150; dataset=random; random_range_ratio=0.15,"
+         "output_throughput,500,tokens/s,\"[rel:A] quote: \"\"x\"\"\"\n"
+      // SGLang with lengths but no ratio: the tool's default 0.
+      << "3,github.com/a/b x.md @1234567,NVIDIA H100 SXM5 80GB HBM3,,meta-llama/Meta-Llama-3-8B,8,BF16,,960,82,"
+         "SGLang 0.4,CUDA; rate=16; num_prompts=960; dataset=random; random_input_len=1913; random_output_len=162,"
+         "output_throughput,500,tokens/s,\"[rel:A] quote: \"\"x\"\"\"\n";
+  const auto rows = validate::CorpusReader(validate::ReservedSources::of({})).read_dir(dir);
+  const auto mapping = validate::CorpusMapping::load(test::source_dir() + "/validate/data/corpus/mapping.yaml");
+  REQUIRE(rows.size() == 3);
+  const auto sglang = validate::map_serving_row(rows[0], mapping);
+  REQUIRE(sglang.serving);
+  const auto& l = sglang.serving->config.workload.lengths;
+  CHECK(l.distribution == "uniform");
+  CHECK(l.prompt_mean == Approx(512.5));
+  CHECK(l.output_mean == Approx(512.5));
+  CHECK(l.range_ratio == Approx(1023.0 / 1025.0));
+  const auto vllm = validate::map_serving_row(rows[1], mapping);
+  REQUIRE(vllm.serving);
+  CHECK(vllm.serving->config.workload.lengths.distribution == "uniform");
+  CHECK(vllm.serving->config.workload.lengths.prompt_mean == 2000);
+  CHECK(vllm.serving->config.workload.lengths.range_ratio == Approx(0.15));
+  const auto sglang_default = validate::map_serving_row(rows[2], mapping);
+  REQUIRE(sglang_default.serving);
+  CHECK(sglang_default.serving->config.workload.lengths.prompt_mean == Approx(957));   // (1 + 1913) / 2
+  CHECK(sglang_default.serving->config.workload.lengths.output_mean == Approx(81.5));  // (1 + 162) / 2
 }

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <set>
 
 #include "fresh_process.hpp"
 #include "profile_fixture.hpp"
@@ -158,6 +159,36 @@ TEST_CASE("requests are drawn reproducibly from the seed", "[serving]") {
   CHECK(prompts / 20000 == Approx(161.3).epsilon(0.05));  // ShareGPT mean prompt (clipped tail)
   w.seed = 12;
   CHECK(make_requests(w).back().arrival_s != a.back().arrival_s);
+}
+
+TEST_CASE("a range ratio draws lengths uniformly within +-r of the given ones, as vllm bench serve", "[serving]") {
+  WorkloadSpec w;
+  w.rate = 4;
+  w.requests = 20000;
+  w.lengths.distribution = "uniform";
+  w.lengths.prompt_mean = 1000;
+  w.lengths.output_mean = 100;
+  w.lengths.range_ratio = 0.15;  // prompts 850..1150, outputs 85..115 (whole numbers, ends included)
+  const auto a = make_requests(w);
+  int64_t low = 1 << 30, high = 0, out_low = 1 << 30, out_high = 0;
+  double sum = 0;
+  std::set<int64_t> seen;
+  for (const auto& r : a) {
+    low = std::min(low, r.prompt_tokens), high = std::max(high, r.prompt_tokens);
+    out_low = std::min(out_low, r.output_tokens), out_high = std::max(out_high, r.output_tokens);
+    sum += static_cast<double>(r.prompt_tokens);
+    seen.insert(r.output_tokens);
+  }
+  CHECK(low == 850);
+  CHECK(high == 1150);
+  CHECK(out_low == 85);
+  CHECK(out_high == 115);
+  CHECK(seen.size() == 31);  // every output length of 85..115 drawn from 20000 requests
+  // Uniform on 850..1150: mean 1000, standard deviation 301/sqrt(12) = 86.9; the mean of 20000
+  // draws is within 4 standard errors (4 x 0.61) of 1000.
+  CHECK(std::abs(sum / 20000 - 1000) < 2.5);
+  w.lengths.range_ratio = 1.5;
+  CHECK_THROWS_WITH(make_requests(w), Contains("range_ratio"));
 }
 
 TEST_CASE("bad workloads are refused", "[serving][bad-input]") {

@@ -1,5 +1,7 @@
 #include "validate/corpus/corpus_mapping.hpp"
 
+#include "hwmodels/software_profile.hpp"
+
 #include <fmt/format.h>
 
 #include "common/input_error.hpp"
@@ -82,6 +84,21 @@ CorpusMapping CorpusMapping::load(const std::string& path) {
       m.builds_.push_back(std::move(r));
     }
   }
+  if (auto releases = top.optional("releases")) {
+    if (!releases->IsSequence()) throw top.error_at(*releases, "releases", "must be a list of {software, release}");
+    for (std::size_t i = 0; i < releases->size(); ++i) {
+      YamlFields f((*releases)[i], path, fmt::format("releases[{}]", i));
+      ReleaseRule r;
+      r.software = pattern_field(f, "software");
+      r.release = f.required_string("release");
+      if (r.release != "stated" && !hwmodels::is_release_version(r.release)) {
+        throw f.error("release", fmt::format("expected a release such as 0.6.3 or 'stated', got '{}'", r.release));
+      }
+      f.optional_string("note", "");
+      f.finish();
+      m.releases_.push_back(std::move(r));
+    }
+  }
   if (auto nodes = top.optional("nodes")) {
     if (!nodes->IsSequence()) throw top.error_at(*nodes, "nodes", "must be a list of {device, node}");
     for (std::size_t i = 0; i < nodes->size(); ++i) {
@@ -126,6 +143,18 @@ int CorpusMapping::build_of(const std::string& software, const std::string& back
     return std::regex_search(software, m, stated) ? std::stoi(m[1].str()) : 0;
   }
   return 0;
+}
+
+std::string CorpusMapping::release_of(const std::string& software) const {
+  // The first version after the engine's name: "vLLM 0.6.3.post2.dev308" -> 0.6.3, "vLLM v0.10.0" -> 0.10.0.
+  static const std::regex stated(R"(^[a-z-]+ v?(\d+\.\d+(?:\.\d+)?))", std::regex::icase | std::regex::ECMAScript);
+  for (const auto& r : releases_) {
+    if (!std::regex_search(software, r.software)) continue;
+    if (r.release != "stated") return r.release;
+    std::smatch m;
+    return std::regex_search(software, m, stated) ? m[1].str() : "";
+  }
+  return "";
 }
 
 std::string CorpusMapping::node_for(const std::string& single) const {

@@ -50,6 +50,9 @@ class CorpusMapping {
   /// that vendor (vLLM's ROCm build on AMD GPUs) is then its own profile.
   std::string profile_id(const std::string& software, const std::string& backend_name,
                          const std::string& hardware) const;
+  /// The serving engine release a row ran (section `releases`: "0.6.3" from "vLLM 0.6.3.post2",
+  /// or the release a rule gives), for the profile's earlier-release defaults; "" = unknown.
+  std::string release_of(const std::string& software) const;
   /// The catalog node system holding several of catalog device `single` (section `nodes`:
   /// "h100-sxm5-80gb" -> "dgx-h100"), or "".
   std::string node_for(const std::string& single) const;
@@ -77,6 +80,12 @@ class CorpusMapping {
 
   std::vector<Rule> hardware_, models_, dtypes_, software_, backends_, families_;
   std::vector<BuildRule> builds_;
+  // Section `releases`: {software, release}; release `stated` reads X.Y[.Z] after the engine's name.
+  struct ReleaseRule {
+    std::regex software;
+    std::string release;
+  };
+  std::vector<ReleaseRule> releases_;
   std::map<std::string, std::string> nodes_;
   std::regex moe_;
 };

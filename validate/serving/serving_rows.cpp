@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <regex>
@@ -71,7 +72,38 @@ std::optional<MappedServingRow> read_load(const CorpusRow& row, sim::serving::Wo
 }
 
 // ShareGPT rows: its length distribution with the row's means; others: the stated lengths.
-std::optional<MappedServingRow> read_lengths(const CorpusRow& row, sim::serving::LengthSpec& l) {
+// The benchmark tools' random dataset with a stated range ratio r (`random_range_ratio=r`) and
+// lengths L (`random_input_len`, `random_output_len`; else the row's): `vllm bench serve` draws
+// uniform in [L(1 - r), L(1 + r)]; SGLang's bench_serving (and vLLM's benchmark_serving.py of
+// 2024) in [max(1, L r), L], so its default 0 (taken where an SGLang row states L but no ratio)
+// means uniform in [1, L]. Both are one uniform spread about a centre, which LengthSpec holds.
+void read_range(const CorpusRow& row, bool sglang_bench, sim::serving::LengthSpec& l) {
+  const auto it = row.flags.find("random_range_ratio");
+  if (it == row.flags.end() && !(sglang_bench && row.flags.count("random_input_len"))) return;
+  double r = 0;
+  try {
+    if (it != row.flags.end()) r = std::stod(it->second);
+  } catch (const std::exception&) {
+    return;
+  }
+  if (!(r >= 0 && r <= 1)) return;
+  auto spread = [&](const char* key, double& mean) {
+    const double length = static_cast<double>(count_flag(row, key).value_or(std::llround(mean)));
+    if (!sglang_bench) return std::pair{length, r};
+    const double low = std::max(1.0, length * r);
+    return std::pair{(low + length) / 2, (length - low) / (length + low)};
+  };
+  const auto [prompt, prompt_r] = spread("random_input_len", l.prompt_mean);
+  const auto [output, output_r] = spread("random_output_len", l.output_mean);
+  if (prompt_r <= 0 && output_r <= 0) return;
+  // One ratio for both: the tools draw both lengths with it; with SGLang's [1, L] it is the same.
+  l.distribution = "uniform";
+  l.prompt_mean = prompt;
+  l.output_mean = output;
+  l.range_ratio = std::max(prompt_r, output_r);
+}
+
+std::optional<MappedServingRow> read_lengths(const CorpusRow& row, bool sglang_bench, sim::serving::LengthSpec& l) {
   const auto dataset = row.flags.count("dataset") ? corpus_text::lower(row.flags.at("dataset")) : std::string();
   if (dataset.find("sharegpt") != std::string::npos) {
     l.distribution = "sharegpt";
@@ -85,19 +117,14 @@ std::optional<MappedServingRow> read_lengths(const CorpusRow& row, sim::serving:
   l.distribution = "fixed";
   l.prompt_mean = static_cast<double>(*row.prompt_len);
   l.output_mean = static_cast<double>(*row.gen_len);
+  read_range(row, sglang_bench, l);
   return std::nullopt;
 }
 
-// Engine settings the row states: sequences and tokens per step, memory share.
-// vLLM before 0.8 ran its V0 engine, whose max_num_seqs was 256 on every GPU; the V1 engine's
-// larger limits on GPUs of 70 GiB or more (profile `serving.large_gpu`) came with 0.8.
-bool predates_vllm_v1(const std::string& software) {
-  static const std::regex v0(R"(^vllm v?0\.[0-7]\.)", std::regex::icase | std::regex::ECMAScript);
-  return std::regex_search(software, v0);
-}
-
+// Engine settings the row states: sequences and tokens per step, memory share, the longest
+// sequence the server took.
 void read_engine_limits(const CorpusRow& row, sim::serving::ServeConfig& c) {
-  if (predates_vllm_v1(row.software)) c.large_gpu_defaults = false;
+  if (auto n = count_flag(row, "max_model_len"); n && *n > 0) c.max_model_len = *n;
   if (auto n = count_flag(row, "max_num_seqs").value_or(count_flag(row, "max_batch_size").value_or(0)); n > 0) {
     c.scheduler.max_batch = n;
     c.stated.insert("scheduler.max_batch");
@@ -157,16 +184,19 @@ MappedServingRow map_serving_row(const CorpusRow& row, const CorpusMapping& mapp
   if (c.model.empty()) return refuse("model not in workloads/models", fmt::format("model '{}' has no config", row.model));
   c.dtype = mapping.dtype_id(row.dtype);
   if (c.dtype.empty()) return refuse("weight format", fmt::format("weight format '{}' is not known", row.dtype));
-  c.software = mapping.profile_id(row.software, row.backend_name, row.hardware);
-  if (c.software.empty() || c.software == "llama.cpp") {
+  const std::string profile = mapping.profile_id(row.software, row.backend_name, row.hardware);
+  if (profile.empty() || profile == "llama.cpp") {
     return refuse("serving engine", fmt::format("software '{}' has no serving profile", row.software));
   }
+  // The release the row ran picks the profile's defaults for it (vLLM before 0.8: V0's).
+  const std::string release = mapping.release_of(row.software);
+  c.software = release.empty() ? profile : profile + "@" + release;
   const auto kv = row.flags.find("kv_cache_dtype");
   c.kv_dtype = kv != row.flags.end() && corpus_text::lower(kv->second).find("fp8") != std::string::npos ? "fp8" : "bf16";
   c.replica.tp = static_cast<int>(tp);
   c.replicas = static_cast<int>(dp);
   if (auto refused = read_load(row, c.workload)) return *refused;
-  if (auto refused = read_lengths(row, c.workload.lengths)) return *refused;
+  if (auto refused = read_lengths(row, profile == "sglang", c.workload.lengths)) return *refused;
   read_engine_limits(row, c);
   const auto& w = c.workload;
   MappedServingRow out;
@@ -176,7 +206,7 @@ MappedServingRow map_serving_row(const CorpusRow& row, const CorpusMapping& mapp
                       fmt::format("{}:{}:{}:{}:{}", w.lengths.distribution, w.lengths.prompt_mean, w.lengths.output_mean,
                                   c.scheduler.max_batch, c.gpu_memory_utilization));
   const std::string vendor = single.rfind("mi", 0) == 0 ? "amd" : "nvidia";
-  s.family = fmt::format("{} / {} / {}", c.software, vendor, metric_class(row.metric));
+  s.family = fmt::format("{} / {} / {}", profile, vendor, metric_class(row.metric));
   s.config = std::move(c);
   out.serving = std::move(s);
   return out;

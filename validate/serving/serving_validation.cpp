@@ -70,7 +70,7 @@ std::string group_of(const CorpusRow& row, const ServingCase& s, CvGroup cv) {
   switch (cv) {
     case CvGroup::source: return row.source_key();
     case CvGroup::hardware: return s.config.hardware;
-    case CvGroup::engine: return s.config.software;
+    case CvGroup::engine: return s.config.software.substr(0, s.config.software.find('@'));  // its releases together
   }
   return "";
 }
