@@ -8,6 +8,7 @@
 #include <cctype>
 #include <filesystem>
 #include <regex>
+#include <sstream>
 
 #include "hwmodels/device_efficiency_reader.hpp"
 #include "common/input_error.hpp"
@@ -328,13 +329,8 @@ bool release_older(const std::string& a, const std::string& b) {
     if (!is_release_version(*v)) throw InputError("release", fmt::format("'{}' is not a release version such as 0.6.3", *v));
   auto parts = [](const std::string& v) {
     std::vector<long> out;
-    std::size_t start = 0;
-    while (start <= v.size()) {
-      const auto dot = v.find('.', start);
-      out.push_back(std::stol(v.substr(start, dot == std::string::npos ? std::string::npos : dot - start)));
-      if (dot == std::string::npos) break;
-      start = dot + 1;
-    }
+    std::istringstream in(v);
+    for (std::string part; std::getline(in, part, '.');) out.push_back(std::stol(part));
     out.resize(4, 0);
     return out;
   };

@@ -87,7 +87,7 @@ void read_range(const CorpusRow& row, bool sglang_bench, sim::serving::LengthSpe
     return;
   }
   if (!(r >= 0 && r <= 1)) return;
-  auto spread = [&](const char* key, double& mean) {
+  auto spread = [&](const char* key, double mean) {
     const double length = static_cast<double>(count_flag(row, key).value_or(std::llround(mean)));
     if (!sglang_bench) return std::pair{length, r};
     const double low = std::max(1.0, length * r);
