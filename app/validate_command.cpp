@@ -11,6 +11,7 @@
 #include "validate/calibration/error_summary.hpp"
 #include "app/measurement_inputs.hpp"
 #include "app/validation_commands.hpp"
+#include "validate/collectives/collective_validation.hpp"
 #include "validate/prediction/case_evaluator.hpp"
 #include "validate/prediction/step_simulation.hpp"
 
@@ -23,6 +24,7 @@ using validate::ComparedFigure;
 struct ValidateFlags {
   MeasurementFlags inputs;
   CorpusFlags corpus;
+  std::string collectives;  // --collectives TABLE: the all-reduce model against published tables
   std::string csv;
   bool json = false;
   bool simulate = true;
@@ -56,7 +58,26 @@ nlohmann::json stats_json(const std::map<std::string, validate::ErrorStats>& sta
   return out;
 }
 
+// llmsim validate --collectives TABLE: fits and cross-validates the all-reduce model
+// (alpha + ring bytes at a share of the peer link) per implementation.
+int run_collective_validation(const sim::DataPaths& paths, const ValidateFlags& flags) {
+  if (flags.corpus.cv == "engine") throw InputError("--cv", "with --collectives: hold out by source or hardware");
+  const std::string table = flags.collectives;
+  const auto slash = table.find_last_of('/');
+  const std::string mapping = !flags.corpus.mapping.empty() ? flags.corpus.mapping
+                              : slash == std::string::npos ? std::string("mapping.yaml")
+                                                           : table.substr(0, slash) + "/mapping.yaml";
+  const auto report = validate::validate_collectives(
+      table, mapping, paths.catalog(),
+      flags.corpus.cv == "source" ? validate::CollectiveCv::source : validate::CollectiveCv::hardware);
+  if (!flags.csv.empty()) write_file_atomically(flags.csv, validate::collective_rows_csv(report));
+  fmt::print("{}", validate::collective_report_text(report));
+  if (!flags.csv.empty()) fmt::print("one line per row: {}\n", flags.csv);
+  return kOk;
+}
+
 int run_validate(const sim::DataPaths& paths, const ValidateFlags& flags) {
+  if (!flags.collectives.empty()) return run_collective_validation(paths, flags);
   if (!flags.corpus.dir.empty()) {
     auto corpus = flags.corpus;
     corpus.json = flags.json;
@@ -139,10 +160,14 @@ void add_validate_command(CLI::App& app, Action& action) {
   add_measurement_flags(*cmd, flags->inputs, false);
   cmd->add_option("--corpus", flags->corpus.dir,
                   "validate against the public measurement corpus in this directory (validate/data/corpus) instead");
-  cmd->add_option("--cv", flags->corpus.cv, "with --corpus: hold out by source, hardware or engine")
+  cmd->add_option("--collectives", flags->collectives,
+                  "fit and cross-validate the all-reduce model on a published all-reduce table "
+                  "(validate/data/collectives/allreduce_single_node.csv; rules in mapping.yaml beside it)");
+  cmd->add_option("--cv", flags->corpus.cv,
+                  "with --corpus: hold out by source, hardware or engine; with --collectives: source or hardware")
       ->check(CLI::IsMember({"source", "hardware", "engine"}))
       ->capture_default_str();
-  cmd->add_option("--mapping", flags->corpus.mapping, "with --corpus: name mapping (default DIR/mapping.yaml)");
+  cmd->add_option("--mapping", flags->corpus.mapping, "with --corpus or --collectives: name mapping (default mapping.yaml in the corpus or table's directory)");
   cmd->add_option("--reserved", flags->corpus.reserved,
                   "with --corpus: reserved-sources list (default validate/reserved_sources.txt)");
   cmd->add_option("--fit", flags->corpus.fit, "with --corpus: parameters fitted per profile and device class")

@@ -29,6 +29,29 @@ std::vector<GemmTile> read_tiles(const YAML::Node& node, const YamlFields& owner
   return tiles;
 }
 
+// `all_reduce:` a list of implementations in the order the engine tries them; the list replaces
+// the base's whole (an engine build that lacks a kernel drops it, it does not add to it).
+std::vector<AllReduceImpl> read_all_reduce(const YAML::Node& node, const YamlFields& owner, const std::string& key) {
+  if (!node.IsSequence()) throw owner.error_at(node, key, "must be a list of all-reduce implementations");
+  std::vector<AllReduceImpl> out;
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    YamlFields f(node[i], owner.file(), owner.child_path(key) + "[" + std::to_string(i) + "]");
+    AllReduceImpl impl;
+    impl.name = f.required_string("name");
+    impl.max_bytes = f.optional_number("max_bytes", 0, 0, kNoUpperBound);
+    impl.latency_us = f.required_number("latency_us", 0, 1e6);
+    impl.bandwidth_fraction = f.required_number("bandwidth_fraction", 1e-3, 4.0);
+    if (auto kinds = f.optional("link_kinds")) {
+      if (!kinds->IsSequence()) throw f.error_at(*kinds, "link_kinds", "must be a list of link kinds");
+      for (const auto& k : *kinds) impl.link_kinds.push_back(k.as<std::string>());
+    }
+    impl.basis = f.optional_string("basis", "");
+    f.finish();
+    out.push_back(std::move(impl));
+  }
+  return out;
+}
+
 }  // namespace
 
 DeviceEfficiency read_device_efficiency(const YAML::Node& node, const std::string& file, const std::string& path,
@@ -83,6 +106,7 @@ DeviceEfficiency read_device_efficiency(const YAML::Node& node, const std::strin
       e.transcendental_ops[key] = ops;
     }
   }
+  if (auto m = f.optional("all_reduce")) e.all_reduce = read_all_reduce(*m, f, "all_reduce");
   f.finish();
   return e;
 }

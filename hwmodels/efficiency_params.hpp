@@ -38,6 +38,20 @@ struct MemoryEfficiency {
   double row_spill_fraction = 1.0;
 };
 
+/// One all-reduce implementation an engine calls between devices joined by peer links (NCCL's
+/// or RCCL's ring, an engine's custom kernel). Its time for a message of B bytes over N ranks is
+///   latency_us + B x 2(N-1)/N / (link rate x bandwidth_fraction),
+/// the alpha-beta form nccl-tests' bus bandwidth is defined by. Both terms are fitted on
+/// published all-reduce tables (`llmsim validate --collectives`), per implementation.
+struct AllReduceImpl {
+  std::string name;                 // what runs ("nccl-ring", "vllm-custom", "rccl")
+  double max_bytes = 0;             // used for messages up to this size; 0 = any size
+  double latency_us = 0;            // alpha: one call's fixed time, launch included
+  double bandwidth_fraction = 1.0;  // beta: share of the peer link's rate the ring reaches
+  std::vector<std::string> link_kinds;  // used only over these link kinds (nvlink4, ...); empty = any
+  std::string basis;
+};
+
 /// Everything the timing model needs to know about one device under one software stack.
 struct DeviceEfficiency {
   double launch_overhead_us = 5.0;  // fixed cost per op (kernel launch, framework dispatch)
@@ -74,7 +88,22 @@ struct DeviceEfficiency {
   // True when GEMMs take f16 inputs and give f16 outputs around f32 activations, with a
   // conversion kernel before and after (llama.cpp CUDA's cuBLAS path).
   bool gemm_converts_io = false;
+  // All-reduce implementations in the order the engine tries them; the first whose size limit
+  // and link kinds admit a message is used. Empty: a ring of copies at the links' full rate
+  // with the route's latency per step (no fitted collective).
+  std::vector<AllReduceImpl> all_reduce;
   std::string basis;  // where these numbers come from: "default: ..." or "calibrated: ..."
+
+  /// The implementation for a `bytes`-byte all-reduce over links of `link_kind`, or nullptr.
+  const AllReduceImpl* all_reduce_for(double bytes, const std::string& link_kind) const;
 };
+
+/// Seconds of one all-reduce of `bytes` over `ranks` ranks with `impl` on links of
+/// `link_gbs` GB/s per direction (the formula of AllReduceImpl).
+double all_reduce_seconds(const AllReduceImpl& impl, double bytes, int ranks, double link_gbs);
+
+/// The all-reduce implementations in force, as one assumption line ("" when none: the ring of
+/// copies at the links' full rate).
+std::string describe_all_reduce(const DeviceEfficiency& efficiency);
 
 }  // namespace llmsim::hwmodels

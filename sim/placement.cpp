@@ -177,10 +177,23 @@ class StepPlacer {
     std::vector<OpId> out;
     for (std::size_t i = 0; i < (symmetric_ ? 1 : n); ++i) {
       const std::size_t j = (i + 1) % n;
-      const double hop_latency = platform_.route_latency(platform_.memory_host(mem[i]), platform_.memory_host(mem[j]));
+      const std::size_t from = platform_.memory_host(mem[i]);
+      const std::size_t to = platform_.memory_host(mem[j]);
+      const double hop_latency = platform_.route_latency(from, to);
       // The first step's latency is the route's own; the other steps' are added before the copy.
-      const double launch = launch_of(dev[i]) + (steps - 1) * hop_latency;
-      out.push_back(copy(fmt::format("{}.ring{}", op.name, i), "comm", op.layer, bytes, mem[i], mem[j], dev[i],
+      double launch = launch_of(dev[i]) + (steps - 1) * hop_latency;
+      double moved = bytes;
+      // An all-reduce the engine runs with a fitted implementation costs that implementation's
+      // alpha (the route's own latency is part of it) and moves its bytes at its share of the
+      // link; the copies still share the links' bandwidth with whatever else runs.
+      const auto* impl = half_ring ? nullptr
+                                   : devices_[dev[i]].efficiency.all_reduce_for(op.comm_bytes,
+                                                                                platform_.route_bottleneck(from, to));
+      if (impl != nullptr) {
+        launch = std::max(0.0, impl->latency_us * 1e-6 - hop_latency);
+        moved = bytes / impl->bandwidth_fraction;
+      }
+      out.push_back(copy(fmt::format("{}.ring{}", op.name, i), "comm", op.layer, moved, mem[i], mem[j], dev[i],
                          placer_comm_stream(dev[i]), launch, inputs));
     }
     return out;

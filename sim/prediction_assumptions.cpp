@@ -129,6 +129,10 @@ std::vector<std::string> prediction_assumptions(const Prediction& p, const Predi
   std::vector<std::string> a;
   layout_assumptions(a, p, plan, setup.model);
   efficiency_assumptions(a, setup.devices[plan.primary]);
+  if (plan.request.tp > 1) {
+    if (auto line = hwmodels::describe_all_reduce(setup.devices[plan.primary].efficiency); !line.empty())
+      a.push_back(line);
+  }
   data_assumptions(a, plan, setup, placer);
   a.insert(a.end(), p.energy_cost.assumptions.begin(), p.energy_cost.assumptions.end());
   return a;

@@ -86,6 +86,10 @@ ServingSimulator::ServingSimulator(const DataPaths& paths, ServeConfig config) :
     engine = engine_defaults_on(engine, context_->system, *replica_device, max_model_len, why);
     if (!why.empty()) assumptions_.push_back(why);
   }
+  if (replica_device && config_.replica.tp > 1) {
+    const auto line = hwmodels::describe_all_reduce(context_->profile.efficiency_for(context_->system, *replica_device));
+    if (!line.empty()) assumptions_.push_back(line);
+  }
   const std::string defaults = apply_engine_defaults(config_, engine);
   if (!defaults.empty()) {
     assumptions_.push_back(fmt::format("from the {} profile's serving defaults (not set by the scenario): {}",

@@ -25,10 +25,12 @@ std::vector<sim::DeviceModel> models_of(const hwmodels::System& system) {
 
 // One all-reduce of `bytes` among the four GPUs of test-ring (50 GB/s ports to a switch,
 // 1 us each, so 2 us a hop); returns when it completes.
-double all_reduce_seconds(double bytes, sim::CollectiveAlgorithm algorithm) {
+double all_reduce_seconds(double bytes, sim::CollectiveAlgorithm algorithm,
+                          const std::vector<hwmodels::AllReduceImpl>& impls = {}) {
   return test::in_fresh_process([&] {
     const auto system = hwmodels::Catalog(test::catalog_dir()).load(test::fixture("hw/test-ring.yaml"));
-    const auto devices = models_of(system);
+    auto devices = models_of(system);
+    for (auto& d : devices) d.efficiency.all_reduce = impls;
     sim::Platform platform(system, devices);
     sim::PlacementSpec spec;
     spec.devices = {"gpu0", "gpu1", "gpu2", "gpu3"};
@@ -67,6 +69,30 @@ sim::PredictRequest tiny_on(const std::string& hardware, const std::string& devi
 TEST_CASE("a ring all-reduce takes 2(N-1)/N x S / bandwidth plus 2(N-1) hop latencies", "[sim][placement]") {
   const double s = 1e8;
   CHECK(all_reduce_seconds(s, sim::CollectiveAlgorithm::ring) == Approx(2.0 * 3 / 4 * s / 50e9 + 2 * 3 * 2e-6));
+}
+
+TEST_CASE("an engine's fitted all-reduce costs its alpha plus the ring's bytes at its share of the link",
+          "[sim][placement]") {
+  hwmodels::AllReduceImpl custom;
+  custom.name = "custom";
+  custom.max_bytes = 1e6;
+  custom.latency_us = 9;
+  custom.bandwidth_fraction = 0.5;
+  custom.link_kinds = {"nvlink4"};
+  hwmodels::AllReduceImpl nccl;
+  nccl.name = "nccl-ring";
+  nccl.latency_us = 30;
+  nccl.bandwidth_fraction = 0.8;
+  // 4 ranks on 50 GB/s ports: a ring moves 2 x 3/4 of the message per link.
+  // 1e5 bytes take the custom kernel: 9 us + 1.5e5 / (50e9 x 0.5) = 9 + 6 = 15 us.
+  CHECK(all_reduce_seconds(1e5, sim::CollectiveAlgorithm::ring, {custom, nccl}) == Approx(15e-6));
+  // 1e8 bytes are over its limit and take NCCL's ring: 30 us + 1.5e8 / (50e9 x 0.8) = 30 + 3750 us.
+  CHECK(all_reduce_seconds(1e8, sim::CollectiveAlgorithm::ring, {custom, nccl}) == Approx(3780e-6));
+  // A kernel that needs links of another kind is passed over.
+  custom.link_kinds = {"nvlink5"};
+  CHECK(all_reduce_seconds(1e5, sim::CollectiveAlgorithm::ring, {custom, nccl}) == Approx(30e-6 + 1.5e5 / 40e9));
+  // The formula the fit uses gives the same times.
+  CHECK(hwmodels::all_reduce_seconds(nccl, 1e8, 4, 50) == Approx(3780e-6));
 }
 
 TEST_CASE("a tree all-reduce takes 2 log2(N) steps of the whole payload", "[sim][placement]") {
