@@ -4,6 +4,49 @@
 
 namespace llmsim::sim::serving {
 
+bool ChunkedScheduler::add_chunk(ScheduledStep& step, std::vector<RequestProgress>& requests, std::size_t index,
+                                 int64_t& budget, KvBlockManager& kv, double now) const {
+  RequestProgress& r = requests[index];
+  r.take_cached_prefix();
+  const int64_t chunk = std::min({config_.chunk_tokens, r.prefill_target() - r.computed, budget});
+  if (chunk <= 0) return false;
+  const int64_t extra = admission_->blocks_needed(r, r.computed + chunk, kv) - r.blocks;
+  if (extra > 0 && !kv.allocate(extra)) return false;
+  r.blocks += std::max<int64_t>(extra, 0);
+  if (r.first_scheduled_s < 0) r.first_scheduled_s = now;
+  step.slots.push_back({index, chunk, r.computed, r.computed + chunk == r.prefill_target(), false});
+  budget -= chunk;
+  return true;
+}
+
+void ChunkedScheduler::add_prompt_chunks(ScheduledStep& step, ReplicaQueues& q, std::vector<RequestProgress>& requests,
+                                         int64_t& budget, KvBlockManager& kv, double now) const {
+  for (std::size_t index : q.running) {
+    if (budget == 0) break;
+    if (!requests[index].prefilled()) add_chunk(step, requests, index, budget, kv, now);
+  }
+  while (budget > 0 && q.swapped.empty() && !q.waiting.empty() &&
+         static_cast<int64_t>(q.running.size()) < config_.max_batch) {
+    const std::size_t index = q.waiting.front();
+    if (requests[index].prefilled()) {  // handed over already prefilled (disaggregated serving)
+      const int64_t blocks = kv.blocks_for(requests[index].computed);
+      if (!kv.allocate(blocks)) break;
+      requests[index].blocks = blocks;
+      requests[index].state = RequestState::running;
+      q.running.push_back(index);
+      q.waiting.pop_front();
+      continue;
+    }
+    requests[index].state = RequestState::running;
+    if (!add_chunk(step, requests, index, budget, kv, now)) {
+      requests[index].state = RequestState::waiting;
+      break;
+    }
+    q.running.push_back(index);
+    q.waiting.pop_front();
+  }
+}
+
 ScheduledStep ChunkedScheduler::schedule(ReplicaQueues& q, std::vector<RequestProgress>& requests, KvBlockManager& kv,
                                          double now) {
   ScheduledStep step;
@@ -26,43 +69,7 @@ ScheduledStep ChunkedScheduler::schedule(ReplicaQueues& q, std::vector<RequestPr
     step.slots.push_back({index, verify, requests[index].computed, true, true});
     budget -= verify;
   }
-  auto add_chunk = [&](std::size_t index) {
-    RequestProgress& r = requests[index];
-    r.take_cached_prefix();
-    const int64_t chunk = std::min({config_.chunk_tokens, r.prefill_target() - r.computed, budget});
-    if (chunk <= 0) return false;
-    const int64_t extra = admission_->blocks_needed(r, r.computed + chunk, kv) - r.blocks;
-    if (extra > 0 && !kv.allocate(extra)) return false;
-    r.blocks += std::max<int64_t>(extra, 0);
-    if (r.first_scheduled_s < 0) r.first_scheduled_s = now;
-    step.slots.push_back({index, chunk, r.computed, r.computed + chunk == r.prefill_target(), false});
-    budget -= chunk;
-    return true;
-  };
-  for (std::size_t index : prefilling) {
-    if (budget == 0) break;
-    add_chunk(index);
-  }
-  while (budget > 0 && q.swapped.empty() && !q.waiting.empty() &&
-         static_cast<int64_t>(q.running.size()) < config_.max_batch) {
-    const std::size_t index = q.waiting.front();
-    if (requests[index].prefilled()) {  // handed over already prefilled (disaggregated serving)
-      const int64_t blocks = kv.blocks_for(requests[index].computed);
-      if (!kv.allocate(blocks)) break;
-      requests[index].blocks = blocks;
-      requests[index].state = RequestState::running;
-      q.running.push_back(index);
-      q.waiting.pop_front();
-      continue;
-    }
-    requests[index].state = RequestState::running;
-    if (!add_chunk(index)) {
-      requests[index].state = RequestState::waiting;
-      break;
-    }
-    q.running.push_back(index);
-    q.waiting.pop_front();
-  }
+  add_prompt_chunks(step, q, requests, budget, kv, now);
   return step;
 }
 

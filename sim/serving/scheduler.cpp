@@ -3,6 +3,7 @@
 #include "hwmodels/factory_registry.hpp"
 #include "sim/serving/chunked_scheduler.hpp"
 #include "sim/serving/continuous_scheduler.hpp"
+#include "sim/serving/prefill_first_scheduler.hpp"
 #include "sim/serving/static_scheduler.hpp"
 
 namespace llmsim::sim::serving {
@@ -16,6 +17,7 @@ const FactoryRegistry<Scheduler, const SchedulerConfig&>& scheduler_registry() {
           {"static", [](const SchedulerConfig& c) { return std::make_unique<StaticScheduler>(c); }},
           {"continuous", [](const SchedulerConfig& c) { return std::make_unique<ContinuousScheduler>(c); }},
           {"chunked", [](const SchedulerConfig& c) { return std::make_unique<ChunkedScheduler>(c); }},
+          {"prefill-first", [](const SchedulerConfig& c) { return std::make_unique<PrefillFirstScheduler>(c); }},
       });
   return schedulers;
 }

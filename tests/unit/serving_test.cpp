@@ -8,6 +8,7 @@
 #include "common/input_error.hpp"
 #include "sim/predictor.hpp"
 #include "sim/serving/continuous_scheduler.hpp"
+#include "sim/serving/prefill_first_scheduler.hpp"
 #include "sim/serving/serving_metrics.hpp"
 #include "sim/serving/serving_simulator.hpp"
 #include "sim/serving/step_timer.hpp"
@@ -130,6 +131,48 @@ TEST_CASE("continuous batching preempts when, and only when, blocks run out", "[
   CHECK(preemptions > 0);
   CHECK(most <= 6);
   CHECK(bad == 0);
+}
+
+TEST_CASE("prefill-first (SGLang) chunks a long prompt and never mixes decodes into a prefill step", "[serving]") {
+  // An 8-token budget and two waiting prompts of 6 and 5 tokens (3 output tokens each).
+  // Step 1 prefills A whole (6) and B's first 2; step 2 finishes B's prompt (3) while A, already
+  // prefilled, waits; step 3 decodes both. vLLM's chunked policy would decode A in step 2.
+  auto run = [](Scheduler& s) {
+    KvBlockManager kv(100, 16);
+    std::vector<RequestProgress> requests(2);
+    ReplicaQueues q;
+    requests[0].request = {0, 0.0, 6, 3};
+    requests[1].request = {1, 0.0, 5, 3};
+    q.waiting = {0, 1};
+    std::vector<std::vector<Slot>> steps;
+    for (int i = 0; i < 3; ++i) {
+      const ScheduledStep st = s.schedule(q, requests, kv, 0.0);
+      steps.push_back(st.slots);
+      for (const Slot& slot : st.slots) {
+        RequestProgress& r = requests[slot.request];
+        r.computed += slot.new_tokens;
+        r.generated += slot.produces_token ? 1 : 0;
+      }
+    }
+    return steps;
+  };
+  SchedulerConfig config;
+  config.max_batched_tokens = 8;
+  config.chunk_tokens = 8;
+  PrefillFirstScheduler prefill_first(config);
+  const auto p = run(prefill_first);
+  REQUIRE(p[0].size() == 2);
+  CHECK((p[0][0].request == 0 && p[0][0].new_tokens == 6 && p[0][0].produces_token && !p[0][0].decode));
+  CHECK((p[0][1].request == 1 && p[0][1].new_tokens == 2 && !p[0][1].produces_token));
+  REQUIRE(p[1].size() == 1);
+  CHECK((p[1][0].request == 1 && p[1][0].new_tokens == 3 && p[1][0].past_tokens == 2 && p[1][0].produces_token));
+  REQUIRE(p[2].size() == 2);
+  CHECK((p[2][0].decode && p[2][1].decode && p[2][0].past_tokens == 6 && p[2][1].past_tokens == 5));
+  ChunkedScheduler chunked(config);
+  const auto c = run(chunked);
+  REQUIRE(c[1].size() == 2);
+  CHECK((c[1][0].request == 0 && c[1][0].decode));  // the mixed step
+  CHECK((c[1][1].request == 1 && c[1][1].new_tokens == 3));
 }
 
 TEST_CASE("percentiles are nearest-rank values", "[serving]") {
