@@ -129,6 +129,10 @@ EngineServing read_serving(const YAML::Node& node, const std::string& path) {
     if ((d.long_context_above > 0) != (d.long_context_batched_tokens > 0)) {
       throw g.error("long_context_above", "long_context_above and long_context_batched_tokens go together");
     }
+    d.eager_kernel_us = g.optional_number("eager_kernel_us", 0, 0, 1e5);
+    d.graph_max_context = static_cast<int64_t>(g.optional_integer("graph_max_context", 0, 1, 1e9));
+    d.eager_basis = g.optional_string("eager_basis", "");
+    if (d.eager_kernel_us > 0 && d.eager_basis.empty()) throw g.error("eager_basis", "eager_kernel_us needs its source (eager_basis)");
     d.basis = g.required_string("basis");
     g.finish();
     h.before_release = std::move(d);

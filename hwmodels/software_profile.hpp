@@ -42,6 +42,11 @@ struct EarlierReleaseDefaults {
   int64_t min_batched_tokens = 0;           // tokens per step then: max(max_model_len, this)
   int64_t long_context_above = 0;           // a max_model_len above this turns chunked prefill on ...
   int64_t long_context_batched_tokens = 0;  // ... with this many tokens per step
+  // Steps run without CUDA graphs (V0 captures decode-only batches whose longest context is at
+  // most graph_max_context): each kernel costs this much more host time. 0 = not modelled.
+  double eager_kernel_us = 0;
+  int64_t graph_max_context = 0;  // 0 = any context
+  std::string eager_basis;
   std::string basis;
 };
 
@@ -64,6 +69,12 @@ struct EngineServing {
   double per_token_us = 0;
   double request_us = 0;  // front end per request (HTTP, tokenising) before it can be scheduled
   std::vector<int> graph_batch_sizes;
+  // Host time per kernel launch, beyond the captured graph's, of a step that runs eagerly: not
+  // decode-only, above the largest graph size, or with a context above graph_max_context.
+  // 0 = every step replays graphs (or the engine's eager cost is not modelled). Set from an
+  // earlier release's defaults (before_release).
+  double eager_kernel_us = 0;
+  int64_t graph_max_context = 0;
   std::string policy;              // static | continuous | chunked
   int64_t max_batch = 0;           // max_num_seqs
   int64_t max_batched_tokens = 0;  // max_num_batched_tokens

@@ -211,9 +211,17 @@ hwmodels::EngineServing engine_defaults_on(const hwmodels::EngineServing& engine
       out.policy = e.policy;
       out.max_batched_tokens = out.chunk_tokens = std::max(max_model_len, e.min_batched_tokens);
     }
+    out.eager_kernel_us = e.eager_kernel_us;
+    out.graph_max_context = e.graph_max_context;
     why = fmt::format("release {} (before {}): policy {}, max_num_batched_tokens {} for max_model_len {}{} ({})",
                       engine.release, e.until, out.policy, out.max_batched_tokens, max_model_len,
                       long_context ? fmt::format(" > {}: chunked prefill on by itself", e.long_context_above) : "", e.basis);
+    if (e.eager_kernel_us > 0) {
+      why += fmt::format("; steps that are not decode-only, above batch {} or with a context above {} run without "
+                         "CUDA graphs: +{} us of host time per kernel ({})",
+                         out.graph_batch_sizes.empty() ? 0 : out.graph_batch_sizes.back(), e.graph_max_context,
+                         e.eager_kernel_us, e.eager_basis);
+    }
     return out;
   }
   if (!engine.large_gpu || !engine.large_gpu->applies_to(system, device)) return engine;

@@ -85,6 +85,9 @@ ServingSimulator::ServingSimulator(const DataPaths& paths, ServeConfig config) :
     const int64_t max_model_len = config_.max_model_len > 0 ? config_.max_model_len : context_->model.max_positions;
     engine = engine_defaults_on(engine, context_->system, *replica_device, max_model_len, why);
     if (!why.empty()) assumptions_.push_back(why);
+    // The step timer reads the engine's graph behaviour from the profile: an earlier release's.
+    context_->profile.serving.eager_kernel_us = engine.eager_kernel_us;
+    context_->profile.serving.graph_max_context = engine.graph_max_context;
   }
   if (replica_device && config_.replica.tp > 1) {
     const auto line = hwmodels::describe_all_reduce(context_->profile.efficiency_for(context_->system, *replica_device));

@@ -52,6 +52,21 @@ StepTimer::StepTimer(const SimulationContext& context, const Deployment& deploym
   // Per rank: its share of the cache in its stage's layers.
   const double values = workloads::kv_values_per_token_per_rank(context.model, deployment.base.tp);
   kv_bytes_per_token_ = context.kv_format->bytes(values / deployment.base.pp);
+  // Kernels a step launches on rank 0: the same for every batch (an op's kernels do not depend
+  // on its size), so one decode step's graph counts them.
+  if (context.profile.serving.eager_kernel_us > 0) {
+    workloads::LoweringOptions one = deployment.base;
+    one.sequences = {{1, 1, true}};
+    const auto graph = workloads::lower_step(context.model, *context.weights, one);
+    for (std::size_t v = 0; v < graph.size(); ++v) {
+      const auto& op = graph.op(v);
+      if (op.kind == workloads::OpKind::collective) {
+        if (std::find(op.ranks.begin(), op.ranks.end(), 0) != op.ranks.end()) kernels_per_step_ += 1;
+      } else if (op.rank == 0) {
+        kernels_per_step_ += op.kernels;
+      }
+    }
+  }
   // Swapped KV blocks travel between the device's memory and the offload/host memory.
   const Platform& p = *context.platform;
   const std::size_t local = p.memory_of_device(deployment.primary);
@@ -61,6 +76,23 @@ StepTimer::StepTimer(const SimulationContext& context, const Deployment& deploym
       break;
     }
   }
+}
+
+bool StepTimer::captured(const ScheduledStep& step) const {
+  const auto& h = context_.profile.serving;
+  const auto n = static_cast<int64_t>(step.slots.size());
+  if (h.graph_batch_sizes.empty() || n > h.graph_batch_sizes.back()) return false;
+  for (const Slot& s : step.slots) {
+    if (!s.decode) return false;
+    if (h.graph_max_context > 0 && s.past_tokens + s.new_tokens > h.graph_max_context) return false;
+  }
+  return true;
+}
+
+double StepTimer::eager_seconds(const ScheduledStep& step) const {
+  const double per_kernel = context_.profile.serving.eager_kernel_us;
+  if (per_kernel <= 0 || step.slots.empty() || captured(step)) return 0;
+  return 1e-6 * per_kernel * kernels_per_step_;
 }
 
 int64_t StepTimer::padded_batch(const ScheduledStep& step) const {
@@ -87,7 +119,7 @@ double StepTimer::seconds(const ScheduledStep& step) {
   for (int64_t i = static_cast<int64_t>(step.slots.size()); i < padded; ++i) {
     options.sequences.push_back({1, 0, false});
   }
-  double t = step.slots.empty() ? 0.0 : seconds(options) + host_seconds(step);
+  double t = step.slots.empty() ? 0.0 : seconds(options) + host_seconds(step) + eager_seconds(step);
   const int64_t swapped = step.swapped_in_blocks + step.swapped_out_blocks;
   if (swapped > 0 && swap_bytes_per_s_ > 0) {
     // Block copies over the host link, one after the other with the step (vLLM swaps before it runs).

@@ -27,6 +27,14 @@ class StepTimer {
   double host_seconds(const ScheduledStep& step) const;
   /// Sequences the step runs with after captured-graph padding.
   int64_t padded_batch(const ScheduledStep& step) const;
+  /// Whether the step replays a captured graph: decode-only, within the largest graph size and
+  /// the engine's graph_max_context.
+  bool captured(const ScheduledStep& step) const;
+  /// Host time of the step's kernel launches beyond a graph replay's when it runs eagerly
+  /// (profile serving.eager_kernel_us x kernels per step), 0 when captured; in seconds(step).
+  double eager_seconds(const ScheduledStep& step) const;
+  /// Kernels one step launches on a rank (the model's ops x their kernels, plus one per collective).
+  double kernels_per_step() const { return kernels_per_step_; }
   /// Seconds for a batch lowered from `options` (uniform or ragged), memoised.
   double seconds(const workloads::LoweringOptions& options);
 
@@ -50,6 +58,7 @@ class StepTimer {
   double swap_bytes_per_s_ = 0;
   double kv_bytes_per_token_ = 0;  // per rank, its stage's layers (read per request and per swap)
   int64_t block_tokens_ = 16;
+  double kernels_per_step_ = 0;
   std::map<workloads::StepShape, double> memo_;
   std::size_t simulated_ = 0;
   std::size_t hits_ = 0;

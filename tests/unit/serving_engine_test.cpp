@@ -172,6 +172,11 @@ TEST_CASE("vLLM releases before 0.8 take V0's scheduler defaults, chunked prefil
   CHECK(long_context.max_batched_tokens == 512);
   CHECK(long_context.chunk_tokens == 512);
   CHECK_THAT(why, Contains("chunked prefill on by itself"));
+  // V0 runs steps without CUDA graphs beyond decode-only batches up to a context of 8192;
+  // V1 (0.8 on) replays graphs for every step.
+  CHECK(long_context.eager_kernel_us == Approx(4.6));
+  CHECK(long_context.graph_max_context == 8192);
+  CHECK(engine_defaults_on(profiles.load("vllm@0.8").serving, system, h100, 131072, why).eager_kernel_us == 0);
   // From 0.8 on, and with no release named, V1's defaults.
   CHECK_FALSE(profiles.load("vllm@0.10.1").serving.earlier_release());
   CHECK(engine_defaults_on(profiles.load("vllm@0.8").serving, system, h100, 131072, why).max_batch == 1024);

@@ -175,6 +175,41 @@ TEST_CASE("prefill-first (SGLang) chunks a long prompt and never mixes decodes i
   CHECK((c[1][1].request == 1 && c[1][1].new_tokens == 3));
 }
 
+TEST_CASE("a step without a captured graph pays the eager host time of every kernel it launches", "[serving][sim]") {
+  // tiny-llama under vLLM's kernels: 2 layers x 10 kernels (norm, fused QKV, rope, KV store,
+  // attention, O, norm, fused gate/up, activation, down; the residual adds are fused) plus the
+  // embedding, final norm, LM head and sampling = 24 kernels a step. At 5 us each an eager
+  // step costs 120 us more.
+  const auto v = test::in_fresh_process([] {
+    sim::SimulationContext c(paths(), "h100-sxm5-80gb", test::fixture("models/tiny-llama.json"),
+                             test::vllm_kernels_only(), "bf16", "bf16");
+    c.profile.serving.eager_kernel_us = 5;
+    c.profile.serving.graph_max_context = 100;
+    c.profile.serving.graph_batch_sizes = {1, 2, 4};
+    sim::PlacementSpec spec;
+    spec.devices = {c.system.first_device(hwmodels::DeviceKind::gpu)->id};
+    const auto d = sim::make_deployment(c, spec, 1, 1, {});
+    StepTimer timer(c, d, 16);
+    auto step_of = [](std::vector<Slot> slots) {
+      ScheduledStep st;
+      st.slots = std::move(slots);
+      return st;
+    };
+    const auto prefill = step_of({{0, 20, 0, true, false}});
+    const auto decode_two = step_of({{0, 1, 50, true, true}, {1, 1, 60, true, true}});
+    const auto long_context = step_of({{0, 1, 150, true, true}});
+    const auto five = step_of({{0, 1, 5, true, true}, {1, 1, 5, true, true}, {2, 1, 5, true, true},
+                               {3, 1, 5, true, true}, {4, 1, 5, true, true}});
+    return std::vector<double>{timer.kernels_per_step(), timer.eager_seconds(prefill), timer.eager_seconds(decode_two),
+                               timer.eager_seconds(long_context), timer.eager_seconds(five)};
+  });
+  CHECK(v[0] == 24);
+  CHECK(v[1] == Approx(120e-6));  // a prompt step
+  CHECK(v[2] == 0);               // decode-only, batch 2 <= 4, contexts <= 100: the graph replays
+  CHECK(v[3] == Approx(120e-6));  // a context above graph_max_context
+  CHECK(v[4] == Approx(120e-6));  // above the largest captured batch
+}
+
 TEST_CASE("percentiles are nearest-rank values", "[serving]") {
   std::vector<double> v;
   for (int i = 100; i >= 1; --i) v.push_back(i);
