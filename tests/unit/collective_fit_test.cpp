@@ -113,9 +113,14 @@ TEST_CASE("the serving engines' profiles take NCCL's fitted all-reduce over NVLi
   const auto nvidia = vllm.efficiency_for(h100, *h100.first_device(hwmodels::DeviceKind::gpu));
   const auto* nccl = nvidia.all_reduce_for(64e6, "nvlink4");
   REQUIRE(nccl != nullptr);
-  CHECK(nccl->name == "nccl");
-  CHECK(nccl->latency_us == Approx(fitted["nccl"].latency_us).epsilon(0.01));
-  CHECK(nccl->bandwidth_fraction == Approx(fitted["nccl"].bandwidth_fraction).epsilon(0.01));
+  CHECK(nccl->name == "nccl-nvls");
+  CHECK(nccl->latency_us == Approx(fitted["nccl-nvls"].latency_us).epsilon(0.01));
+  CHECK(nccl->bandwidth_fraction == Approx(fitted["nccl-nvls"].bandwidth_fraction).epsilon(0.01));
+  // A100's NVLink 3 switches have no NVLS: NCCL's fit on its own rows.
+  const auto* a100 = nvidia.all_reduce_for(64e6, "nvlink3");
+  REQUIRE(a100 != nullptr);
+  CHECK(a100->latency_us == Approx(fitted["nccl-nvlink3"].latency_us).epsilon(0.01));
+  CHECK(a100->bandwidth_fraction == Approx(fitted["nccl-nvlink3"].bandwidth_fraction).epsilon(0.01));
   const auto* custom = nvidia.all_reduce_for(1e5, "nvlink4");
   REQUIRE(custom != nullptr);
   CHECK(custom->latency_us == Approx(fitted["vllm-custom"].latency_us).epsilon(0.01));
@@ -123,7 +128,7 @@ TEST_CASE("the serving engines' profiles take NCCL's fitted all-reduce over NVLi
   // What a prediction states it assumed names both, in order, with their limits.
   const auto line = hwmodels::describe_all_reduce(nvidia);
   CHECK_THAT(line, Contains("vllm-custom (11.6 us") && Contains("messages up to 2097152 bytes") &&
-                       Contains("else nccl (41.8 us"));
+                       Contains("else nccl-nvls (37.8 us"));
   const auto mi300x = catalog.load("mi300x-8x");
   const auto amd = vllm.efficiency_for(mi300x, *mi300x.first_device(hwmodels::DeviceKind::gpu));
   const auto* rccl = amd.all_reduce_for(1e5, "infinity-fabric");
