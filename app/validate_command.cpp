@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <map>
 #include <memory>
 
@@ -62,11 +63,10 @@ nlohmann::json stats_json(const std::map<std::string, validate::ErrorStats>& sta
 // (alpha + ring bytes at a share of the peer link) per implementation.
 int run_collective_validation(const sim::DataPaths& paths, const ValidateFlags& flags) {
   if (flags.corpus.cv == "engine") throw InputError("--cv", "with --collectives: hold out by source or hardware");
-  const std::string table = flags.collectives;
-  const auto slash = table.find_last_of('/');
-  const std::string mapping = !flags.corpus.mapping.empty() ? flags.corpus.mapping
-                              : slash == std::string::npos ? std::string("mapping.yaml")
-                                                           : table.substr(0, slash) + "/mapping.yaml";
+  const std::string& table = flags.collectives;
+  const std::string mapping = !flags.corpus.mapping.empty()
+                                  ? flags.corpus.mapping
+                                  : (std::filesystem::path(table).parent_path() / "mapping.yaml").string();
   const auto report = validate::validate_collectives(
       table, mapping, paths.catalog(),
       flags.corpus.cv == "source" ? validate::CollectiveCv::source : validate::CollectiveCv::hardware);

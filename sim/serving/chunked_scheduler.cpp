@@ -51,16 +51,19 @@ ScheduledStep ChunkedScheduler::schedule(ReplicaQueues& q, std::vector<RequestPr
                                          double now) {
   ScheduledStep step;
   step.swapped_in_blocks = swap_in(q, requests, kv);
-  // Decodes first: room for one token each (preempting if blocks are short).
-  std::vector<std::size_t> prefilling;
-  std::vector<std::size_t> decoding;
-  for (std::size_t index : q.running) (requests[index].prefilled() ? decoding : prefilling).push_back(index);
+  // Decodes first: room for one token each (preempting if blocks are short). Partly prefilled
+  // requests continue in add_prompt_chunks.
+  auto prefilled = [&] {
+    std::vector<std::size_t> out;
+    for (std::size_t index : q.running)
+      if (requests[index].prefilled()) out.push_back(index);
+    return out;
+  };
+  std::vector<std::size_t> decoding = prefilled();
   if (!decoding.empty()) {
     // Only decoding requests need a block now; preemption works on the whole running list.
     step.swapped_out_blocks = make_room_for_decode(q, requests, kv);
-    decoding.clear();
-    prefilling.clear();
-    for (std::size_t index : q.running) (requests[index].prefilled() ? decoding : prefilling).push_back(index);
+    decoding = prefilled();
   }
   int64_t budget = config_.max_batched_tokens;
   const int64_t verify = 1 + config_.speculative_tokens;  // the last token and the proposed ones

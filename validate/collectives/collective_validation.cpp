@@ -14,6 +14,7 @@
 #include "common/output_files.hpp"
 #include "common/yaml_fields.hpp"
 #include "hwmodels/catalog.hpp"
+#include "validate/corpus/corpus_text.hpp"
 
 namespace llmsim::validate {
 
@@ -81,12 +82,7 @@ Mapping read_mapping(const std::string& file) {
 }
 
 double parse_positive(const std::string& text, const std::string& where, const std::string& column) {
-  try {
-    std::size_t used = 0;
-    const double v = std::stod(text, &used);
-    if (used == text.size() && std::isfinite(v) && v > 0) return v;
-  } catch (const std::exception&) {
-  }
+  if (const auto v = corpus_text::number(text); v && std::isfinite(*v) && *v > 0) return *v;
   throw InputError(where, fmt::format("column {} must be a positive number, not '{}'", column, text));
 }
 

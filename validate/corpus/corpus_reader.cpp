@@ -25,19 +25,8 @@ const std::vector<std::string> kColumns = {"id",         "source",   "hardware",
                                            "metric",     "value",    "unit",     "notes"};
 
 using corpus_text::lower;
+using corpus_text::number;
 using corpus_text::trim;
-
-std::optional<double> number(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  try {
-    std::size_t used = 0;
-    const double v = std::stod(text, &used);
-    if (used != text.size()) return std::nullopt;
-    return v;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-}
 
 // Counts must be whole numbers that fit an int64 with room to spare (a cast of a larger
 // double is undefined behaviour).

@@ -20,6 +20,18 @@ inline std::string trim(const std::string& s) {
   return s.substr(a, s.find_last_not_of(" \t\r") - a + 1);
 }
 
+/// A number written alone ("1.5e3"), or nullopt ("", "fast", "16-512").
+inline std::optional<double> number(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(text, &used);
+    if (used == text.size()) return v;
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
 /// A positive whole number written alone ("16"), or nullopt ("all", "16-512", "0").
 inline std::optional<long long> positive_count(const std::string& text) {
   try {
